@@ -1,0 +1,59 @@
+/**
+ * The public option objects of the CPU ops (the contract in shared/DESIGN.md). Shapes and
+ * hyper-parameters are resolved by `convGeometry` in @convkit/tensor; these types only name
+ * what a caller may pass.
+ */
+import type { Layout, Padding, PaddingMode, Tensor } from '@convkit/tensor';
+
+/** 'auto' picks the fastest available algorithm; see `CONV_ALGORITHMS` for the names. */
+export type ConvAlgorithm = 'auto' | 'reference' | (string & {});
+
+export interface ConvOptions {
+  bias?: Tensor | null;
+  stride?: number | readonly number[];
+  /** Symmetric per dim, [before, after] pairs per dim, 'same' (SAME_UPPER: extra after) or 'valid'. */
+  padding?: Padding;
+  dilation?: number | readonly number[];
+  groups?: number;
+  paddingMode?: PaddingMode;
+  /** Activations NC[D]HW (default) or N[D]HWC; the weight is always [C_out, C_in/groups, ...k]. */
+  layout?: Layout;
+  algorithm?: ConvAlgorithm;
+}
+
+export interface ConvTransposeOptions {
+  bias?: Tensor | null;
+  stride?: number | readonly number[];
+  /** The padding of the forward convolution this transposes: number, per dim or pairs. */
+  padding?: number | readonly number[] | readonly (readonly [number, number])[] | 'valid';
+  outputPadding?: number | readonly number[];
+  dilation?: number | readonly number[];
+  groups?: number;
+  /** Activations NC[D]HW (default) or N[D]HWC; the weight is always [C_in, C_out/groups, ...k]. */
+  layout?: Layout;
+  algorithm?: ConvAlgorithm;
+}
+
+export interface DeformConvOptions {
+  bias?: Tensor | null;
+  /** DCN v2 modulation: [N, offsetGroups * kh * kw, H_out, W_out], multiplied in raw. */
+  mask?: Tensor | null;
+  stride?: number | readonly number[];
+  padding?: number | readonly number[] | readonly (readonly [number, number])[];
+  dilation?: number | readonly number[];
+  groups?: number;
+  algorithm?: ConvAlgorithm;
+}
+
+/** Gradients of convolution and transposed convolution. gradBias is null when there is no bias. */
+export interface ConvGradients {
+  gradInput: Tensor;
+  gradWeight: Tensor;
+  gradBias: Tensor | null;
+}
+
+/** Gradients of deformable convolution. gradMask is null without a mask. */
+export interface DeformConvGradients extends ConvGradients {
+  gradOffset: Tensor;
+  gradMask: Tensor | null;
+}

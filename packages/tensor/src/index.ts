@@ -1,0 +1,23 @@
+export type { CloseOptions, CloseReport } from './allclose';
+export { allclose, assertClose, compareClose, maxAbsDiff } from './allclose';
+export type {
+  ConvGeometry,
+  ConvGeometryArgs,
+  ConvGeometryFromShapesArgs,
+  ConvGeometryOptions,
+  Layout,
+  Padding,
+  PaddingMode,
+} from './conv-geometry';
+export { convGeometry, convGeometryFromShapes, LAYOUTS, PADDING_MODES } from './conv-geometry';
+export {
+  ArgumentError,
+  ConvkitError,
+  formatShape,
+  ResourceError,
+  ShapeError,
+  UnsupportedError,
+} from './errors';
+export { createRng, Rng } from './rng';
+export { checkShape, contiguousStrides, sameShape, shapeSize } from './shape';
+export { arange, full, ones, Tensor, tensor, zeros } from './tensor';

@@ -1,0 +1,283 @@
+/**
+ * Tensor: float32 data + shape + strides + offset (the scijs/ndarray model). Views (reshape
+ * of a contiguous tensor, permute, transpose, slice, squeeze, unsqueeze) share the data and
+ * never copy; `contiguous()` and `toFloat32Array()` copy into row-major order.
+ */
+import { ArgumentError, formatShape, ShapeError } from './errors';
+import { checkShape, contiguousStrides, shapeSize } from './shape';
+
+export class Tensor {
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+  readonly data: Float32Array;
+
+  constructor(data: Float32Array, shape: readonly number[], strides?: readonly number[], offset = 0) {
+    checkShape('Tensor', 'the', shape);
+    const fullStrides = strides ?? contiguousStrides(shape);
+    if (fullStrides.length !== shape.length) {
+      throw new ShapeError(
+        `Tensor: strides ${formatShape(fullStrides)} must have one entry per dimension of shape ${formatShape(shape)}`,
+      );
+    }
+    if (shapeSize(shape) > 0) {
+      // The largest and smallest flat index reachable must lie inside the buffer.
+      let lo = offset;
+      let hi = offset;
+      for (let i = 0; i < shape.length; i++) {
+        const reach = (shape[i]! - 1) * fullStrides[i]!;
+        if (reach > 0) hi += reach;
+        else lo += reach;
+      }
+      if (lo < 0 || hi >= data.length) {
+        throw new ShapeError(
+          `Tensor: shape ${formatShape(shape)} with strides ${formatShape(fullStrides)} and offset ${offset} reaches index ${lo < 0 ? lo : hi}, outside data of length ${data.length}`,
+        );
+      }
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+    this.strides = Object.freeze([...fullStrides]);
+    this.offset = offset;
+  }
+
+  /** Number of dimensions. */
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return shapeSize(this.shape);
+  }
+
+  /** True when the elements lie in row-major order from `offset` with no gaps. */
+  get isContiguous(): boolean {
+    let expected = 1;
+    for (let i = this.shape.length - 1; i >= 0; i--) {
+      if (this.shape[i] !== 1 && this.strides[i] !== expected) return false;
+      expected *= this.shape[i]!;
+    }
+    return true;
+  }
+
+  /** Flat index into `data` of a multi-index. */
+  index(indices: readonly number[]): number {
+    if (indices.length !== this.shape.length) {
+      throw new ShapeError(`Tensor.get: expected ${this.shape.length} indices, got ${indices.length}`);
+    }
+    let flat = this.offset;
+    for (let i = 0; i < indices.length; i++) {
+      const v = indices[i]!;
+      if (!Number.isInteger(v) || v < 0 || v >= this.shape[i]!) {
+        throw new ArgumentError(
+          `Tensor.get: index ${v} is out of range for dimension ${i} of size ${this.shape[i]} (shape ${formatShape(this.shape)})`,
+        );
+      }
+      flat += v * this.strides[i]!;
+    }
+    return flat;
+  }
+
+  /** One element. */
+  get(...indices: number[]): number {
+    return this.data[this.index(indices)]!;
+  }
+
+  /** A row-major copy of the logical elements. */
+  toFloat32Array(): Float32Array {
+    const out = new Float32Array(this.size);
+    if (this.isContiguous) {
+      out.set(this.data.subarray(this.offset, this.offset + out.length));
+      return out;
+    }
+    const rank = this.shape.length;
+    const idx = new Array<number>(rank).fill(0);
+    let src = this.offset;
+    for (let k = 0; k < out.length; k++) {
+      out[k] = this.data[src]!;
+      // Odometer increment over the multi-index, updating the source position incrementally.
+      for (let d = rank - 1; d >= 0; d--) {
+        idx[d]!++;
+        src += this.strides[d]!;
+        if (idx[d]! < this.shape[d]!) break;
+        src -= this.shape[d]! * this.strides[d]!;
+        idx[d] = 0;
+      }
+    }
+    return out;
+  }
+
+  /** Nested arrays, for printing and tests. */
+  toArray(): unknown {
+    const flat = this.toFloat32Array();
+    const build = (dim: number, start: number): unknown => {
+      if (dim === this.shape.length) return flat[start];
+      const step = shapeSize(this.shape.slice(dim + 1));
+      return Array.from({ length: this.shape[dim]! }, (_, i) => build(dim + 1, start + i * step));
+    };
+    return build(0, 0);
+  }
+
+  /** This tensor if contiguous with offset 0 and a tight buffer, else a row-major copy. */
+  contiguous(): Tensor {
+    if (this.isContiguous && this.offset === 0 && this.data.length === this.size) return this;
+    return new Tensor(this.toFloat32Array(), this.shape);
+  }
+
+  /** A fresh copy that owns its data. */
+  clone(): Tensor {
+    return new Tensor(this.toFloat32Array(), this.shape);
+  }
+
+  /**
+   * A view with a new shape of the same size. One entry may be -1 (inferred). Views a
+   * contiguous tensor without copying; a non-contiguous one is copied first.
+   */
+  reshape(shape: readonly number[]): Tensor {
+    const inferred = shape.indexOf(-1);
+    const known = shapeSize(shape.filter((_, i) => i !== inferred));
+    const resolved = [...shape];
+    if (inferred >= 0) {
+      if (shape.lastIndexOf(-1) !== inferred) {
+        throw new ArgumentError(`reshape: only one dimension may be -1, got ${formatShape(shape)}`);
+      }
+      if (known === 0 || this.size % known !== 0) {
+        throw new ShapeError(`reshape: cannot infer -1 in ${formatShape(shape)} for ${this.size} elements`);
+      }
+      resolved[inferred] = this.size / known;
+    }
+    checkShape('reshape', 'target', resolved);
+    if (shapeSize(resolved) !== this.size) {
+      throw new ShapeError(
+        `reshape: cannot view shape ${formatShape(this.shape)} (${this.size} elements) as ${formatShape(resolved)} (${shapeSize(resolved)} elements)`,
+      );
+    }
+    const base = this.isContiguous ? this : this.contiguous();
+    return new Tensor(base.data, resolved, contiguousStrides(resolved), base.offset);
+  }
+
+  /** A view with the dimensions reordered: `permute([0, 2, 3, 1])` turns NCHW into NHWC. */
+  permute(order: readonly number[]): Tensor {
+    const rank = this.shape.length;
+    const seen = new Set(order);
+    if (
+      order.length !== rank ||
+      seen.size !== rank ||
+      order.some((d) => !Number.isInteger(d) || d < 0 || d >= rank)
+    ) {
+      throw new ArgumentError(
+        `permute: order ${formatShape(order)} must list each of the ${rank} dimensions of shape ${formatShape(this.shape)} once`,
+      );
+    }
+    return new Tensor(
+      this.data,
+      order.map((d) => this.shape[d]!),
+      order.map((d) => this.strides[d]!),
+      this.offset,
+    );
+  }
+
+  /** A view with two dimensions swapped. */
+  transpose(a: number, b: number): Tensor {
+    const order = this.shape.map((_, i) => i);
+    order[a] = b;
+    order[b] = a;
+    return this.permute(order);
+  }
+
+  /**
+   * A view of the range [start, end) with a step along one dimension (Python slicing without
+   * negative steps; negative start/end count from the end).
+   */
+  slice(dim: number, start: number, end: number = this.shape[dim]!, step = 1): Tensor {
+    const size = this.shape[dim];
+    if (size === undefined || !Number.isInteger(dim)) {
+      throw new ArgumentError(`slice: dimension ${dim} does not exist in shape ${formatShape(this.shape)}`);
+    }
+    if (!Number.isInteger(step) || step < 1)
+      throw new ArgumentError(`slice: step must be a positive integer, got ${step}`);
+    const norm = (v: number) => Math.min(Math.max(v < 0 ? v + size : v, 0), size);
+    const s = norm(start);
+    const e = Math.max(norm(end), s);
+    const length = Math.ceil((e - s) / step);
+    const shape = [...this.shape];
+    const strides = [...this.strides];
+    shape[dim] = length;
+    strides[dim] = this.strides[dim]! * step;
+    return new Tensor(
+      this.data,
+      shape,
+      strides,
+      length > 0 ? this.offset + s * this.strides[dim]! : this.offset,
+    );
+  }
+
+  /** A view without size-1 dimensions (all, or the one named). */
+  squeeze(dim?: number): Tensor {
+    const keep = this.shape.map((d, i) => (dim === undefined ? d !== 1 : i !== dim || d !== 1));
+    return new Tensor(
+      this.data,
+      this.shape.filter((_, i) => keep[i]),
+      this.strides.filter((_, i) => keep[i]),
+      this.offset,
+    );
+  }
+
+  /** A view with a new size-1 dimension at `dim`. */
+  unsqueeze(dim: number): Tensor {
+    if (!Number.isInteger(dim) || dim < 0 || dim > this.shape.length) {
+      throw new ArgumentError(`unsqueeze: dimension ${dim} must lie in [0, ${this.shape.length}]`);
+    }
+    const shape = [...this.shape];
+    const strides = [...this.strides];
+    shape.splice(dim, 0, 1);
+    strides.splice(dim, 0, dim < this.strides.length ? this.strides[dim]! * this.shape[dim]! : 1);
+    return new Tensor(this.data, shape, strides, this.offset);
+  }
+
+  toString(): string {
+    return `Tensor(${formatShape(this.shape)})`;
+  }
+}
+
+/** A tensor from flat row-major values. The values are copied into a new Float32Array. */
+export function tensor(data: ArrayLike<number>, shape: readonly number[]): Tensor {
+  checkShape('tensor', 'the', shape);
+  if (data.length !== shapeSize(shape)) {
+    throw new ShapeError(
+      `tensor: ${data.length} values do not fill shape ${formatShape(shape)} (${shapeSize(shape)} elements)`,
+    );
+  }
+  return new Tensor(Float32Array.from(data), shape);
+}
+
+/** A tensor filled with one value. */
+export function full(shape: readonly number[], value: number): Tensor {
+  checkShape('full', 'the', shape);
+  return new Tensor(new Float32Array(shapeSize(shape)).fill(value), shape);
+}
+
+/** A tensor of zeros. */
+export function zeros(shape: readonly number[]): Tensor {
+  return full(shape, 0);
+}
+
+/** A tensor of ones. */
+export function ones(shape: readonly number[]): Tensor {
+  return full(shape, 1);
+}
+
+/** A 1-D tensor start, start + step, ... below end. */
+export function arange(start: number, end?: number, step = 1): Tensor {
+  if (end === undefined) {
+    end = start;
+    start = 0;
+  }
+  if (step === 0 || !Number.isFinite(step))
+    throw new ArgumentError(`arange: step must be finite and non-zero, got ${step}`);
+  const length = Math.max(0, Math.ceil((end - start) / step));
+  const data = new Float32Array(length);
+  for (let i = 0; i < length; i++) data[i] = start + i * step;
+  return new Tensor(data, [length]);
+}
