@@ -29,6 +29,11 @@ export interface ConvTransposeOptions {
   outputPadding?: number | readonly number[];
   dilation?: number | readonly number[];
   groups?: number;
+  /**
+   * Only 'zeros' (as in PyTorch's ConvTranspose layers): padding crops the output of a
+   * transposed convolution, so no other mode has a meaning. Others throw an UnsupportedError.
+   */
+  paddingMode?: 'zeros';
   /** Activations NC[D]HW (default) or N[D]HWC; the weight is always [C_in, C_out/groups, ...k]. */
   layout?: Layout;
   algorithm?: ConvAlgorithm;
@@ -39,17 +44,24 @@ export interface DeformConvOptions {
   /** DCN v2 modulation: [N, offsetGroups * kh * kw, H_out, W_out], multiplied in raw. */
   mask?: Tensor | null;
   stride?: number | readonly number[];
-  padding?: number | readonly number[] | readonly (readonly [number, number])[];
+  /** As for conv: number, per dim, [before, after] pairs, 'same' or 'valid'. */
+  padding?: Padding;
   dilation?: number | readonly number[];
   groups?: number;
   algorithm?: ConvAlgorithm;
 }
 
-/** Gradients of convolution and transposed convolution. gradBias is null when there is no bias. */
+/** Gradients of convolution and transposed convolution. */
 export interface ConvGradients {
+  /** Same shape and layout as the input. */
   gradInput: Tensor;
+  /** Same shape as the weight (PyTorch's layout). */
   gradWeight: Tensor;
-  gradBias: Tensor | null;
+  /**
+   * [C_out]: gradOutput summed over the batch and every output position. Always returned,
+   * whether or not the forward call had a bias (it is the bias gradient if there was one).
+   */
+  gradBias: Tensor;
 }
 
 /** Gradients of deformable convolution. gradMask is null without a mask. */

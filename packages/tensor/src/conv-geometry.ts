@@ -379,6 +379,12 @@ export function convGeometryFromShapes(args: ConvGeometryFromShapesArgs): ConvGe
   const guessDims = weightRank - 2;
   const op = args.op ?? (guessDims >= 1 && guessDims <= 3 ? `${kind}${guessDims}d` : kind);
   const weightLayout = transposed ? 'C_in, C_out/groups' : 'C_out, C_in/groups';
+  // Checked before the layout is used to find the channel axis (else a bad name reads as a channel mismatch).
+  if (!LAYOUTS.includes(layout)) {
+    throw new ArgumentError(
+      `${op}: layout must be 'channels-first' or 'channels-last', got '${String(layout)}'`,
+    );
+  }
   if (weightRank < 3 || weightRank > 5) {
     throw new ShapeError(
       `${op}: weight must have rank 3, 4 or 5 ([${weightLayout}, ...kernel]), got shape ${formatShape(weightShape)}`,

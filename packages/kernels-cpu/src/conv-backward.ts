@@ -1,0 +1,45 @@
+/**
+ * convBackward: the gradients of `conv` (torch.nn.grad.conv{1,2,3}d_input/_weight and the
+ * bias gradient), for the same input, weight and options as the forward call:
+ *   gradInput  = the adjoint of x -> conv(x, w) applied to gradOutput (a transposed
+ *                convolution; with reflect/replicate/circular padding the gradient that
+ *                reaches a padded position is added to the input element it copied)
+ *   gradWeight[co, ci, k] = sum_{n, o} gradOutput[n, co, o] * xpad[n, c, o * stride - padBefore + k * dilation]
+ *   gradBias[co] = sum_{n, o} gradOutput[n, co, o]
+ */
+import { Tensor } from '@convkit/tensor';
+import { convKernelsFor } from './algorithms';
+import { convGeometryForOp } from './conv';
+import { fromChannelsFirst, toChannelsFirst } from './layout';
+import type { ConvGradients, ConvOptions } from './options';
+import { checkBias, checkGradOutput } from './validate';
+
+/**
+ * Gradients of `conv(input, weight, options)` given the gradient of its output. `gradOutput`
+ * and the returned gradInput are in `options.layout`; gradWeight has the weight's shape;
+ * gradBias ([C_out]) is always returned, whether or not the forward call had a bias.
+ */
+export function convBackward(
+  gradOutput: Tensor,
+  input: Tensor,
+  weight: Tensor,
+  options?: ConvOptions,
+): ConvGradients {
+  const op = 'convBackward';
+  const geometry = convGeometryForOp(op, input, weight, options);
+  checkBias(op, options?.bias, geometry.outChannels);
+  checkGradOutput(op, gradOutput, geometry.outputShape, `conv${geometry.dims}d`);
+  const kernels = convKernelsFor(op, options?.algorithm, geometry, 'backward');
+  const gy = toChannelsFirst(gradOutput, geometry.layout);
+  const gradInput = kernels.convBackwardInput(gy, weight.contiguous().data, geometry);
+  const gradWeight = kernels.convBackwardWeight(gy, toChannelsFirst(input, geometry.layout), geometry);
+  return {
+    gradInput: fromChannelsFirst(
+      gradInput,
+      [geometry.batch, geometry.inChannels, ...geometry.inputSpatial],
+      geometry.layout,
+    ),
+    gradWeight: new Tensor(gradWeight, geometry.weightShape),
+    gradBias: new Tensor(kernels.biasGradient(gy, geometry), [geometry.outChannels]),
+  };
+}

@@ -1,0 +1,23 @@
+/**
+ * @convkit/kernels-cpu: convolution on the CPU, synchronous. The ops (conv, convTranspose,
+ * deformConv and their backward passes) check their arguments and run the kernels of an
+ * algorithm; the reference kernels are the readable oracle every faster algorithm is
+ * tested against.
+ */
+
+export type { ConvAlgorithmName, ConvKernels, ConvPass } from './algorithms';
+export { CONV_ALGORITHMS, resolveAlgorithm, selectConvAlgorithm } from './algorithms';
+export { conv, conv1d, conv2d, conv3d } from './conv';
+export { convBackward } from './conv-backward';
+export { convTranspose, convTranspose1d, convTranspose2d, convTranspose3d } from './conv-transpose';
+export { convTransposeBackward } from './conv-transpose-backward';
+export { deformConv } from './deform-conv';
+export { deformConvBackward } from './deform-conv-backward';
+export type {
+  ConvAlgorithm,
+  ConvGradients,
+  ConvOptions,
+  ConvTransposeOptions,
+  DeformConvGradients,
+  DeformConvOptions,
+} from './options';
