@@ -1,0 +1,187 @@
+/**
+ * The arguments shared by the allocation-free lowering loops `im2colInto` and
+ * `col2imAccumulate`, and their one-time checks. A call handles one sample, a range of its
+ * input channels (one group's, say) and a range of its output positions (a tile of columns):
+ *
+ *   columns[columnsOffset + row * columnsRowStride + j]
+ *     row = (c - channelStart) * prod(kernelSize) + tap   (tap in C order over the kernel dims)
+ *     j   = (output position) - columnStart               (output position in C order)
+ *   input[inputOffset + c * inputStrides[0] + i_1 * inputStrides[1] + ...]
+ *
+ * so a tile is the [channelCount * prod(k), columnCount] block of torch unfold's
+ * [C * prod(k), L] matrix, and the full call (all channels, all columns) is unfold itself.
+ */
+import {
+  ArgumentError,
+  type ConvGeometry,
+  contiguousStrides,
+  formatShape,
+  UnsupportedError,
+} from '@convkit/tensor';
+import { sourceIndexTables } from './padded-source-index';
+
+export interface LoweringArgs {
+  /** The convolution's geometry (paddingMode and layout included). */
+  geometry: ConvGeometry;
+  /** One sample's input-shaped data: read by im2colInto, accumulated into by col2imAccumulate. */
+  input: Float32Array;
+  /** Index in `input` of the sample's element at channel 0 and spatial position 0 (default 0). */
+  inputOffset?: number;
+  /**
+   * Element strides of `input`: [channel, ...spatial] (default: contiguous in
+   * geometry.layout, so channels-last input needs nothing extra). Non-negative.
+   */
+  inputStrides?: readonly number[];
+  /** The column tile: written by im2colInto, read by col2imAccumulate. */
+  columns: Float32Array;
+  /** Index in `columns` of the tile's first element (default 0). */
+  columnsOffset?: number;
+  /** Distance between consecutive rows of the tile in `columns` (default columnCount). */
+  columnsRowStride?: number;
+  /** First output position (column) of the tile (default 0). */
+  columnStart?: number;
+  /** Number of columns in the tile (default: the rest of prod(outputSpatial)). */
+  columnCount?: number;
+  /** First input channel (default 0). */
+  channelStart?: number;
+  /** Number of input channels (default: the rest of inChannels). */
+  channelCount?: number;
+}
+
+/** The arguments with defaults filled and everything widened to three spatial dims. */
+export interface ResolvedLowering {
+  input: Float32Array;
+  inputOffset: number;
+  channelStride: number;
+  /** Spatial strides [D, H, W]; a missing leading dim has stride 0 and size 1. */
+  spatialStrides: readonly [number, number, number];
+  columns: Float32Array;
+  columnsOffset: number;
+  columnsRowStride: number;
+  columnStart: number;
+  columnCount: number;
+  channelStart: number;
+  channelCount: number;
+  kernel: readonly [number, number, number];
+  output: readonly [number, number, number];
+  /** Source index tables per dim (see sourceIndexTables); a missing dim reads index 0. */
+  tables: readonly [Int32Array, Int32Array, Int32Array];
+}
+
+const UNIT_TABLE = new Int32Array([0]);
+
+function integerIn(op: string, name: string, value: number, low: number, high: number): number {
+  if (!Number.isInteger(value) || value < low || value > high) {
+    throw new ArgumentError(`${op}: ${name} must be an integer in [${low}, ${high}], got ${value}`);
+  }
+  return value;
+}
+
+/** Checks the arguments once per call, so the loops themselves never index out of range. */
+export function resolveLowering(op: string, args: LoweringArgs): ResolvedLowering {
+  const { geometry } = args;
+  if (typeof geometry !== 'object' || geometry === null || !Array.isArray(geometry.outputSpatial)) {
+    throw new ArgumentError(
+      `${op}: geometry must be a ConvGeometry from convGeometry(), got ${String(geometry)}`,
+    );
+  }
+  if (geometry.transposed) {
+    throw new ArgumentError(
+      `${op}: geometry is a transposed convolution's (${geometry.op}); lower with the geometry of the convolution it transposes (its outputSpatial as inputSpatial), whose col2im is the transposed convolution`,
+    );
+  }
+  if (geometry.offsetGroups > 0) {
+    throw new UnsupportedError(
+      `${op}: geometry is a deformable convolution's (${geometry.op}); its columns sample at offsets, which this lowering does not do`,
+    );
+  }
+  if (geometry.ceilMode && geometry.paddingMode !== 'zeros') {
+    throw new UnsupportedError(
+      `${op}: ceilMode windows may run past the padding, which only paddingMode 'zeros' defines; got '${geometry.paddingMode}'`,
+    );
+  }
+  if (!(args.input instanceof Float32Array)) throw new ArgumentError(`${op}: input must be a Float32Array`);
+  if (!(args.columns instanceof Float32Array))
+    throw new ArgumentError(`${op}: columns must be a Float32Array`);
+  const { dims, inChannels, inputSpatial, outputVolume, kernelVolume } = geometry;
+
+  const columnStart = integerIn(op, 'columnStart', args.columnStart ?? 0, 0, outputVolume);
+  const columnCount = integerIn(
+    op,
+    'columnCount',
+    args.columnCount ?? outputVolume - columnStart,
+    0,
+    outputVolume - columnStart,
+  );
+  const channelStart = integerIn(op, 'channelStart', args.channelStart ?? 0, 0, inChannels);
+  const channelCount = integerIn(
+    op,
+    'channelCount',
+    args.channelCount ?? inChannels - channelStart,
+    0,
+    inChannels - channelStart,
+  );
+  const columnsOffset = integerIn(op, 'columnsOffset', args.columnsOffset ?? 0, 0, Number.MAX_SAFE_INTEGER);
+  const columnsRowStride = integerIn(
+    op,
+    'columnsRowStride',
+    args.columnsRowStride ?? columnCount,
+    columnCount,
+    Number.MAX_SAFE_INTEGER,
+  );
+  const inputOffset = integerIn(op, 'inputOffset', args.inputOffset ?? 0, 0, Number.MAX_SAFE_INTEGER);
+
+  let strides: number[];
+  if (args.inputStrides === undefined) {
+    const spatial = contiguousStrides(inputSpatial);
+    strides =
+      geometry.layout === 'channels-first'
+        ? [geometry.inputVolume, ...spatial]
+        : [1, ...spatial.map((s) => s * inChannels)];
+  } else {
+    strides = [...args.inputStrides];
+    if (strides.length !== dims + 1 || strides.some((s) => !Number.isInteger(s) || s < 0)) {
+      throw new ArgumentError(
+        `${op}: inputStrides must be ${dims + 1} non-negative integers ([channel, ...spatial]), got ${formatShape(strides)}`,
+      );
+    }
+  }
+
+  const rows = channelCount * kernelVolume;
+  if (rows > 0 && columnCount > 0) {
+    const lastColumns = columnsOffset + (rows - 1) * columnsRowStride + columnCount - 1;
+    if (lastColumns >= args.columns.length) {
+      throw new ArgumentError(
+        `${op}: columns holds ${args.columns.length} elements but the tile [${rows}, ${columnCount}] at offset ${columnsOffset} with row stride ${columnsRowStride} reaches index ${lastColumns}`,
+      );
+    }
+    let lastInput = inputOffset + (channelStart + channelCount - 1) * strides[0]!;
+    for (let d = 0; d < dims; d++) lastInput += (inputSpatial[d]! - 1) * strides[d + 1]!;
+    if (lastInput >= args.input.length) {
+      throw new ArgumentError(
+        `${op}: input holds ${args.input.length} elements but channels [${channelStart}, ${channelStart + channelCount}) of spatial size ${formatShape(inputSpatial)} with strides ${formatShape(strides)} at offset ${inputOffset} reach index ${lastInput}`,
+      );
+    }
+  }
+
+  const tables = sourceIndexTables(geometry);
+  const pad = 3 - dims;
+  const widen = <T>(values: readonly T[], fill: T): [T, T, T] =>
+    [...new Array<T>(pad).fill(fill), ...values] as [T, T, T];
+  return {
+    input: args.input,
+    inputOffset,
+    channelStride: strides[0]!,
+    spatialStrides: widen(strides.slice(1), 0),
+    columns: args.columns,
+    columnsOffset,
+    columnsRowStride,
+    columnStart,
+    columnCount,
+    channelStart,
+    channelCount,
+    kernel: widen(geometry.kernelSize, 1),
+    output: widen(geometry.outputSpatial, 1),
+    tables: widen(tables, UNIT_TABLE),
+  };
+}
