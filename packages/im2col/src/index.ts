@@ -18,4 +18,4 @@ export { im2col } from './im2col';
 export { im2colInto } from './im2col-into';
 export type { LoweringArgs } from './lowering-args';
 export { DEFAULT_MAX_MATRIX_ELEMENTS } from './matrix-args';
-export { paddedSourceIndex, sourceIndexTables } from './padded-source-index';
+export { sourceIndexTables } from './padded-source-index';

@@ -1,7 +1,7 @@
-import { convGeometry } from '@convkit/tensor';
+import { convGeometry, paddedIndex } from '@convkit/tensor';
 import { describe, expect, it } from 'vitest';
 import { naiveSource } from '../test/naive';
-import { paddedSourceIndex, sourceIndexTables } from './padded-source-index';
+import { sourceIndexTables } from './padded-source-index';
 
 /** The padded row F.pad would give for [0, 1, ..., size-1] padded by (before, after). */
 function padRow(
@@ -11,11 +11,11 @@ function padRow(
   after: number,
 ): number[] {
   const row: number[] = [];
-  for (let p = -before; p < size + after; p++) row.push(paddedSourceIndex(mode, p, size));
+  for (let p = -before; p < size + after; p++) row.push(paddedIndex(p, size, mode));
   return row;
 }
 
-describe('paddedSourceIndex', () => {
+describe('paddedIndex (from @convkit/tensor) against F.pad', () => {
   it('reads what F.pad writes (values 0..3 padded by 3 on each side)', () => {
     // torch: F.pad(torch.arange(4.).view(1, 1, 4), (3, 3), mode=...) ; -1 stands for a zero.
     expect(padRow('zeros', 4, 3, 3)).toEqual([-1, -1, -1, 0, 1, 2, 3, -1, -1, -1]);
@@ -29,7 +29,7 @@ describe('paddedSourceIndex', () => {
       for (const mode of ['zeros', 'reflect', 'replicate', 'circular'] as const) {
         const widest = mode === 'reflect' ? size - 1 : mode === 'circular' ? size : 8;
         for (let p = 0 - widest; p < size + widest; p++)
-          expect(paddedSourceIndex(mode, p, size)).toBe(naiveSource(mode, p, size));
+          expect(paddedIndex(p, size, mode)).toBe(naiveSource(mode, p, size));
       }
     }
   });

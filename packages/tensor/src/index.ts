@@ -18,6 +18,7 @@ export {
   ShapeError,
   UnsupportedError,
 } from './errors';
+export { paddedIndex } from './padded-index';
 export { createRng, Rng } from './rng';
 export { checkShape, contiguousStrides, sameShape, shapeSize } from './shape';
 export { arange, full, ones, Tensor, tensor, zeros } from './tensor';

@@ -8,9 +8,8 @@
  * their gradients (the adjoint of torch.nn.functional.pad). Because of that scatter the sums
  * are accumulated in a float64 image of the output and rounded to float32 once at the end.
  */
-import type { ConvGeometry } from '@convkit/tensor';
+import { type ConvGeometry, paddedIndex } from '@convkit/tensor';
 import { liftTo3d } from './lift-to-3d';
-import { paddedIndex } from './padded-index';
 
 /** gradOutput [N, C_out, ...out], weight [C_out, C_in/groups, ...k] -> gradInput [N, C_in, ...in]. */
 export function convBackwardInputReference(

@@ -4,9 +4,8 @@
  * with g = floor(co / (C_out/groups)) and xpad read through `paddedIndex` (a zero of the
  * padding is multiplied in, as im2col with explicit padding does). Sums in float64.
  */
-import type { ConvGeometry } from '@convkit/tensor';
+import { type ConvGeometry, paddedIndex } from '@convkit/tensor';
 import { liftTo3d } from './lift-to-3d';
-import { paddedIndex } from './padded-index';
 
 /** gradOutput [N, C_out, ...out], input [N, C_in, ...in] -> gradWeight [C_out, C_in/groups, ...k]. */
 export function convBackwardWeightReference(

@@ -8,9 +8,8 @@
  * padding is multiplied in like any value (0 * Inf = NaN, as with explicit padding). Sums are
  * taken in float64 and rounded to float32 once.
  */
-import type { ConvGeometry } from '@convkit/tensor';
+import { type ConvGeometry, paddedIndex } from '@convkit/tensor';
 import { liftTo3d } from './lift-to-3d';
-import { paddedIndex } from './padded-index';
 
 /** input [N, C_in, ...in], weight [C_out, C_in/groups, ...k], bias [C_out] or null -> [N, C_out, ...out]. */
 export function convReference(

@@ -7,9 +7,8 @@
  * with zero padding, and a zero of the padding is multiplied in (PyTorch computes this
  * gradient with a forward convolution). Sums in float64.
  */
-import type { ConvGeometry } from '@convkit/tensor';
+import { type ConvGeometry, paddedIndex } from '@convkit/tensor';
 import { liftTo3d } from './lift-to-3d';
-import { paddedIndex } from './padded-index';
 
 /** gradOutput [N, C_out, ...out], weight [C_in, C_out/groups, ...k] -> gradInput [N, C_in, ...in]. */
 export function convTransposeBackwardInputReference(

@@ -5,9 +5,8 @@
  * with g = floor(c / (C_in/groups)) and gypad gradOutput with zero padding (a zero of the
  * padding is multiplied in, as PyTorch's im2col of gradOutput does). Sums in float64.
  */
-import type { ConvGeometry } from '@convkit/tensor';
+import { type ConvGeometry, paddedIndex } from '@convkit/tensor';
 import { liftTo3d } from './lift-to-3d';
-import { paddedIndex } from './padded-index';
 
 /** gradOutput [N, C_out, ...out], input [N, C_in, ...in] -> gradWeight [C_in, C_out/groups, ...k]. */
 export function convTransposeBackwardWeightReference(

@@ -1,7 +1,7 @@
 /**
  * paddedIndex: where a position of the padded input reads from. PyTorch implements the
  * padding modes by padding explicitly (torch.nn.functional.pad) and then convolving with
- * zero padding; the reference kernels do the same by index mapping instead of a copy.
+ * zero padding; the reference kernels and the im2col lowering do the same by index mapping instead of a copy.
  * For an input of size n and a position p (negative before the input, >= n after it):
  *   zeros      outside -> -1 (the value there is 0)
  *   reflect    mirror about the edge without repeating it: -1 -> 1, n -> n - 2
@@ -10,7 +10,7 @@
  * convGeometry guarantees reflect padding < n and circular padding <= n, so one mirror or
  * one wrap is enough.
  */
-import type { PaddingMode } from '@convkit/tensor';
+import type { PaddingMode } from './conv-geometry';
 
 /** The input index that padded position `position` reads, or -1 for a zero of the padding. */
 export function paddedIndex(position: number, size: number, mode: PaddingMode): number {
