@@ -1,0 +1,233 @@
+/**
+ * receptiveField: per module and per spatial dim, the receptive field of the module's output
+ * units in the network's input, as three numbers (Araujo, Norris & Sim, "Computing Receptive
+ * Fields of Convolutional Neural Networks", Distill 2019; Dang Ha The Hien, "A guide to
+ * receptive field arithmetic"):
+ *   size  - how many input positions one unit's field spans,
+ *   jump  - the distance in input positions between neighbouring units (the stride product),
+ *   start - the centre of unit 0's field, in input positions (the first input is 0);
+ * so unit u sees [start + u * jump - (size - 1) / 2, start + u * jump + (size - 1) / 2].
+ *
+ * Per layer, with the kernel extent e = dilation * (k - 1) + 1, stride s and left padding p:
+ *   convolution, pooling: size += (e - 1) * jump; start += ((e - 1) / 2 - p) * jump; jump *= s
+ *   transposed:           jump /= s; size += (e - 1) * jump; start += (p - (e - 1) / 2) * jump
+ * A transposed convolution is a convolution with fractional stride 1 / s (Dumoulin & Visin,
+ * arXiv 1603.07285, section 4): its output units sit 1/s input positions apart, and the
+ * window above is where a unit's inputs can lie; which integer positions inside it a unit
+ * really reads depends on its phase, and `inputCoverage` lists them exactly. Nearest and
+ * (bi/tri)linear upsampling by an integer factor are such transposed windows, adaptive pooling
+ * with even windows a pooling window. A Residual block covers the union of its body and its
+ * shortcut. A layer that reads a whole dim (Linear on a spatial tensor, Linear after Flatten,
+ * Softmax over a spatial dim) covers every position its input covers, with jump 0.
+ * Padding is ignored (a field may hang over the border); normalisation statistics are not
+ * counted (BatchNorm in eval mode is exactly pointwise).
+ */
+import { ArgumentError, UnsupportedError } from '@convkit/tensor';
+import type { LayerSpec, LayerType } from './layer-spec';
+import { type PlanNode, planModel } from './model-plan';
+import { type AffineStep, affineStep } from './spatial-map';
+
+/** The receptive field along one spatial dim. */
+export interface DimReceptiveField {
+  readonly size: number;
+  readonly jump: number;
+  readonly start: number;
+}
+
+export interface ReceptiveFieldLayer {
+  readonly path: string;
+  readonly type: LayerType;
+  readonly depth: number;
+  /** One entry per spatial dim of the network's input (D, H, W order). */
+  readonly dims: readonly DimReceptiveField[];
+}
+
+export interface ReceptiveFieldAnalysis {
+  /** The input's spatial size, or null when receptiveField was called without inputShape. */
+  readonly inputSpatial: readonly number[] | null;
+  /** Every module, in PyTorch's named_modules() order. */
+  readonly layers: readonly ReceptiveFieldLayer[];
+}
+
+/** The input positions unit `unit` of a layer can see along one dim: [first, last]. */
+export function receptiveFieldInterval(field: DimReceptiveField, unit: number): [number, number] {
+  const centre = field.start + unit * field.jump;
+  return [centre - (field.size - 1) / 2, centre + (field.size - 1) / 2];
+}
+
+/** Without inputShape, spatial sizes are taken as 2^20: large enough for any stride product. */
+const NOMINAL_SIZE = 2 ** 20;
+
+interface State {
+  readonly dims: readonly DimReceptiveField[];
+  /** Spatial sizes where a Flatten merged the dims, once one has. */
+  readonly flattenedFrom: readonly number[] | null;
+}
+
+function dimsFromType(type: string): 1 | 2 | 3 | null {
+  const match = /([123])d$/.exec(type);
+  return match ? (Number(match[1]) as 1 | 2 | 3) : null;
+}
+
+/** A shape [1, C, 2^20, ...] read off the first specs: their rank and input channels. */
+function nominalInput(specs: readonly unknown[]): number[] {
+  let dims: number | null = null;
+  let channels: number | null = null;
+  const visit = (list: readonly unknown[]): void => {
+    for (const raw of list) {
+      if (dims !== null && channels !== null) return;
+      if (typeof raw !== 'object' || raw === null) return;
+      const spec = raw as Record<string, unknown>;
+      if (spec.type === 'Sequential' && Array.isArray(spec.layers)) {
+        visit(spec.layers);
+        continue;
+      }
+      if (spec.type === 'Residual' && Array.isArray(spec.body)) {
+        visit(spec.body);
+        continue;
+      }
+      dims ??= typeof spec.type === 'string' ? dimsFromType(spec.type) : null;
+      const count = spec.inChannels ?? spec.numFeatures ?? spec.numChannels;
+      if (channels === null && typeof count === 'number') channels = count;
+    }
+  };
+  visit(specs);
+  if (dims === null) {
+    throw new ArgumentError(
+      'receptiveField: cannot tell the number of spatial dims from the specs; pass inputShape',
+    );
+  }
+  return [1, channels ?? 1, ...new Array<number>(dims).fill(NOMINAL_SIZE)];
+}
+
+/** A map step that depends on the actual input size cannot be taken on the nominal input. */
+function needsSizes(node: PlanNode): boolean {
+  const map = node.map!;
+  if (map.kind === 'adaptive' || map.kind === 'global' || map.kind === 'dense') return true;
+  return map.kind === 'upsample' && map.scaleFactors.some((f) => f === null);
+}
+
+/**
+ * The receptive field of every module of a sequential stack. `inputShape` (batch first) is
+ * needed for layers whose footprint depends on sizes (adaptive pooling, Upsample by size,
+ * Linear); without it, conv and pooling stacks are analysed on a nominal input of 2^20
+ * positions per dim (padding 'same' with stride > 1 then pads as for sizes that are multiples
+ * of the stride).
+ */
+export function receptiveField(
+  specs: readonly LayerSpec[],
+  inputShape?: readonly number[],
+): ReceptiveFieldAnalysis {
+  if (!Array.isArray(specs)) {
+    throw new ArgumentError(
+      `receptiveField: specs must be a list of layer specs, got ${specs === null ? 'null' : typeof specs}`,
+    );
+  }
+  const nominal = inputShape === undefined;
+  const shape = nominal ? nominalInput(specs) : inputShape;
+  const { nodes, input } = planModel('receptiveField', specs, shape);
+  const spatialRank = input.length - 2;
+  if (spatialRank < 1) {
+    throw new ArgumentError(
+      `receptiveField: the input [${input.join(', ')}] has no spatial dims (expected [N, C, ...spatial])`,
+    );
+  }
+  const layers: ReceptiveFieldLayer[] = [];
+
+  const stepLeaf = (node: PlanNode, state: State): State => {
+    const map = node.map!;
+    if (nominal && needsSizes(node)) {
+      throw new ArgumentError(`receptiveField: ${node.label} depends on the input size; pass inputShape`);
+    }
+    if (map.kind === 'flatten') return { dims: state.dims, flattenedFrom: node.analysis.inputShape.slice(2) };
+    if (map.kind === 'dense') {
+      // Every output reads every flattened feature, so every position the Flatten's input covered.
+      const sizes = state.flattenedFrom ?? [];
+      const dims = state.dims.map((f, d) => {
+        const n = sizes[d] ?? 1;
+        return { size: f.size + (n - 1) * f.jump, jump: 0, start: f.start + ((n - 1) * f.jump) / 2 };
+      });
+      return { dims, flattenedFrom: state.flattenedFrom };
+    }
+    if (map.kind === 'pointwise') return state;
+    if (state.flattenedFrom !== null) {
+      throw new UnsupportedError(
+        `receptiveField: ${node.label} comes after a Flatten, where positions no longer lie on the input's grid`,
+      );
+    }
+    const dims = state.dims.map((f, d) => applyStep(f, affineStep(map, d, node.label)));
+    return { dims, flattenedFrom: null };
+  };
+
+  const walkList = (list: readonly PlanNode[], state: State): State =>
+    list.reduce((s, node) => walk(node, s), state);
+
+  const walk = (node: PlanNode, state: State): State => {
+    const row = layers.length;
+    layers.push({ path: node.path, type: node.analysis.type, depth: node.depth, dims: [] });
+    let after: State;
+    if (node.kind === 'leaf') {
+      after = stepLeaf(node, state);
+    } else if (node.kind === 'sequential') {
+      after = walkList(node.children, state);
+    } else {
+      const [body, shortcut] = node.branches as [PlanNode[], PlanNode[]];
+      const a = walkList(body, state);
+      const b = walkList(shortcut, state);
+      after = union(node, a, b);
+    }
+    layers[row] = { ...layers[row]!, dims: after.dims };
+    return after;
+  };
+
+  let state: State = {
+    dims: Array.from({ length: spatialRank }, () => ({ size: 1, jump: 1, start: 0 })),
+    flattenedFrom: null,
+  };
+  for (const node of nodes) state = walk(node, state);
+  return { inputSpatial: nominal ? null : input.slice(2), layers };
+}
+
+/** One step of the recurrence in the module header. */
+function applyStep(f: DimReceptiveField, step: AffineStep): DimReceptiveField {
+  if (step.kind === 'identity') return f;
+  if (step.kind === 'conv') {
+    return {
+      size: f.size + (step.extent - 1) * f.jump,
+      jump: f.jump * step.stride,
+      start: f.start + ((step.extent - 1) / 2 - step.padBefore) * f.jump,
+    };
+  }
+  if (step.kind === 'transposed') {
+    const jump = f.jump / step.stride;
+    return {
+      size: f.size + (step.extent - 1) * jump,
+      jump,
+      start: f.start + (step.padBefore - (step.extent - 1) / 2) * jump,
+    };
+  }
+  // Global: the span of all input units' fields, the same for every output unit.
+  return {
+    size: f.size + (step.inputSize - 1) * f.jump,
+    jump: 0,
+    start: f.start + ((step.inputSize - 1) * f.jump) / 2,
+  };
+}
+
+/** The union of two branches' fields (a Residual's body and shortcut): same jump, wider span. */
+function union(node: PlanNode, a: State, b: State): State {
+  const dims = a.dims.map((fa, d) => {
+    const fb = b.dims[d]!;
+    if (Math.abs(fa.jump - fb.jump) > 1e-12 * Math.max(fa.jump, fb.jump, 1)) {
+      throw new UnsupportedError(
+        `receptiveField: ${node.label} adds branches whose units step by ${fa.jump} and ${fb.jump} input positions (spatial dim ${d}); their fields have no common description`,
+      );
+    }
+    const [loA, hiA] = receptiveFieldInterval(fa, 0);
+    const [loB, hiB] = receptiveFieldInterval(fb, 0);
+    const lo = Math.min(loA, loB);
+    const hi = Math.max(hiA, hiB);
+    return { size: hi - lo + 1, jump: fa.jump, start: (lo + hi) / 2 };
+  });
+  return { dims, flattenedFrom: a.flattenedFrom ?? b.flattenedFrom };
+}
