@@ -1,4 +1,12 @@
-import { ArgumentError, assertClose, convGeometry, createRng } from '@convkit/tensor';
+import { DEFAULT_TILE_BYTES } from '@convkit/im2col';
+import {
+  ArgumentError,
+  assertClose,
+  type ConvGeometry,
+  type ConvGeometryArgs,
+  convGeometry,
+  createRng,
+} from '@convkit/tensor';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CONV_ALGORITHMS, convKernelsFor, resolveAlgorithm, selectConvAlgorithm } from './algorithms';
@@ -9,16 +17,152 @@ import { convTransposeBackward } from './conv-transpose-backward';
 import { convCaseTensors, randomConvCase } from './reference/random-conv-case';
 
 describe('algorithm names', () => {
-  it("lists 'reference' and selects it for 'auto'", () => {
-    expect(CONV_ALGORITHMS).toEqual(['reference']);
-    const g = convGeometry({ inChannels: 3, outChannels: 8, inputSpatial: [32, 32], kernelSize: 3 });
-    expect(selectConvAlgorithm(g)).toBe('reference');
-    expect(selectConvAlgorithm(g, 'backward')).toBe('reference');
-    expect(CONV_ALGORITHMS).toContain(
-      selectConvAlgorithm(
-        convGeometry({ transposed: true, inChannels: 1, outChannels: 1, inputSpatial: [4], kernelSize: 2 }),
-      ),
+  it("lists 'reference' and 'im2col'", () => {
+    expect(CONV_ALGORITHMS).toEqual(['reference', 'im2col']);
+    expect(Object.isFrozen(CONV_ALGORITHMS)).toBe(true);
+  });
+
+  it("selects 'im2col' unless one column of the lowering exceeds the tile budget (a table of geometries)", () => {
+    // Columns that fit: C/groups * prod(k) * 4 bytes <= DEFAULT_TILE_BYTES (32 MiB = 8 Mi floats).
+    const limit = DEFAULT_TILE_BYTES / 4;
+    const conv = (args: Partial<ConvGeometryArgs>) =>
+      convGeometry({
+        inChannels: 64,
+        outChannels: 64,
+        inputSpatial: [56, 56],
+        kernelSize: 3,
+        padding: 1,
+        ...args,
+      });
+    const convT = (args: Partial<ConvGeometryArgs>) => conv({ transposed: true, padding: 0, ...args });
+    const table: [string, ConvGeometry, 'forward' | 'backward', string][] = [
+      ['c3x3', conv({}), 'forward', 'im2col'],
+      ['c3x3 backward', conv({}), 'backward', 'im2col'],
+      [
+        'stem7x7',
+        conv({ inChannels: 3, inputSpatial: [224, 224], kernelSize: 7, stride: 2, padding: 3 }),
+        'forward',
+        'im2col',
+      ],
+      [
+        'pw1x1',
+        conv({ inChannels: 128, outChannels: 256, inputSpatial: [28, 28], kernelSize: 1, padding: 0 }),
+        'forward',
+        'im2col',
+      ],
+      [
+        'dw3x3',
+        conv({ inChannels: 256, outChannels: 256, inputSpatial: [28, 28], groups: 256 }),
+        'forward',
+        'im2col',
+      ],
+      [
+        'dw3x3 backward',
+        conv({ inChannels: 256, outChannels: 256, inputSpatial: [28, 28], groups: 256 }),
+        'backward',
+        'im2col',
+      ],
+      [
+        'grp3x3',
+        conv({ inChannels: 128, outChannels: 128, inputSpatial: [28, 28], groups: 8 }),
+        'forward',
+        'im2col',
+      ],
+      [
+        'conv1d',
+        conv({ batch: 8, inChannels: 256, outChannels: 256, inputSpatial: [1024] }),
+        'forward',
+        'im2col',
+      ],
+      [
+        'conv3d reflect',
+        conv({ inChannels: 16, inputSpatial: [16, 56, 56], paddingMode: 'reflect' }),
+        'forward',
+        'im2col',
+      ],
+      [
+        'tconv4x4',
+        convT({ outChannels: 32, inputSpatial: [28, 28], kernelSize: 4, stride: 2, padding: 1 }),
+        'forward',
+        'im2col',
+      ],
+      [
+        'tconv4x4 backward',
+        convT({ outChannels: 32, inputSpatial: [28, 28], kernelSize: 4, stride: 2, padding: 1 }),
+        'backward',
+        'im2col',
+      ],
+      [
+        'depthwise tconv',
+        convT({ groups: 64, inputSpatial: [28, 28], kernelSize: 4, stride: 2, padding: 1 }),
+        'forward',
+        'im2col',
+      ],
+      [
+        'depthwise tconv backward',
+        convT({ groups: 64, inputSpatial: [28, 28], kernelSize: 4, stride: 2, padding: 1 }),
+        'backward',
+        'reference',
+      ],
+      [
+        'one input channel, tconv backward',
+        convT({ inChannels: 1, inputSpatial: [28, 28], kernelSize: 4, stride: 2 }),
+        'backward',
+        'reference',
+      ],
+      [
+        'two input channels per group, tconv backward',
+        convT({ groups: 32, inputSpatial: [28, 28], kernelSize: 4, stride: 2 }),
+        'backward',
+        'im2col',
+      ],
+      ['one output channel per group, conv backward', conv({ outChannels: 1 }), 'backward', 'im2col'],
+      [
+        'column at the budget',
+        conv({ inChannels: limit / 4, outChannels: 1, kernelSize: 2, inputSpatial: [4, 4] }),
+        'forward',
+        'im2col',
+      ],
+      [
+        'one float over',
+        conv({ inChannels: limit / 4 + 1, outChannels: 1, kernelSize: 2, inputSpatial: [4, 4] }),
+        'forward',
+        'reference',
+      ],
+      [
+        'column over the budget',
+        conv({ inChannels: limit / 8, outChannels: 1, inputSpatial: [4, 4] }),
+        'backward',
+        'reference',
+      ],
+      [
+        'grouped: per-group column fits',
+        conv({ inChannels: limit / 8, outChannels: 2, groups: 2, inputSpatial: [4, 4] }),
+        'forward',
+        'im2col',
+      ],
+      [
+        'transposed: C_out/g sets the rows',
+        convT({ inChannels: 1, outChannels: limit / 8, inputSpatial: [4, 4] }),
+        'forward',
+        'reference',
+      ],
+      [
+        'transposed: C_in does not',
+        convT({ inChannels: limit / 8, outChannels: 1, inputSpatial: [4, 4] }),
+        'forward',
+        'im2col',
+      ],
+    ];
+    for (const [name, geometry, pass, want] of table) {
+      expect(selectConvAlgorithm(geometry, pass), name).toBe(want);
+      expect(CONV_ALGORITHMS).toContain(selectConvAlgorithm(geometry, pass));
+    }
+    // The default pass is 'forward'.
+    expect(selectConvAlgorithm(convT({ groups: 64, inputSpatial: [8, 8], kernelSize: 2, stride: 2 }))).toBe(
+      'im2col',
     );
+    expect(selectConvAlgorithm(conv({}))).toBe('im2col');
   });
 
   it('resolves undefined and auto to the selection, a known name to itself', () => {
@@ -80,6 +224,38 @@ describe('every registered algorithm', () => {
         Array.from(k.convBackwardWeight(gy, x, first)),
       );
       expect(Array.from(k.biasGradient(gy, last))).toEqual(Array.from(k.biasGradient(gy, first)));
+    }
+  });
+
+  it('transposed kernels read channel counts and spatial sizes, not the shapes of the geometry', () => {
+    const rng = createRng(52);
+    const args = {
+      transposed: true,
+      batch: 2,
+      inChannels: 4,
+      outChannels: 6,
+      groups: 2,
+      inputSpatial: [4, 3],
+      kernelSize: [3, 2],
+      stride: 2,
+      padding: 1,
+      outputPadding: [1, 0],
+    };
+    const first = convGeometry(args);
+    const last = convGeometry({ ...args, layout: 'channels-last' });
+    const x = rng.normalTensor([2, 4, 4, 3]).data;
+    const w = rng.normalTensor([...first.weightShape]).data;
+    const b = rng.normalTensor([6]).data;
+    const gy = rng.normalTensor([2, 6, ...first.outputSpatial]).data;
+    for (const name of CONV_ALGORITHMS) {
+      const k = convKernelsFor('convTranspose2d', name, first, 'forward');
+      expect(Array.from(k.convTranspose(x, w, b, last))).toEqual(Array.from(k.convTranspose(x, w, b, first)));
+      expect(Array.from(k.convTransposeBackwardInput(gy, w, last))).toEqual(
+        Array.from(k.convTransposeBackwardInput(gy, w, first)),
+      );
+      expect(Array.from(k.convTransposeBackwardWeight(gy, x, last))).toEqual(
+        Array.from(k.convTransposeBackwardWeight(gy, x, first)),
+      );
     }
   });
 

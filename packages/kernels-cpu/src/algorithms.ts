@@ -1,13 +1,21 @@
 /**
  * The convolution algorithms of the CPU package and the one place they are registered. An
  * algorithm is a set of kernels, one per pass of each op, that all read channels-first
- * Float32Arrays and a `ConvGeometry` and return a fresh output buffer. Adding an algorithm
- * (im2col + GEMM, Winograd...) means adding its kernel set to `CONV_KERNELS`; its name then
+ * Float32Arrays and a `ConvGeometry` and return a fresh output buffer. Registered: 'reference'
+ * (the readable oracle) and 'im2col' (lowering + GEMM, ./im2col). Adding an algorithm
+ * (Winograd, FFT...) means adding its kernel set to `CONV_KERNELS`; its name then
  * appears in `CONV_ALGORITHMS`, is accepted by every op's `algorithm` option and can be
  * returned by `selectConvAlgorithm`. The choice for 'auto' is one pure function of the
  * geometry (STYLE.md; the counter-example is flags and thresholds spread through kernels).
  */
+import { DEFAULT_TILE_BYTES } from '@convkit/im2col';
 import { ArgumentError, type ConvGeometry } from '@convkit/tensor';
+import { convBackwardInputIm2col } from './im2col/conv-backward-input-im2col';
+import { convBackwardWeightIm2col } from './im2col/conv-backward-weight-im2col';
+import { convIm2col } from './im2col/conv-im2col';
+import { convTransposeBackwardInputIm2col } from './im2col/conv-transpose-backward-input-im2col';
+import { convTransposeBackwardWeightIm2col } from './im2col/conv-transpose-backward-weight-im2col';
+import { convTransposeIm2col } from './im2col/conv-transpose-im2col';
 import { biasGradientReference } from './reference/bias-gradient-reference';
 import { convBackwardInputReference } from './reference/conv-backward-input-reference';
 import { convBackwardWeightReference } from './reference/conv-backward-weight-reference';
@@ -67,6 +75,17 @@ const CONV_KERNELS = {
     convTransposeBackwardWeight: convTransposeBackwardWeightReference,
     biasGradient: biasGradientReference,
   },
+  // Lowering to columns + the cache-blocked GEMM (./im2col/*). The bias gradient is a plain
+  // sum with nothing to lower, so it shares the reference's float64 loop.
+  im2col: {
+    conv: convIm2col,
+    convBackwardInput: convBackwardInputIm2col,
+    convBackwardWeight: convBackwardWeightIm2col,
+    convTranspose: convTransposeIm2col,
+    convTransposeBackwardInput: convTransposeBackwardInputIm2col,
+    convTransposeBackwardWeight: convTransposeBackwardWeightIm2col,
+    biasGradient: biasGradientReference,
+  },
 } as const satisfies Record<string, ConvKernels>;
 
 /** The name of a registered algorithm. */
@@ -82,12 +101,36 @@ export type ConvPass = 'forward' | 'backward';
 
 /**
  * The algorithm 'auto' runs for this geometry and pass: a pure function of its arguments,
- * tested on its own. Only the reference kernels exist so far, so it returns 'reference'.
+ * tested on its own (algorithms.test.ts, a table of geometries). 'im2col', except:
+ *
+ * - one column of the lowering (C_in/groups * prod(k) floats for convolution, C_out/groups *
+ *   prod(k) for transposed convolution, whose lowering is the adjoint convolution's) does not
+ *   fit the default tile budget: 'reference', which needs no buffer, instead of a
+ *   ResourceError;
+ * - the backward pass of a transposed convolution with one input channel per group
+ *   (depthwise transposed convolution, or a single input channel): both of its GEMMs
+ *   (gradInput = W im2col(gradOutput), gradWeight = x im2col(gradOutput)^T) are then one
+ *   row, a quarter of the 4x4 register tile, and the reference's gather is faster.
+ *
+ * Measured (scripts/conv-speed.ts and sweeps, medians on the 2-core Zen 1, GFLOP/s reference
+ * -> im2col; README has the table): im2col wins 10-40x on dense convolutions (c3x3 0.23 ->
+ * 4.5, pw1x1 0.14 -> 5.6, conv1d 0.21 -> 5.6, tconv4x4 0.16 -> 4.8), and still wins where
+ * each group is one GEMM row in the forward pass: depthwise dw3x3 (C256 28x28 g256) 0.23 ->
+ * 0.34 forward, 0.26 -> 0.33 backward, dw5x5 on 112x112 1.6x, a 64 -> 1 channel conv 1.6x
+ * forward, transposed depthwise 3.2x forward (the reference is a float64 loop that maps every
+ * tap through paddedIndex: no fast direct convolution). Transposed backward with one input
+ * channel per group: reference time / im2col time 0.71-0.95 over four geometries (tconv-dw
+ * 0.8-0.9 in four runs), against 1.7x for two channels per group. Convolution backward with
+ * one output channel per group is mixed (0.79-1.36: a 64 -> 1 conv and a 1x1 depthwise lose,
+ * 3x3 depthwise wins) and stays on im2col. Problems of a few hundred multiply-adds (C1 8x8
+ * 3x3) run 0.7x, about 10 us of per-call setup: not worth a branch.
  */
 export function selectConvAlgorithm(geometry: ConvGeometry, pass: ConvPass = 'forward'): ConvAlgorithmName {
-  void geometry;
-  void pass;
-  return 'reference';
+  const channelsPerColumn = geometry.transposed ? geometry.outChannelsPerGroup : geometry.inChannelsPerGroup;
+  const columnBytes = channelsPerColumn * geometry.kernelVolume * Float32Array.BYTES_PER_ELEMENT;
+  if (columnBytes > DEFAULT_TILE_BYTES) return 'reference';
+  if (geometry.transposed && pass === 'backward' && geometry.inChannelsPerGroup === 1) return 'reference';
+  return 'im2col';
 }
 
 /**

@@ -367,7 +367,9 @@ describe('convTranspose: errors', () => {
     expect(e.message).toBe('convTranspose2d: weight must be a Tensor, got null');
     e = thrown(() => convTranspose2d(x, w, { algorithm: 'fft' }));
     expect(ArgumentError.isInstance(e)).toBe(true);
-    expect(e.message).toBe("convTranspose2d: algorithm must be 'auto' or one of 'reference', got 'fft'");
+    expect(e.message).toBe(
+      "convTranspose2d: algorithm must be 'auto' or one of 'reference', 'im2col', got 'fft'",
+    );
     e = thrown(() => convTranspose2d(x, w, { layout: 'nchw' as never }));
     expect(ArgumentError.isInstance(e)).toBe(true);
     expect(e.message).toContain("layout must be 'channels-first' or 'channels-last', got 'nchw'");

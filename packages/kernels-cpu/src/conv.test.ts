@@ -479,7 +479,9 @@ describe('conv: errors', () => {
     );
     e = thrown(() => conv2d(x, w, { algorithm: 'winograd' }));
     expect(ArgumentError.isInstance(e)).toBe(true);
-    expect(e.message).toBe("conv2d: algorithm must be 'auto' or one of 'reference', got 'winograd'");
+    expect(e.message).toBe(
+      "conv2d: algorithm must be 'auto' or one of 'reference', 'im2col', got 'winograd'",
+    );
   });
 });
 

@@ -383,13 +383,13 @@ describe('deformConvBackward: errors', () => {
     );
     let caught: unknown;
     try {
-      deformConvBackward(gradOutput, x, w, offset, { algorithm: 'im2col' });
+      deformConvBackward(gradOutput, x, w, offset, { algorithm: 'winograd' });
     } catch (error) {
       caught = error;
     }
     expect(ArgumentError.isInstance(caught)).toBe(true);
     expect((caught as Error).message).toMatch(
-      /^deformConv2dBackward: algorithm must be 'auto' or one of 'reference', got 'im2col'/,
+      /^deformConv2dBackward: algorithm must be 'auto' or one of 'reference', 'im2col', got 'winograd'/,
     );
   });
 });

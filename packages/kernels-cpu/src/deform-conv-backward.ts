@@ -5,12 +5,13 @@
  * patches, gradOffset uses `get_coordinate_weight` (the derivative from the right at integer
  * sample positions, and torchvision's values on the border), gradMask is the unmodulated
  * sample times the patch gradient, and gradBias sums gradOutput over batch and space. The
- * formulas are in ./reference/deform-conv-backward-reference.
+ * formulas are in ./reference/deform-conv-backward-reference; the algorithms are in
+ * ./deform-algorithms.
  */
 import { shapeSize, Tensor } from '@convkit/tensor';
+import { deformConvKernelsFor } from './deform-algorithms';
 import { checkDeformConvArgs } from './deform-conv';
 import type { DeformConvGradients, DeformConvOptions } from './options';
-import { deformConvBackwardReference } from './reference/deform-conv-backward-reference';
 import { checkGradOutput } from './validate';
 
 /** Op name in error messages. */
@@ -43,7 +44,8 @@ export function deformConvBackward(
   const gradBias = new Float32Array(geometry.outChannels);
   const gradOffset = new Float32Array(shapeSize(geometry.offsetShape!));
   const gradMask = checked.mask ? new Float32Array(shapeSize(geometry.maskShape!)) : null;
-  deformConvBackwardReference(geometry, gradOutput.contiguous().data, checked, {
+  const kernels = deformConvKernelsFor(OP, options?.algorithm, geometry, 'backward');
+  kernels.backward(geometry, gradOutput.contiguous().data, checked, {
     gradInput,
     gradWeight,
     gradBias,

@@ -7,7 +7,8 @@
  * by bilinear interpolation with zeros outside, times the mask (v2); the sampled patch then
  * meets the weight as in a grouped convolution. This file is the op: it checks and normalises
  * the arguments, resolves the geometry with `convGeometryFromShapes` and hands contiguous
- * buffers to the reference kernel (./reference/deform-conv-reference), the only algorithm.
+ * buffers to the kernels of an algorithm (./deform-algorithms: the reference loop, or
+ * deformable im2col + GEMM).
  */
 import {
   ArgumentError,
@@ -20,15 +21,12 @@ import {
   UnsupportedError,
 } from '@convkit/tensor';
 import { resolveAlgorithm } from './algorithms';
+import { DEFORM_CONV_ALGORITHMS, deformConvKernelsFor } from './deform-algorithms';
 import type { DeformConvOptions } from './options';
-import { deformConvReference } from './reference/deform-conv-reference';
 import { checkBias, checkOptionKeys, checkTensor, checkWeightRank } from './validate';
 
 /** Op name in error messages (torchvision's deform_conv2d). */
 const OP = 'deformConv2d';
-
-/** The algorithms deformable convolution accepts besides 'auto' (which runs 'reference'). */
-export const DEFORM_CONV_ALGORITHMS: readonly 'reference'[] = Object.freeze(['reference'] as const);
 
 /** Arguments of a deformable convolution after checking: the geometry and contiguous data. */
 export interface CheckedDeformConv {
@@ -93,7 +91,8 @@ export function checkDeformConvArgs(
     );
   }
 
-  resolveAlgorithm(op, opts.algorithm, DEFORM_CONV_ALGORITHMS, 'reference');
+  // Only the name is checked here, early; the op resolves 'auto' once the geometry is known.
+  resolveAlgorithm(op, opts.algorithm, DEFORM_CONV_ALGORITHMS, DEFORM_CONV_ALGORITHMS[0]!);
 
   const geometry = convGeometryFromShapes({
     op,
@@ -151,6 +150,6 @@ export function deformConv(
   const checked = checkDeformConvArgs(OP, input, weight, offset, options);
   const { geometry } = checked;
   const out = new Float32Array(shapeSize(geometry.outputShape));
-  deformConvReference(geometry, checked, out);
+  deformConvKernelsFor(OP, options?.algorithm, geometry, 'forward').forward(geometry, checked, out);
   return new Tensor(out, geometry.outputShape);
 }

@@ -11,8 +11,13 @@ export { conv, conv1d, conv2d, conv3d } from './conv';
 export { convBackward } from './conv-backward';
 export { convTranspose, convTranspose1d, convTranspose2d, convTranspose3d } from './conv-transpose';
 export { convTransposeBackward } from './conv-transpose-backward';
+export type { DeformConvAlgorithmName } from './deform-algorithms';
+export { DEFORM_CONV_ALGORITHMS, selectDeformConvAlgorithm } from './deform-algorithms';
 export { deformConv } from './deform-conv';
 export { deformConvBackward } from './deform-conv-backward';
+export type { GemmOptions } from './gemm';
+export { gemm } from './gemm';
+export { gemmReference } from './gemm-reference';
 export type {
   ConvAlgorithm,
   ConvGradients,

@@ -5,8 +5,11 @@
  */
 import type { Layout, Padding, PaddingMode, Tensor } from '@convkit/tensor';
 
-/** 'auto' picks the fastest available algorithm; see `CONV_ALGORITHMS` for the names. */
-export type ConvAlgorithm = 'auto' | 'reference' | (string & {});
+/**
+ * 'auto' picks the fastest available algorithm (selectConvAlgorithm); see `CONV_ALGORITHMS`
+ * (and `DEFORM_CONV_ALGORITHMS` for deformConv) for the names.
+ */
+export type ConvAlgorithm = 'auto' | 'im2col' | 'reference' | (string & {});
 
 export interface ConvOptions {
   bias?: Tensor | null;

@@ -20,7 +20,7 @@ import {
 } from '../src/index';
 
 /** Algorithms that must reproduce every golden case. */
-const ALGORITHMS = ['reference'] as const;
+const ALGORITHMS = ['reference', 'im2col'] as const;
 
 /** Layouts the conv and convTranspose cases run in (deformConv is channels-first only). */
 const LAYOUTS = ['channels-first', 'channels-last'] as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { convGeometry, convGeometryFromShapes } from './conv-geometry';
+import { adjointConvGeometry, convGeometry, convGeometryFromShapes } from './conv-geometry';
 import { ArgumentError, ShapeError, UnsupportedError } from './errors';
 
 /** Output size of one spatial dim of a square conv, through convGeometry. */
@@ -420,5 +420,106 @@ describe('convGeometryFromShapes', () => {
         offsetShape: [1, 54, 4, 4],
       }),
     ).toThrow(/3 offset groups must divide the 4 input channels/);
+  });
+});
+
+describe('adjointConvGeometry', () => {
+  it('swaps the channels and maps the output back onto the input exactly, outputPadding included', () => {
+    // Exhaustive over small 1-D problems: the adjoint convolution's output is the transposed
+    // convolution's input, the taps reach exactly the positions below its (cropped) input
+    // size, and every position past it is reached by no tap.
+    let cropped = 0;
+    for (let input = 1; input <= 4; input++)
+      for (let kernel = 1; kernel <= 3; kernel++)
+        for (let stride = 1; stride <= 3; stride++)
+          for (let dilation = 1; dilation <= 3; dilation++)
+            for (let before = 0; before <= 3; before++)
+              for (let after = 0; after <= 3; after++)
+                for (let outputPadding = 0; outputPadding < Math.max(stride, dilation); outputPadding++) {
+                  let t: ReturnType<typeof convGeometry>;
+                  try {
+                    t = convGeometry({
+                      transposed: true,
+                      batch: 2,
+                      inChannels: 6,
+                      outChannels: 4,
+                      groups: 2,
+                      inputSpatial: [input],
+                      kernelSize: kernel,
+                      stride,
+                      dilation,
+                      padding: [[before, after]],
+                      outputPadding,
+                    });
+                  } catch {
+                    continue; // an empty output
+                  }
+                  const reached = new Set<number>();
+                  for (let i = 0; i < input; i++)
+                    for (let k = 0; k < kernel; k++) reached.add(i * stride - before + k * dilation);
+                  const last = Math.max(...reached);
+                  const g = adjointConvGeometry(t);
+                  if (g === null) {
+                    expect(last).toBeLessThan(0);
+                    continue;
+                  }
+                  expect(g.transposed).toBe(false);
+                  expect([g.batch, g.inChannels, g.outChannels, g.groups]).toEqual([2, 4, 6, 2]);
+                  expect(g.outputSpatial).toEqual([input]);
+                  expect(g.weightShape).toEqual(t.weightShape);
+                  expect(g.padBefore).toEqual([before]);
+                  const size = g.inputSpatial[0]!;
+                  expect(size).toBeLessThanOrEqual(t.outputSpatial[0]!);
+                  expect(last).toBeLessThan(t.outputSpatial[0]! + Math.max(0, after - outputPadding));
+                  if (size < t.outputSpatial[0]!) {
+                    cropped++;
+                    expect(last).toBe(size - 1);
+                  }
+                }
+    expect(cropped).toBeGreaterThan(0);
+  });
+
+  it('returns null when no tap reaches the output, and refuses a geometry that is not transposed', () => {
+    // in 1, k 1, stride 2, padding [1, 0], outputPadding 1: out = 1, and the one tap lands at -1.
+    const t = convGeometry({
+      transposed: true,
+      inChannels: 1,
+      outChannels: 1,
+      inputSpatial: [1],
+      kernelSize: 1,
+      stride: 2,
+      padding: [[1, 0]],
+      outputPadding: 1,
+    });
+    expect(t.outputSpatial).toEqual([1]);
+    expect(adjointConvGeometry(t)).toBeNull();
+    const plain = convGeometry({ inChannels: 1, outChannels: 1, inputSpatial: [4], kernelSize: 2 });
+    expect(() => adjointConvGeometry(plain)).toThrow(ArgumentError);
+    expect(() => adjointConvGeometry(plain)).toThrow(
+      "adjointConvGeometry: expected a transposed convolution's geometry, got conv1d's (not transposed)",
+    );
+  });
+
+  it('keeps 2-D and 3-D geometries per dim, the layout included', () => {
+    const t = convGeometry({
+      transposed: true,
+      inChannels: 2,
+      outChannels: 3,
+      inputSpatial: [3, 4, 5],
+      kernelSize: [2, 3, 1],
+      stride: [2, 1, 3],
+      dilation: [1, 3, 1],
+      padding: [1, 0, 0],
+      outputPadding: [1, 2, 0],
+      layout: 'channels-last',
+    });
+    const g = adjointConvGeometry(t)!;
+    expect(g.layout).toBe('channels-last');
+    expect(g.outputSpatial).toEqual([3, 4, 5]);
+    // dim 0: out = 2 * 2 - 2 + 2 + 1 = 5, outputPadding 1 <= padAfter 1: no crop, padAfter 0.
+    // dim 1: out = 3 * 1 + 7 + 2 = 12, outputPadding 2 > padAfter 0: 2 positions cropped.
+    expect(t.outputSpatial).toEqual([5, 12, 13]);
+    expect(g.inputSpatial).toEqual([5, 10, 13]);
+    expect(g.padAfter).toEqual([0, 0, 0]);
   });
 });

@@ -485,3 +485,59 @@ export function convGeometryFromShapes(args: ConvGeometryFromShapesArgs): ConvGe
   }
   return geometry;
 }
+
+/**
+ * The convolution a transposed convolution is the adjoint of, in the form its im2col lowering
+ * needs: a (non-transposed) geometry whose input is the transposed convolution's output and
+ * whose output is exactly its input, so that
+ *   convTranspose(x) = col2im_adjoint(W^T x)          (the C^T route)
+ *   gradInput of convTranspose = W im2col(gradOutput)
+ * with im2col/col2im of the returned geometry. Channels swap (inChannels = the transposed
+ * convolution's outChannels), kernel, stride, dilation, groups, padBefore, batch and layout
+ * stay. outputPadding is what breaks the plain swap: its positions at the end of the output
+ * may lie beyond the last one any tap reaches, (in - 1) * stride - padBefore + dilation *
+ * (k - 1), and then a convolution over the whole output would have one output too many. So,
+ * per dim, the input is cropped to end at that last reached position and padAfter shrinks by
+ * what outputPadding added:
+ *   inputSpatial = out - max(0, outputPadding - padAfter)
+ *   padAfter'    = max(0, padAfter - outputPadding)
+ * which gives inputSpatial + padBefore + padAfter' - kernelExtent = (in - 1) * stride, hence an
+ * output of exactly `in`. The cropped positions are reached by no tap (the output there is the
+ * bias alone), so a lowering that reads or writes the transposed convolution's full output
+ * buffer with its own strides treats them correctly. Returns null when a dim's crop leaves
+ * nothing (padBefore past every tap: the whole output is bias).
+ */
+export function adjointConvGeometry(transposedGeometry: ConvGeometry): ConvGeometry | null {
+  const t = transposedGeometry;
+  if (!t.transposed) {
+    throw new ArgumentError(
+      `adjointConvGeometry: expected a transposed convolution's geometry, got ${t.op}'s (not transposed)`,
+    );
+  }
+  const inputSpatial = t.outputSpatial.map(
+    (out, d) => out - Math.max(0, t.outputPadding[d]! - t.padAfter[d]!),
+  );
+  if (inputSpatial.some((size) => size < 1)) return null;
+  const geometry = convGeometry({
+    op: t.op,
+    batch: t.batch,
+    inChannels: t.outChannels,
+    outChannels: t.inChannels,
+    groups: t.groups,
+    inputSpatial,
+    kernelSize: t.kernelSize,
+    stride: t.stride,
+    dilation: t.dilation,
+    padding: t.padBefore.map(
+      (before, d) => [before, Math.max(0, t.padAfter[d]! - t.outputPadding[d]!)] as [number, number],
+    ),
+    layout: t.layout,
+  });
+  // The derivation above guarantees this; a failure here is a bug in it, not a user error.
+  if (geometry.outputSpatial.some((size, d) => size !== t.inputSpatial[d])) {
+    throw new Error(
+      `adjointConvGeometry: internal error, ${formatShape(geometry.outputSpatial)} != ${formatShape(t.inputSpatial)}`,
+    );
+  }
+  return geometry;
+}

@@ -9,7 +9,13 @@ export type {
   Padding,
   PaddingMode,
 } from './conv-geometry';
-export { convGeometry, convGeometryFromShapes, LAYOUTS, PADDING_MODES } from './conv-geometry';
+export {
+  adjointConvGeometry,
+  convGeometry,
+  convGeometryFromShapes,
+  LAYOUTS,
+  PADDING_MODES,
+} from './conv-geometry';
 export {
   ArgumentError,
   ConvkitError,

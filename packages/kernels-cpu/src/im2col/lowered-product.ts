@@ -1,0 +1,108 @@
+/**
+ * loweredProduct: the forward GEMM of the im2col algorithm (Chellapilla, Puri & Simard, "High
+ * Performance Convolutional Neural Networks for Document Processing", 2006; Caffe's and
+ * PyTorch's CPU convolution). For each sample n and group g of a (non-transposed) geometry:
+ *
+ *   output[n, g] (C_out/g x L) = W_g (C_out/g x C_in/g * prod(k)) * im2col(input[n, g]) (C_in/g * prod(k) x L)
+ *
+ * with L = prod(outputSpatial). The column matrix is lowered one tile of columns at a time
+ * (planColumnTiles: at most maxTileBytes) into one buffer reused by every tile and group, so
+ * a large convolution never allocates its whole column matrix. When the lowering is the
+ * identity (1x1, stride 1, no padding) the GEMM reads the input directly.
+ *
+ * Runs convolution forward (W: the conv weight) and the input gradient of transposed
+ * convolution (W: the transposed weight [C_in, C_out/g, ...k], which is [rows of the adjoint
+ * convolution, C_in/g * prod(k)] per group, so the same product with no transpose).
+ */
+import { columnTiles, im2colInto, planColumnTiles } from '@convkit/im2col';
+import type { ConvGeometry } from '@convkit/tensor';
+import { gemm } from '../gemm';
+import { loweredBuffer } from './lowered-buffer';
+import { tileScratch } from './tile-scratch';
+
+export interface LoweredProductArgs {
+  /** The convolution (never a transposed geometry: pass its adjointConvGeometry). */
+  geometry: ConvGeometry;
+  /** [N, geometry.inChannels, ...inputSpatial], channels-first. */
+  input: Float32Array;
+  /** Spatial shape of `input`'s buffer: geometry.inputSpatial, or larger per dim (cropped tail). */
+  inputSpatial: readonly number[];
+  /** [geometry.outChannels, C_in/g * prod(k)] row-major (group g owns rows g * C_out/g ...). */
+  weight: Float32Array;
+  /** [N, geometry.outChannels, prod(outputSpatial)]: written, or added to when `accumulate`. */
+  output: Float32Array;
+  /** Add to `output` (it holds the bias) instead of overwriting it. */
+  accumulate: boolean;
+  /** Byte budget of the column tile buffer. */
+  maxTileBytes: number;
+}
+
+/** output (+)= W * im2col(input), per sample and group. */
+export function loweredProduct(args: LoweredProductArgs): void {
+  const { geometry, input, weight, output, maxTileBytes } = args;
+  const { batch, inChannels, outChannels, groups, kernelVolume, outputVolume } = geometry;
+  const inPerGroup = geometry.inChannelsPerGroup;
+  const outPerGroup = geometry.outChannelsPerGroup;
+  const depth = inPerGroup * kernelVolume;
+  const source = loweredBuffer(geometry, inChannels, args.inputSpatial);
+  const outputSample = outChannels * outputVolume;
+  const gemmOptions = { beta: args.accumulate ? 1 : 0 };
+
+  if (source.identity) {
+    // The input [C_in/g, L] of each group is its own column matrix.
+    for (let n = 0; n < batch; n++) {
+      for (let g = 0; g < groups; g++) {
+        gemm(
+          outPerGroup,
+          outputVolume,
+          inPerGroup,
+          weight,
+          g * outPerGroup * depth,
+          depth,
+          input,
+          n * source.sampleSize + g * inPerGroup * outputVolume,
+          outputVolume,
+          output,
+          n * outputSample + g * outPerGroup * outputVolume,
+          outputVolume,
+          gemmOptions,
+        );
+      }
+    }
+    return;
+  }
+
+  const tileOptions = { maxBytes: maxTileBytes, channels: inPerGroup };
+  const plan = planColumnTiles(geometry, tileOptions);
+  const tile = tileScratch(0, plan.rows * plan.columnsPerTile);
+  for (const { sample, columnStart, columnCount } of columnTiles(geometry, tileOptions)) {
+    for (let g = 0; g < groups; g++) {
+      im2colInto({
+        geometry,
+        input,
+        inputOffset: sample * source.sampleSize,
+        inputStrides: source.strides,
+        columns: tile,
+        columnStart,
+        columnCount,
+        channelStart: g * inPerGroup,
+        channelCount: inPerGroup,
+      });
+      gemm(
+        outPerGroup,
+        columnCount,
+        depth,
+        weight,
+        g * outPerGroup * depth,
+        depth,
+        tile,
+        0,
+        columnCount,
+        output,
+        sample * outputSample + g * outPerGroup * outputVolume + columnStart,
+        outputVolume,
+        gemmOptions,
+      );
+    }
+  }
+}
