@@ -462,6 +462,101 @@ def deform_offsets(gen, kind, shape, size):
     return torch.where(rand(gen, *shape) < 0, magnitude * sign, near)
 
 
+# Sampling positions exactly on torchvision's border, for the 'border-*' offset kinds. Every
+# target is a multiple of 2**-10 of magnitude < 16, and the base positions are integers, so the
+# offsets (target - base) and the positions (base + offset) are exact in float32 and float64
+# alike: both precisions sample exactly the same point.
+BORDER_EPS = 2.0**-10
+
+
+def border_targets(kind, length):
+    """The special coordinates of an offset kind along an axis of `length` samples (H or W)."""
+    e = BORDER_EPS
+    minus_one = [-1.0]  # just outside: torchvision's bilinear_interpolate returns 0 for y <= -1
+    last = [length - 1.0]  # the last row/column: the upper neighbour is missing
+    size = [float(length)]  # y = H: outside (height <= y)
+    integer = [float(k) for k in range(length)]  # zero fractional part: the one-sided derivative
+    near = [-1.0 + e, -e, length - 1.0 + e, length - e, -1.0 - e, float(length) + e]
+    halves = [k + 0.5 for k in range(-1, length)]
+    kinds = {
+        "border-minus-one": minus_one,
+        "border-last": last,
+        "border-size": size,
+        "border-integer": integer,
+        "border-near": near,
+        "border-all": minus_one + last + size + integer + near + halves,
+    }
+    return kinds[kind]
+
+
+def border_inner(length):
+    """Non-integer coordinates well inside (multiples of 1/8), for the other coordinate of a sample."""
+    return [k / 8.0 for k in range(1, 8 * (length - 1)) if k % 8]
+
+
+def border_offsets(gen, kind, shape, size, kernel, stride, pads, dilation):
+    """Offsets that put the sampling positions exactly on the border values of `kind`.
+
+    For every sample (batch, offset group, tap, output position) a draw decides whether y, x
+    or both take a border value of the kind; a coordinate that does not takes a multiple of
+    1/8 strictly inside the image. The offset is then the target minus the tap's base
+    position (out * stride - padBefore + tap * dilation), which torchvision adds back.
+    """
+    n, channels, out_h, out_w = shape
+    taps = kernel[0] * kernel[1]
+    offset_groups = channels // (2 * taps)
+    grid = (n, offset_groups, kernel[0], kernel[1], out_h, out_w)
+    targets = []
+    for axis in range(2):
+        special = torch.tensor(border_targets(kind, size[axis]), dtype=torch.float64)
+        inner = torch.tensor(border_inner(size[axis]), dtype=torch.float64)
+        targets.append((special, inner))
+    which = torch.randint(0, 3, grid, generator=gen)  # 0: y special, 1: x special, 2: both
+    coords = []
+    for axis, (special, inner) in enumerate(targets):
+        pick_special = special[torch.randint(0, len(special), grid, generator=gen)]
+        pick_inner = inner[torch.randint(0, len(inner), grid, generator=gen)]
+        coords.append(torch.where((which == axis) | (which == 2), pick_special, pick_inner))
+    base_y = (torch.arange(out_h) * stride[0] - pads[0][0]).view(1, 1, 1, 1, out_h, 1) + (
+        torch.arange(kernel[0]) * dilation[0]).view(1, 1, kernel[0], 1, 1, 1)
+    base_x = (torch.arange(out_w) * stride[1] - pads[1][0]).view(1, 1, 1, 1, 1, out_w) + (
+        torch.arange(kernel[1]) * dilation[1]).view(1, 1, 1, kernel[1], 1, 1)
+    dy = coords[0] - base_y.double()
+    dx = coords[1] - base_x.double()
+    offset = torch.stack([dy, dx], dim=4)  # (n, og, kh, kw, 2, oh, ow): torchvision's (dy, dx) per tap
+    offset = offset.reshape(n, channels, out_h, out_w)
+    # Exactly representable, and the positions are the targets in float32 too.
+    assert torch.equal(offset.float().double(), offset), kind
+    assert torch.equal((base_y.float() + dy.float()).double(), coords[0]), kind
+    assert torch.equal((base_x.float() + dx.float()).double(), coords[1]), kind
+    # Every border value of the kind occurs, in y and in x.
+    for axis, (special, _) in enumerate(targets):
+        missing = [float(v) for v in special if not (coords[axis] == v).any()]
+        assert not missing, f"{kind}: {'yx'[axis]} never samples {missing}"
+    return offset
+
+
+def check_offset_gradient_elementwise(name, x, offset, w, b, m, stride, pads, dilation, grad_output, grad_offset):
+    """gradOffset, one element at a time, against a one-sided difference from above.
+
+    The bilinear sample is linear along each coordinate inside a cell [k, k + 1], so a step of
+    +eps from an exact position reproduces torchvision's cell choice (the cell above an integer
+    position; y = -1 reads the cell [-1, 0], y = H reads nothing) up to rounding.
+    """
+    eps = 2.0**-24
+    with torch.no_grad():
+        y0 = torch_deform(x, offset, w, b, m, stride, pads, dilation)
+        flat = offset.detach().clone().reshape(-1)
+        for k in range(flat.numel()):
+            moved = flat.clone()
+            moved[k] += eps
+            y1 = torch_deform(x, moved.view_as(offset), w, b, m, stride, pads, dilation)
+            numeric = dot(grad_output, y1 - y0) / eps
+            analytic = float(grad_offset.reshape(-1)[k])
+            assert abs(numeric - analytic) <= 1e-6 * max(1.0, abs(analytic)), (
+                f"{name}: gradOffset[{k}] {analytic} vs one-sided difference {numeric}")
+
+
 def deform_case(
     name,
     *,
@@ -492,7 +587,12 @@ def deform_case(
     x = rand(gen, n, cin, *size)
     w = rand(gen, cout, cin // groups_n, *kernel)
     b = rand(gen, cout) if bias else None
-    offset = deform_offsets(gen, offsets, (n, 2 * offset_groups * taps, *out_spatial), size)
+    offset_shape = (n, 2 * offset_groups * taps, *out_spatial)
+    if offsets.startswith("border-"):
+        assert symmetric(pads), f"{name}: border cases use torchvision's own padding argument"
+        offset = border_offsets(gen, offsets, offset_shape, size, kernel, stride_d, pads, dilation_d)
+    else:
+        offset = deform_offsets(gen, offsets, offset_shape, size)
     m = rand(gen, n, offset_groups * taps, *out_spatial, low=mask_range[0], high=mask_range[1]) if mask else None
     leaves = {"input": x, "weight": w}
     if b is not None:
@@ -545,6 +645,9 @@ def deform_case(
             numeric = dot(tensors["gradOutput"], moved - y) / eps
         analytic = dot(grads["offset"], direction)
         assert abs(numeric - analytic) <= 1e-5 * max(1.0, abs(analytic)), f"{name}: gradOffset {analytic} vs {numeric}"
+        if offsets.startswith("border-"):
+            check_offset_gradient_elementwise(name, x, offset, w, b, m, stride_d, pads, dilation_d,
+                                              tensors["gradOutput"], grads["offset"])
     return case
 
 
@@ -848,6 +951,34 @@ def deform_conv_cases():
         d("deformConv2d/v1-no-bias", cin=2, cout=2, size=[4, 4], kernel=3, bias=False),
         d("deformConv2d/v2-no-bias-offset-groups2-stride2", cin=4, cout=2, size=[5, 5], kernel=2, stride=2,
           offset_groups=2, mask=True, bias=False),
+        # Sampling positions exactly on torchvision's border (see border_targets), on a non-square
+        # input so that H and W cannot be swapped unnoticed.
+        d("deformConv2d/v1-border-minus-one", cin=2, cout=2, size=[4, 5], kernel=3, padding=1,
+          offsets="border-minus-one"),
+        d("deformConv2d/v2-border-minus-one", cin=2, cout=2, size=[4, 5], kernel=3, padding=1,
+          offsets="border-minus-one", mask=True),
+        d("deformConv2d/v1-border-last-row-col", cin=2, cout=2, size=[4, 5], kernel=3, padding=1,
+          offsets="border-last"),
+        d("deformConv2d/v2-border-last-row-col", cin=2, cout=2, size=[4, 5], kernel=3, padding=1,
+          offsets="border-last", mask=True),
+        d("deformConv2d/v1-border-at-size", cin=2, cout=2, size=[4, 5], kernel=3, padding=1,
+          offsets="border-size"),
+        d("deformConv2d/v2-border-at-size", cin=2, cout=2, size=[4, 5], kernel=3, padding=1,
+          offsets="border-size", mask=True),
+        d("deformConv2d/v1-border-integer-positions", cin=2, cout=2, size=[4, 5], kernel=3, padding=1,
+          offsets="border-integer"),
+        d("deformConv2d/v2-border-integer-positions", cin=2, cout=2, size=[4, 5], kernel=3, padding=1,
+          offsets="border-integer", mask=True),
+        d("deformConv2d/v1-border-just-inside-and-outside", cin=2, cout=2, size=[4, 5], kernel=3, padding=1,
+          offsets="border-near"),
+        d("deformConv2d/v2-border-just-inside-and-outside", cin=2, cout=2, size=[4, 5], kernel=3, padding=1,
+          offsets="border-near", mask=True),
+        d("deformConv2d/v1-border-all-offset-groups2", cin=4, cout=2, size=[4, 5], kernel=3, padding=1,
+          offset_groups=2, offsets="border-all"),
+        d("deformConv2d/v2-border-all-offset-groups2", cin=4, cout=2, size=[4, 5], kernel=3, padding=1,
+          offset_groups=2, offsets="border-all", mask=True),
+        d("deformConv2d/v2-border-all-stride2-dil2-groups2-batch2", n=2, cin=4, cout=4, size=[5, 6], kernel=3,
+          stride=2, padding=2, dilation=2, groups=2, offset_groups=2, offsets="border-all", mask=True),
     ]
 
 

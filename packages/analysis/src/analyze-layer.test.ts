@@ -87,6 +87,27 @@ describe('analyzeLayer: convolutions', () => {
       [1, 1, 7, 7],
     );
     expect(same.outputShape).toEqual([1, 1, 4, 4]);
+    // Accepted where PyTorch refuses: SAME_UPPER pads 2 before and 3 after (total (112 - 1) * 2 + 7 - 224 = 5).
+    const stem = analyzeLayer(
+      {
+        type: 'Conv2d',
+        inChannels: 3,
+        outChannels: 64,
+        kernelSize: 7,
+        stride: 2,
+        padding: 'same',
+        bias: false,
+      },
+      [1, 3, 224, 224],
+    );
+    expect(stem.outputShape).toEqual([1, 64, 112, 112]);
+    expect(stem.macs).toBe(64 * 112 * 112 * 3 * 49);
+    // DeformConv2d takes every padding form of Conv2d (torchvision: numbers only).
+    const deform = analyzeLayer(
+      { type: 'DeformConv2d', inChannels: 2, outChannels: 2, kernelSize: 3, stride: 2, padding: 'same' },
+      [1, 2, 7, 7],
+    );
+    expect(deform.outputShape).toEqual([1, 2, 4, 4]);
     const valid = analyzeLayer(
       { type: 'Conv1d', inChannels: 1, outChannels: 1, kernelSize: 4, padding: 'valid' },
       [1, 1, 7],

@@ -11,8 +11,10 @@ import { checkInputShape, planLayer } from './model-plan';
 
 /**
  * Analyses one layer spec. Throws ArgumentError for a malformed spec, ShapeError when the
- * input does not fit the layer, UnsupportedError for combinations PyTorch refuses; each
- * message names the layer (its type, and its `name` when it has one) and the field.
+ * input does not fit the layer, UnsupportedError for what convkit does not define (padding
+ * 'same' or a paddingMode other than 'zeros' on a transposed convolution); each message names
+ * the layer (its type, and its `name` when it has one) and the field. Padding 'same' at
+ * stride > 1, which PyTorch refuses, is accepted as TensorFlow/ONNX SAME_UPPER.
  */
 export function analyzeLayer(spec: LayerSpec, inputShape: readonly number[]): LayerAnalysis {
   const input = checkInputShape('analyzeLayer', inputShape);

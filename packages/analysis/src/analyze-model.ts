@@ -5,10 +5,10 @@
  * Totals count every leaf once: parameters, buffers, MACs and FLOPs per sample, and float32
  * memory (input, every leaf's output as kept for the backward pass, parameters, buffers).
  */
+import { shapeSize } from '@convkit/tensor';
 import { BYTES_PER_VALUE, type LayerAnalysis } from './layer-analysis';
 import type { LayerSpec } from './layer-spec';
 import { planModel, preorder } from './model-plan';
-import { volume } from './spatial-input';
 
 /** One module's row: its spec's fields, where it sits, and its numbers. */
 export type ModelLayer = LayerSpec &
@@ -68,7 +68,7 @@ export function analyzeModel(specs: readonly LayerSpec[], inputShape: readonly n
     totalBuffers: sum('buffers'),
     totalMacs,
     totalFlops: 2 * totalMacs,
-    inputBytes: volume(input) * BYTES_PER_VALUE,
+    inputBytes: shapeSize(input) * BYTES_PER_VALUE,
     activationBytes: sum('activationBytes'),
     paramBytes: sum('paramBytes'),
     bufferBytes: sum('bufferBytes'),

@@ -4,7 +4,7 @@
  * pointwiseCost, bottleneckCost) are built from it. Weights only, no bias, as the tutorial
  * counts them.
  */
-import { type ConvGeometry, convGeometry, type Padding } from '@convkit/tensor';
+import { type ConvGeometry, convGeometry, type Padding, shapeSize } from '@convkit/tensor';
 import type { PerDim } from './layer-spec';
 
 export interface ConvCost {
@@ -43,6 +43,5 @@ export function convCost(
     padding: window.padding,
     dilation: window.dilation,
   });
-  const params = geometry.weightShape.reduce((a, b) => a * b, 1);
-  return { geometry, cost: { params, macs: geometry.macsPerSample } };
+  return { geometry, cost: { params: shapeSize(geometry.weightShape), macs: geometry.macsPerSample } };
 }

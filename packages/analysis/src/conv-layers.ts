@@ -13,8 +13,9 @@
  *   conv's kernel, stride, padding and dilation and a bias (counted unless offsetConv: false);
  * - mask (v2): the Conv2d(C_in, G * kh * kw) that predicts the mask, built the same way.
  */
-import { convGeometry } from '@convkit/tensor';
+import { convGeometry, shapeSize } from '@convkit/tensor';
 import type { LeafResult } from './layer-analysis';
+import { spatialDimsOf } from './layer-schema';
 import type {
   ConvSpec,
   ConvTransposeSpec,
@@ -22,14 +23,10 @@ import type {
   LayerSpec,
   SeparableConvSpec,
 } from './layer-spec';
-import { expectChannels, spatialInput, volume } from './spatial-input';
-
-function dimsOf(type: string): 1 | 2 | 3 {
-  return Number(type.charAt(type.length - 2)) as 1 | 2 | 3;
-}
+import { expectChannels, spatialInput } from './spatial-input';
 
 export function analyzeConv(spec: ConvSpec, input: readonly number[], label: string): LeafResult {
-  const { batch, channels, spatial } = spatialInput(label, input, dimsOf(spec.type));
+  const { batch, channels, spatial } = spatialInput(label, input, spatialDimsOf(spec.type)!);
   expectChannels(label, 'inChannels', spec.inChannels, channels);
   const g = convGeometry({
     op: label,
@@ -47,7 +44,7 @@ export function analyzeConv(spec: ConvSpec, input: readonly number[], label: str
   const bias = (spec.bias ?? true) ? spec.outChannels : 0;
   return {
     outputShape: g.outputShape,
-    params: volume(g.weightShape) + bias,
+    params: shapeSize(g.weightShape) + bias,
     macs: g.macsPerSample,
     map: { kind: 'window', geometry: g },
   };
@@ -58,7 +55,7 @@ export function analyzeConvTranspose(
   input: readonly number[],
   label: string,
 ): LeafResult {
-  const { batch, channels, spatial } = spatialInput(label, input, dimsOf(spec.type));
+  const { batch, channels, spatial } = spatialInput(label, input, spatialDimsOf(spec.type)!);
   expectChannels(label, 'inChannels', spec.inChannels, channels);
   const g = convGeometry({
     op: label,
@@ -78,7 +75,7 @@ export function analyzeConvTranspose(
   const bias = (spec.bias ?? true) ? spec.outChannels : 0;
   return {
     outputShape: g.outputShape,
-    params: volume(g.weightShape) + bias,
+    params: shapeSize(g.weightShape) + bias,
     macs: g.macsPerSample,
     map: { kind: 'transposed', geometry: g },
   };
@@ -115,7 +112,7 @@ export function analyzeDeformConv2d(
   const parts = [
     {
       name: 'deform',
-      params: volume(g.weightShape) + ((spec.bias ?? true) ? spec.outChannels : 0),
+      params: shapeSize(g.weightShape) + ((spec.bias ?? true) ? spec.outChannels : 0),
       macs: g.macsPerSample,
     },
     { name: 'sampling', params: 0, macs: samples * (BILINEAR_MACS + (modulated ? 1 : 0)) },
@@ -129,7 +126,7 @@ export function analyzeDeformConv2d(
         inChannels: spec.inChannels,
         outChannels,
       });
-      return { name, params: volume(p.weightShape) + outChannels, macs: p.macsPerSample };
+      return { name, params: shapeSize(p.weightShape) + outChannels, macs: p.macsPerSample };
     };
     const offsetChannels = g.offsetShape![1]!;
     parts.push(predictor('offset', offsetChannels));
@@ -147,7 +144,7 @@ export function analyzeDeformConv2d(
 
 /** The depthwise conv (groups = inChannels) and the 1x1 pointwise conv of a SeparableConv. */
 export function separableChildren(spec: SeparableConvSpec): LayerSpec[] {
-  const dims = dimsOf(spec.type);
+  const dims = spatialDimsOf(spec.type)!;
   const type = `Conv${dims}d` as ConvSpec['type'];
   const middle = spec.inChannels * (spec.depthMultiplier ?? 1);
   const depthwise: ConvSpec = {

@@ -1,4 +1,4 @@
-import { ShapeError } from '@convkit/tensor';
+import { ArgumentError, ShapeError } from '@convkit/tensor';
 import { describe, expect, it } from 'vitest';
 import { groupedCost } from './grouped-cost';
 
@@ -41,5 +41,26 @@ describe('groupedCost', () => {
     expect(() =>
       groupedCost({ inputSpatial: [8, 8], inChannels: 6, outChannels: 8, kernelSize: 3, groups: 4 }),
     ).toThrow('groupedCost: groups=4 must divide the 6 input channels');
+  });
+
+  it('refuses missing, unknown and ill-typed fields with an ArgumentError naming the function and the field', () => {
+    const ok = { inputSpatial: [8, 8], inChannels: 4, outChannels: 8, kernelSize: 3, groups: 2 };
+    const cases: [unknown, string][] = [
+      [{ ...ok, groups: undefined }, 'groupedCost: groups must be a positive integer, got undefined'],
+      [{ ...ok, groups: 1.5 }, 'groupedCost: groups must be a positive integer, got 1.5'],
+      [
+        { ...ok, inputSpatial: { h: 8, w: 8 } },
+        'groupedCost: inputSpatial must be a list of 1 to 3 positive integers',
+      ],
+      [{ ...ok, inChannels: null }, 'groupedCost: inChannels must be a positive integer, got null'],
+      [{ ...ok, kernelSize: '3x3' }, 'groupedCost: kernelSize must be a positive integer or a list of them'],
+      [{ ...ok, group: 2 }, "groupedCost: unknown option 'group'; the options are"],
+      ['AlexNet', 'groupedCost: its argument must be an object'],
+    ];
+    for (const [args, message] of cases) {
+      const call = () => groupedCost(args as never);
+      expect(call, message).toThrow(ArgumentError);
+      expect(call, message).toThrow(message);
+    }
   });
 });

@@ -4,6 +4,7 @@
  * filters of (C1/g) x h x w, the results concatenated. Parameters C1 * h * w * C2 / g and
  * multiply-adds are both 1/g of the standard ones. Depthwise convolution is g = C1 = C2.
  */
+import { type CostFields, checkCostArgs, WINDOW_FIELDS } from './check-cost-args';
 import { type ConvCost, type ConvWindow, convCost } from './conv-cost';
 
 export interface GroupedCostArgs extends ConvWindow {
@@ -25,7 +26,15 @@ export interface GroupedCost {
   readonly formulaRatio: number;
 }
 
+const FIELDS: CostFields = {
+  ...WINDOW_FIELDS,
+  inChannels: { kind: 'positiveInt' },
+  outChannels: { kind: 'positiveInt' },
+  groups: { kind: 'positiveInt' },
+};
+
 export function groupedCost(args: GroupedCostArgs): GroupedCost {
+  checkCostArgs('groupedCost', args, FIELDS);
   const standard = convCost('groupedCost', args, args.inChannels, args.outChannels);
   const grouped = convCost('groupedCost', args, args.inChannels, args.outChannels, args.groups);
   return {

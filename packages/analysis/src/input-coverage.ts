@@ -11,10 +11,9 @@
  * transposed) convolutions (Yu & Koltun 2016; Wang et al., "Understanding Convolution for
  * Semantic Segmentation", WACV 2018).
  */
-import { ArgumentError, UnsupportedError } from '@convkit/tensor';
+import { ArgumentError, contiguousStrides, shapeSize, UnsupportedError } from '@convkit/tensor';
 import type { LayerSpec, LayerType } from './layer-spec';
 import { type PlanNode, planModel, preorder } from './model-plan';
-import { volume } from './spatial-input';
 import { dimSources } from './spatial-map';
 
 export interface InputCoverageOptions {
@@ -44,16 +43,6 @@ interface Mask {
   readonly data: Uint8Array;
 }
 
-function strides(spatial: readonly number[]): number[] {
-  const out = new Array<number>(spatial.length);
-  let step = 1;
-  for (let d = spatial.length - 1; d >= 0; d--) {
-    out[d] = step;
-    step *= spatial[d]!;
-  }
-  return out;
-}
-
 /** Input mask of a leaf from its output mask: the product over dims of each unit's sources. */
 function backLeaf(node: PlanNode, mask: Mask): Mask {
   const map = node.map!;
@@ -68,9 +57,9 @@ function backLeaf(node: PlanNode, mask: Mask): Mask {
   const sources = mask.spatial.map((size, d) =>
     Array.from({ length: size }, (_, u) => dimSources(map, d, u)),
   );
-  const inStrides = strides(inputSpatial);
-  const outStrides = strides(mask.spatial);
-  const data = new Uint8Array(volume(inputSpatial));
+  const inStrides = contiguousStrides(inputSpatial);
+  const outStrides = contiguousStrides(mask.spatial);
+  const data = new Uint8Array(shapeSize(inputSpatial));
   const unit = new Array<number>(dims);
   for (let flat = 0; flat < mask.data.length; flat++) {
     if (!mask.data[flat]) continue;
@@ -183,7 +172,7 @@ export function inputCoverage(
       `inputCoverage: outputIndex must hold ${outputSpatial.length} integers within the output's spatial size [${outputSpatial.join(', ')}] of ${target.label}, got ${JSON.stringify(options.outputIndex)}`,
     );
   }
-  const start = new Uint8Array(volume(outputSpatial));
+  const start = new Uint8Array(shapeSize(outputSpatial));
   start[outputIndex.reduce((flat, u, d) => flat * outputSpatial[d]! + u, 0)] = 1;
   let mask: Mask = backNode(target, { spatial: outputSpatial, data: start });
   // Then back through what ran before the target at every level of nesting.
@@ -202,7 +191,7 @@ function summarize(
   mask: Uint8Array,
 ): InputCoverage {
   const dims = inputSpatial.length;
-  const inStrides = strides(inputSpatial);
+  const inStrides = contiguousStrides(inputSpatial);
   const low = new Array<number>(dims).fill(Number.POSITIVE_INFINITY);
   const high = new Array<number>(dims).fill(Number.NEGATIVE_INFINITY);
   let count = 0;

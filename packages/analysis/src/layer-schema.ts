@@ -197,5 +197,13 @@ export const LAYER_SCHEMAS: Readonly<Record<LayerType, LayerSchema>> = Object.fr
   },
 } satisfies Record<LayerType, LayerSchema>);
 
+/**
+ * The spatial dims a layer type works on (Conv2d: 2), read off its schema; null for
+ * dimension-free layers (ReLU, Linear, Dropout2d...) and for strings that name no layer.
+ */
+export function spatialDimsOf(type: string): 1 | 2 | 3 | null {
+  return Object.hasOwn(LAYER_SCHEMAS, type) ? (LAYER_SCHEMAS[type as LayerType].dims ?? null) : null;
+}
+
 /** Every LayerSpec type, in the order of LAYER_SCHEMAS. */
 export const LAYER_TYPES: readonly LayerType[] = Object.freeze(Object.keys(LAYER_SCHEMAS) as LayerType[]);

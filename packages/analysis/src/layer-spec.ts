@@ -70,7 +70,11 @@ export interface ConvSpec extends Named {
   outChannels: number;
   kernelSize: PerDim;
   stride?: PerDim;
-  /** A number, one per dim, [before, after] pairs (as ONNX), 'same' or 'valid'. */
+  /**
+   * A number, one per dim, [before, after] pairs (as ONNX), 'same' or 'valid'. 'same' is
+   * TensorFlow/ONNX SAME_UPPER at every stride (out = ceil(in / stride), the odd padding element
+   * after): PyTorch's 'same' at stride 1, a combination PyTorch refuses at stride > 1.
+   */
   padding?: Padding;
   dilation?: PerDim;
   groups?: number;
@@ -84,6 +88,7 @@ export interface ConvTransposeSpec extends Named {
   outChannels: number;
   kernelSize: PerDim;
   stride?: PerDim;
+  /** Numbers, per dim or [before, after] pairs, or 'valid'; not 'same' (UnsupportedError). */
   padding?: Padding;
   outputPadding?: PerDim;
   groups?: number;

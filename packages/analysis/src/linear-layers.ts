@@ -7,10 +7,9 @@
  * Flatten(startDim = 1, endDim = -1) merges dims startDim..endDim into one (negative dims count
  * from the end); no parameters, no MACs.
  */
-import { ArgumentError, formatShape, ShapeError } from '@convkit/tensor';
+import { ArgumentError, formatShape, ShapeError, shapeSize } from '@convkit/tensor';
 import type { LeafResult } from './layer-analysis';
 import type { FlattenSpec, LinearSpec } from './layer-spec';
-import { volume } from './spatial-input';
 
 export function analyzeLinear(spec: LinearSpec, input: readonly number[], label: string): LeafResult {
   if (input.length < 2) {
@@ -25,7 +24,7 @@ export function analyzeLinear(spec: LinearSpec, input: readonly number[], label:
     );
   }
   const outputShape = [...input.slice(0, -1), spec.outFeatures];
-  const rows = volume(input.slice(1, -1));
+  const rows = shapeSize(input.slice(1, -1));
   // On a spatial tensor [N, C, ..., W] the layer mixes the last spatial dim entirely.
   const lastSpatial = input.length - 3;
   return {
@@ -64,7 +63,7 @@ export function analyzeFlatten(spec: FlattenSpec, input: readonly number[], labe
   }
   const outputShape = [
     ...input.slice(0, start),
-    volume(input.slice(start, end + 1)),
+    shapeSize(input.slice(start, end + 1)),
     ...input.slice(end + 1),
   ];
   return {

@@ -5,7 +5,7 @@
  * Containers (Sequential, Residual, SeparableConv*) sum their children. Every spec is
  * validated where it stands, so errors name the module's path.
  */
-import { ArgumentError, formatShape, ShapeError } from '@convkit/tensor';
+import { ArgumentError, formatShape, ShapeError, shapeSize } from '@convkit/tensor';
 import { analyzeConv, analyzeConvTranspose, analyzeDeformConv2d, separableChildren } from './conv-layers';
 import { analyzeElementwise } from './elementwise-layers';
 import { BYTES_PER_VALUE, type LayerAnalysis, type LeafResult } from './layer-analysis';
@@ -13,7 +13,6 @@ import type { LayerSpec, ResidualSpec, SequentialSpec } from './layer-spec';
 import { analyzeFlatten, analyzeLinear } from './linear-layers';
 import { analyzeBatchNorm, analyzeGroupNorm, analyzeLayerNorm } from './norm-layers';
 import { analyzeAdaptivePool, analyzePool } from './pool-layers';
-import { volume } from './spatial-input';
 import type { SpatialMap } from './spatial-map';
 import { analyzeUpsample } from './upsample-layer';
 import { layerLabel, validateLayerSpec } from './validate-layer-spec';
@@ -130,7 +129,7 @@ function summed(
     buffers: sum('buffers'),
     macs,
     flops: 2 * macs,
-    activationBytes: volume(output) * BYTES_PER_VALUE,
+    activationBytes: shapeSize(output) * BYTES_PER_VALUE,
     paramBytes: sum('paramBytes'),
     bufferBytes: sum('bufferBytes'),
   };
@@ -254,7 +253,7 @@ export function planLayer(spec: unknown, input: readonly number[], path: string,
       buffers,
       macs: result.macs,
       flops: 2 * result.macs,
-      activationBytes: volume(result.outputShape) * BYTES_PER_VALUE,
+      activationBytes: shapeSize(result.outputShape) * BYTES_PER_VALUE,
       paramBytes: result.params * BYTES_PER_VALUE,
       bufferBytes: result.bufferBytes ?? buffers * BYTES_PER_VALUE,
       ...(result.parts ? { parts: result.parts } : {}),

@@ -9,10 +9,10 @@
  * on the fly: 3 per element (sum, sum of squares, normalise-and-scale).
  * For receptive fields all three are pointwise: statistics are not counted.
  */
-import { formatShape, ShapeError } from '@convkit/tensor';
+import { formatShape, ShapeError, shapeSize } from '@convkit/tensor';
 import { BYTES_PER_VALUE, type LeafResult } from './layer-analysis';
 import type { BatchNormSpec, GroupNormSpec, LayerNormSpec } from './layer-spec';
-import { expectChannels, volume } from './spatial-input';
+import { expectChannels } from './spatial-input';
 
 /** Bytes of PyTorch's num_batches_tracked (int64). */
 const COUNTER_BYTES = 8;
@@ -38,7 +38,7 @@ export function analyzeBatchNorm(spec: BatchNormSpec, input: readonly number[], 
     params: (spec.affine ?? true) ? 2 * channels : 0,
     buffers: tracked ? 2 * channels + 1 : 0,
     bufferBytes: tracked ? 2 * channels * BYTES_PER_VALUE + COUNTER_BYTES : 0,
-    macs: volume(input.slice(1)),
+    macs: shapeSize(input.slice(1)),
     map: { kind: 'pointwise' },
   };
 }
@@ -53,7 +53,7 @@ export function analyzeGroupNorm(spec: GroupNormSpec, input: readonly number[], 
   return {
     outputShape: input,
     params: (spec.affine ?? true) ? 2 * spec.numChannels : 0,
-    macs: STATISTICS_MACS * volume(input.slice(1)),
+    macs: STATISTICS_MACS * shapeSize(input.slice(1)),
     map: { kind: 'pointwise' },
   };
 }
@@ -70,8 +70,8 @@ export function analyzeLayerNorm(spec: LayerNormSpec, input: readonly number[], 
   }
   return {
     outputShape: input,
-    params: (spec.elementwiseAffine ?? true) ? 2 * volume(normalized) : 0,
-    macs: STATISTICS_MACS * volume(input.slice(1)),
+    params: (spec.elementwiseAffine ?? true) ? 2 * shapeSize(normalized) : 0,
+    macs: STATISTICS_MACS * shapeSize(input.slice(1)),
     map: { kind: 'pointwise' },
   };
 }

@@ -16,6 +16,33 @@ describe('pointwiseCost', () => {
       'pointwiseCost: inChannels must be a positive integer, got 2.5',
     );
   });
+
+  it('refuses missing, unknown and ill-typed fields with an ArgumentError naming the function and the field', () => {
+    const ok = { inputSpatial: [4, 4], inChannels: 2, outChannels: 8 };
+    const cases: [unknown, string][] = [
+      [{ height: 4, width: 4, inChannels: 2, outChannels: 8 }, "pointwiseCost: unknown option 'height'"],
+      [
+        { ...ok, inputSpatial: undefined },
+        'pointwiseCost: inputSpatial must be a list of 1 to 3 positive integers',
+      ],
+      [
+        { ...ok, inputSpatial: [4, 0] },
+        'pointwiseCost: inputSpatial must be a list of 1 to 3 positive integers',
+      ],
+      [
+        { ...ok, outChannels: undefined },
+        'pointwiseCost: outChannels must be a positive integer, got undefined',
+      ],
+      // A 1x1 convolution has no kernel size to give.
+      [{ ...ok, kernelSize: 1 }, "pointwiseCost: unknown option 'kernelSize'"],
+      [undefined, 'pointwiseCost: its argument must be an object'],
+    ];
+    for (const [args, message] of cases) {
+      const call = () => pointwiseCost(args as never);
+      expect(call, message).toThrow(ArgumentError);
+      expect(call, message).toThrow(message);
+    }
+  });
 });
 
 describe('bottleneckCost', () => {
@@ -50,5 +77,27 @@ describe('bottleneckCost', () => {
         stride: 0,
       }),
     ).toThrow(ArgumentError);
+  });
+
+  it('refuses missing, unknown and ill-typed fields with an ArgumentError naming the function and the field', () => {
+    const ok = { inputSpatial: [8, 8], inChannels: 4, bottleneckChannels: 2, outChannels: 4, kernelSize: 3 };
+    const cases: [unknown, string][] = [
+      [
+        { ...ok, bottleneckChannels: undefined },
+        'bottleneckCost: bottleneckChannels must be a positive integer, got undefined',
+      ],
+      [{ ...ok, stride: 0 }, 'bottleneckCost: stride must be a positive integer or a list of them'],
+      [{ ...ok, padding: [[1, 1, 1]] }, 'bottleneckCost: padding must be a non-negative integer'],
+      [
+        { ...ok, inputSpatial: '8x8' },
+        'bottleneckCost: inputSpatial must be a list of 1 to 3 positive integers',
+      ],
+      [{ ...ok, reduceTo: 2 }, "bottleneckCost: unknown option 'reduceTo'"],
+    ];
+    for (const [args, message] of cases) {
+      const call = () => bottleneckCost(args as never);
+      expect(call, message).toThrow(ArgumentError);
+      expect(call, message).toThrow(message);
+    }
   });
 });

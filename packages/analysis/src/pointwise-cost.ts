@@ -5,6 +5,7 @@
  * channels before an expensive convolution (the bottleneck of Inception, Szegedy et al. 2015).
  * Weights only, no bias.
  */
+import { type CostFields, checkCostArgs, WINDOW_FIELDS } from './check-cost-args';
 import { type ConvCost, type ConvWindow, convCost } from './conv-cost';
 
 export interface PointwiseCostArgs {
@@ -20,7 +21,14 @@ export interface PointwiseCost extends ConvCost {
   readonly outputSpatial: readonly number[];
 }
 
+const POINTWISE_FIELDS: CostFields = {
+  inputSpatial: WINDOW_FIELDS.inputSpatial!,
+  inChannels: { kind: 'positiveInt' },
+  outChannels: { kind: 'positiveInt' },
+};
+
 export function pointwiseCost(args: PointwiseCostArgs): PointwiseCost {
+  checkCostArgs('pointwiseCost', args, POINTWISE_FIELDS);
   const { geometry, cost } = convCost(
     'pointwiseCost',
     { inputSpatial: args.inputSpatial, kernelSize: 1 },
@@ -51,8 +59,16 @@ export interface BottleneckCost {
   readonly paramsRatio: number;
 }
 
+const BOTTLENECK_FIELDS: CostFields = {
+  ...WINDOW_FIELDS,
+  inChannels: { kind: 'positiveInt' },
+  bottleneckChannels: { kind: 'positiveInt' },
+  outChannels: { kind: 'positiveInt' },
+};
+
 export function bottleneckCost(args: BottleneckCostArgs): BottleneckCost {
   const op = 'bottleneckCost';
+  checkCostArgs(op, args, BOTTLENECK_FIELDS);
   const direct = convCost(op, args, args.inChannels, args.outChannels);
   const reduce = convCost(
     op,

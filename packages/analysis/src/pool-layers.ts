@@ -10,20 +10,17 @@
  */
 import { ArgumentError, convGeometry } from '@convkit/tensor';
 import type { LeafResult } from './layer-analysis';
+import { spatialDimsOf } from './layer-schema';
 import type { AdaptivePoolSpec, AvgPoolSpec, MaxPoolSpec } from './layer-spec';
 import { spatialInput } from './spatial-input';
 import { adaptiveWindow } from './spatial-map';
-
-function dimsOf(type: string): 1 | 2 | 3 {
-  return Number(type.charAt(type.length - 2)) as 1 | 2 | 3;
-}
 
 export function analyzePool(
   spec: MaxPoolSpec | AvgPoolSpec,
   input: readonly number[],
   label: string,
 ): LeafResult {
-  const { batch, channels, spatial } = spatialInput(label, input, dimsOf(spec.type));
+  const { batch, channels, spatial } = spatialInput(label, input, spatialDimsOf(spec.type)!);
   const isMax = spec.type.startsWith('Max');
   const g = convGeometry({
     op: label,
@@ -60,7 +57,7 @@ export function analyzeAdaptivePool(
   input: readonly number[],
   label: string,
 ): LeafResult {
-  const dims = dimsOf(spec.type);
+  const dims = spatialDimsOf(spec.type)!;
   const { batch, channels, spatial } = spatialInput(label, input, dims);
   const sizes =
     typeof spec.outputSize === 'number'

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ArgumentError, UnsupportedError } from '@convkit/tensor';
 import { describe, expect, it } from 'vitest';
+import { inputCoverage } from './input-coverage';
 import type { LayerSpec } from './layer-spec';
 import { receptiveField, receptiveFieldInterval } from './receptive-field';
 
@@ -163,6 +164,28 @@ describe('receptiveField', () => {
     expect(l.jump).toBeCloseTo(1 / 12, 12);
     expect(l.size).toBeCloseTo(2.75 + 4 / 12, 12);
     expect(l.start).toBeCloseTo(-0.375 + (1 - 2) / 12, 12);
+  });
+
+  it('gives a transposed layer fractional numbers that bound, not count, the positions a unit reads', () => {
+    const specs: LayerSpec[] = [
+      { type: 'ConvTranspose2d', inChannels: 1, outChannels: 1, kernelSize: 4, stride: 2, padding: 1 },
+    ];
+    const field = receptiveField(specs, [1, 1, 8, 8]).layers[0]!.dims;
+    expect(field).toEqual([
+      { size: 2.5, jump: 0.5, start: -0.25 },
+      { size: 2.5, jump: 0.5, start: -0.25 },
+    ]);
+    // Unit 5 lies within [1.5, 3] and reads positions 2 and 3: 2 per dim, not 2.5.
+    expect(receptiveFieldInterval(field[0]!, 5)).toEqual([1.5, 3]);
+    const interior = inputCoverage(specs, [1, 1, 8, 8], { outputIndex: [5, 6] });
+    expect(interior.count).toBe(4);
+    expect(interior.bounds).toEqual([
+      [2, 3],
+      [2, 3],
+    ]);
+    // Unit 0's interval [-1, 0.5] hangs over the border: it reads position 0 alone.
+    expect(receptiveFieldInterval(field[0]!, 0)).toEqual([-1, 0.5]);
+    expect(inputCoverage(specs, [1, 1, 8, 8], { outputIndex: [0, 0] }).count).toBe(1);
   });
 
   it('makes layers that read a whole dim global (jump 0)', () => {

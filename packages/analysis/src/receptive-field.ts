@@ -3,8 +3,10 @@
  * units in the network's input, as three numbers (Araujo, Norris & Sim, "Computing Receptive
  * Fields of Convolutional Neural Networks", Distill 2019; Dang Ha The Hien, "A guide to
  * receptive field arithmetic"):
- *   size  - how many input positions one unit's field spans,
- *   jump  - the distance in input positions between neighbouring units (the stride product),
+ *   size  - the length of the interval one unit's field lies in, counted as last - first + 1
+ *           input positions: for conv and pooling stacks, how many input positions it spans,
+ *   jump  - the distance in input positions between the centres of neighbouring units (the
+ *           stride product; 1/s of it after a transposed layer, 0 after one reading a whole dim),
  *   start - the centre of unit 0's field, in input positions (the first input is 0);
  * so unit u sees [start + u * jump - (size - 1) / 2, start + u * jump + (size - 1) / 2].
  *
@@ -12,9 +14,12 @@
  *   convolution, pooling: size += (e - 1) * jump; start += ((e - 1) / 2 - p) * jump; jump *= s
  *   transposed:           jump /= s; size += (e - 1) * jump; start += (p - (e - 1) / 2) * jump
  * A transposed convolution is a convolution with fractional stride 1 / s (Dumoulin & Visin,
- * arXiv 1603.07285, section 4): its output units sit 1/s input positions apart, and the
- * window above is where a unit's inputs can lie; which integer positions inside it a unit
- * really reads depends on its phase, and `inputCoverage` lists them exactly. Nearest and
+ * arXiv 1603.07285, section 4): its output units sit 1/s input positions apart, so after one
+ * size, jump and start may be fractions, and the interval above only bounds where a unit's
+ * inputs can lie: its ends need not be positions, and the unit reads just the whole positions
+ * inside it that its phase hits (ConvTranspose k=4, s=2, p=1: size 2.5, jump 0.5,
+ * start -0.25, and every unit away from the border reads 2 positions per dim);
+ * `inputCoverage` lists them exactly. Nearest and
  * (bi/tri)linear upsampling by an integer factor are such transposed windows, adaptive pooling
  * with even windows a pooling window. A Residual block covers the union of its body and its
  * shortcut. A layer that reads a whole dim (Linear on a spatial tensor, Linear after Flatten,
@@ -23,14 +28,21 @@
  * counted (BatchNorm in eval mode is exactly pointwise).
  */
 import { ArgumentError, UnsupportedError } from '@convkit/tensor';
+import { spatialDimsOf } from './layer-schema';
 import type { LayerSpec, LayerType } from './layer-spec';
 import { type PlanNode, planModel } from './model-plan';
 import { type AffineStep, affineStep } from './spatial-map';
 
-/** The receptive field along one spatial dim. */
+/**
+ * The receptive field along one spatial dim, in input positions; fractions after transposed
+ * layers (fractional stride), where `size` bounds a unit's inputs but does not count them.
+ */
 export interface DimReceptiveField {
+  /** last - first + 1 of the interval a unit's field lies in. */
   readonly size: number;
+  /** The distance between the centres of neighbouring units' fields. */
   readonly jump: number;
+  /** The centre of unit 0's field (the first input position is 0). */
   readonly start: number;
 }
 
@@ -64,11 +76,6 @@ interface State {
   readonly flattenedFrom: readonly number[] | null;
 }
 
-function dimsFromType(type: string): 1 | 2 | 3 | null {
-  const match = /([123])d$/.exec(type);
-  return match ? (Number(match[1]) as 1 | 2 | 3) : null;
-}
-
 /** A shape [1, C, 2^20, ...] read off the first specs: their rank and input channels. */
 function nominalInput(specs: readonly unknown[]): number[] {
   let dims: number | null = null;
@@ -86,7 +93,7 @@ function nominalInput(specs: readonly unknown[]): number[] {
         visit(spec.body);
         continue;
       }
-      dims ??= typeof spec.type === 'string' ? dimsFromType(spec.type) : null;
+      dims ??= typeof spec.type === 'string' ? spatialDimsOf(spec.type) : null;
       const count = spec.inChannels ?? spec.numFeatures ?? spec.numChannels;
       if (channels === null && typeof count === 'number') channels = count;
     }

@@ -104,6 +104,10 @@ describe('convkit-analyze', () => {
       ],
       [['m.json', '--input', '1,3,8,8', '--depth', '-1'], "--depth must be a non-negative integer, got '-1'"],
       [['m.json', '--verbose'], "unknown option '--verbose'"],
+      // A switch given a value is refused, not read as the switch.
+      [['m.json', '--input', '1,3,8,8', '--rf=no'], "--rf takes no value, got '--rf=no'"],
+      [['m.json', '--input', '1,3,8,8', '--rf='], "--rf takes no value, got '--rf='"],
+      [['m.json', '--help=yes'], "--help takes no value, got '--help=yes'"],
       [['m.json', 'n.json'], "one model file only, got 'm.json' and 'n.json'"],
     ];
     for (const [argv, message] of cases) {
@@ -112,6 +116,18 @@ describe('convkit-analyze', () => {
       expect(r.stderr, argv.join(' ')).toContain(`convkit-analyze: ${message}`);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
+  });
+
+  it("notes 'same' padding at stride > 1, which PyTorch refuses, and still prints the summary", () => {
+    const strided = [
+      { type: 'Conv2d', inChannels: 3, outChannels: 8, kernelSize: 3, stride: 2, padding: 'same' },
+    ];
+    const r = run(['s.json', '--input', '1,3,32,32'], { 's.json': JSON.stringify(strided) });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('[1, 3, 32, 32]  [1, 8, 16, 16]');
+    expect(r.stdout).toContain(
+      "Note: padding 'same' at stride > 1 ('0') follows TensorFlow/ONNX SAME_UPPER: out = ceil(in / stride)",
+    );
   });
 
   it('prints its usage for --help', () => {

@@ -69,9 +69,14 @@ function parseArgs(argv: readonly string[]): Options | 'help' {
       if (next === undefined) throw new UsageError(`${flag} needs a value`);
       return next;
     };
+    // A switch takes no value: `--rf=no` must not silently mean `--rf`.
+    const noValue = () => {
+      if (inline !== undefined) throw new UsageError(`${flag} takes no value, got '${arg}'`);
+    };
     switch (flag) {
       case '-h':
       case '--help':
+        noValue();
         return 'help';
       case '--input':
         input = parseShape(value());
@@ -84,6 +89,7 @@ function parseArgs(argv: readonly string[]): Options | 'help' {
         break;
       }
       case '--rf':
+        noValue();
         receptiveField = true;
         break;
       case '--depth': {

@@ -1,4 +1,4 @@
-import { ShapeError } from '@convkit/tensor';
+import { ArgumentError, ShapeError } from '@convkit/tensor';
 import { describe, expect, it } from 'vitest';
 import { separableCost } from './separable-cost';
 
@@ -64,5 +64,40 @@ describe('separableCost', () => {
     expect(() =>
       separableCost({ inputSpatial: [4, 4], inChannels: 0, outChannels: 4, kernelSize: 3 }),
     ).toThrow('separableCost: inChannels must be a positive integer, got 0');
+  });
+
+  it('refuses missing, unknown and ill-typed fields with an ArgumentError naming the function and the field', () => {
+    const ok = { inputSpatial: [10, 10], inChannels: 3, outChannels: 8, kernelSize: 3 };
+    const cases: [unknown, string][] = [
+      [
+        { height: 10, width: 10, inChannels: 3, outChannels: 8, kernelSize: 3 },
+        "separableCost: unknown option 'height'; the options are 'inputSpatial', 'kernelSize'",
+      ],
+      [
+        { ...ok, inputSpatial: undefined },
+        "separableCost: inputSpatial must be a list of 1 to 3 positive integers (the input's spatial size, e.g. [224, 224]), got undefined",
+      ],
+      [{ ...ok, inputSpatial: 10 }, 'separableCost: inputSpatial must be a list of 1 to 3 positive integers'],
+      [{ ...ok, inputSpatial: [10, '10'] }, 'separableCost: inputSpatial must be a list of 1 to 3'],
+      [{ ...ok, inputSpatial: [2, 2, 2, 2] }, 'separableCost: inputSpatial must be a list of 1 to 3'],
+      [
+        { ...ok, kernelSize: undefined },
+        'separableCost: kernelSize must be a positive integer or a list of them (one per spatial dim), got undefined',
+      ],
+      [{ ...ok, outChannels: '8' }, 'separableCost: outChannels must be a positive integer, got "8"'],
+      [{ ...ok, stride: {} }, 'separableCost: stride must be a positive integer or a list of them'],
+      [
+        { ...ok, padding: 'full' },
+        `separableCost: padding must be a non-negative integer, one per spatial dim, [before, after] pairs, 'same' or 'valid', got "full"`,
+      ],
+      [{ ...ok, dilation: [1, 0] }, 'separableCost: dilation must be a positive integer or a list of them'],
+      [null, 'separableCost: its argument must be an object with inputSpatial, kernelSize'],
+      [[10, 10], 'separableCost: its argument must be an object'],
+    ];
+    for (const [args, message] of cases) {
+      const call = () => separableCost(args as never);
+      expect(call, message).toThrow(ArgumentError);
+      expect(call, message).toThrow(message);
+    }
   });
 });

@@ -7,6 +7,7 @@
  * so both ratios are 1/N + 1/K^2 (1/N + 1/prod(k) for other kernels). Computed from
  * convGeometry for the three convolutions, with formulaRatio the closed form to compare.
  */
+import { type CostFields, checkCostArgs, WINDOW_FIELDS } from './check-cost-args';
 import { type ConvCost, type ConvWindow, convCost } from './conv-cost';
 
 export interface SeparableCostArgs extends ConvWindow {
@@ -33,8 +34,15 @@ export interface SeparableCost {
   readonly formulaRatio: number;
 }
 
+const FIELDS: CostFields = {
+  ...WINDOW_FIELDS,
+  inChannels: { kind: 'positiveInt' },
+  outChannels: { kind: 'positiveInt' },
+};
+
 export function separableCost(args: SeparableCostArgs): SeparableCost {
   const op = 'separableCost';
+  checkCostArgs(op, args, FIELDS);
   const standard = convCost(op, args, args.inChannels, args.outChannels);
   const depthwise = convCost(op, args, args.inChannels, args.inChannels, args.inChannels);
   const pointwise = convCost(

@@ -28,8 +28,3 @@ export function expectChannels(label: string, field: string, expected: number, g
   if (expected !== got)
     throw new ShapeError(`${label}: input has ${got} channels but ${field} is ${expected}`);
 }
-
-/** The number of elements of a shape. */
-export function volume(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}

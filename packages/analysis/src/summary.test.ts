@@ -69,6 +69,44 @@ describe('summary', () => {
     expect(text.split('\n')[1]).not.toContain('RF');
   });
 
+  it("notes that 'same' at stride > 1 is TensorFlow's SAME_UPPER, which PyTorch refuses", () => {
+    const specs: LayerSpec[] = [
+      {
+        type: 'Conv2d',
+        name: 'stem',
+        inChannels: 3,
+        outChannels: 8,
+        kernelSize: 3,
+        stride: 2,
+        padding: 'same',
+      },
+      // Stride 1: PyTorch's own 'same', no note.
+      { type: 'Conv2d', name: 'flat', inChannels: 8, outChannels: 8, kernelSize: 3, padding: 'same' },
+      {
+        type: 'SeparableConv2d',
+        name: 'sep',
+        inChannels: 8,
+        outChannels: 8,
+        kernelSize: 3,
+        stride: [1, 2],
+        padding: 'same',
+      },
+    ];
+    const note =
+      "padding 'same' at stride > 1 ('stem', 'sep.depthwise') follows TensorFlow/ONNX SAME_UPPER: out = ceil(in / stride), the odd padding element after; PyTorch refuses padding='same' with stride > 1";
+    const text = summary(specs, [1, 3, 9, 9]).split('\n');
+    expect(text.find((l) => l.startsWith('stem (Conv2d)'))).toContain('[1, 8, 5, 5]');
+    expect(text.find((l) => l.startsWith('sep (SeparableConv2d)'))).toContain('[1, 8, 5, 3]');
+    expect(text).toContain(`Note: ${note}.`);
+    expect(summary(specs, [1, 3, 9, 9], { format: 'markdown' }).split('\n')).toContain(`Note: ${note}.`);
+    expect(JSON.parse(summary(specs, [1, 3, 9, 9], { format: 'json' })).paddingNote).toBe(note);
+    const plain = summary([specs[1]!], [1, 8, 9, 9]);
+    expect(plain).not.toContain('Note:');
+    expect(JSON.parse(summary([specs[1]!], [1, 8, 9, 9], { format: 'json' }))).not.toHaveProperty(
+      'paddingNote',
+    );
+  });
+
   it('writes Markdown tables', () => {
     const md = summary(NET, [2, 1, 8, 8], { format: 'markdown', receptiveField: true }).split('\n');
     expect(md[0]).toBe('| Layer | Type | Input shape | Output shape | Params | MACs | RF size / jump |');

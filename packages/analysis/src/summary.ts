@@ -2,7 +2,8 @@
  * summary: a torchinfo-style report of a sequential stack of layer specs, as plain text,
  * Markdown or JSON: per module path its type, input and output shapes, parameters and MACs
  * (optionally its receptive field), then the totals and the float32 memory estimate.
- * MACs are per sample and FLOPs = 2 x MACs; MB are 10^6 bytes.
+ * MACs are per sample and FLOPs = 2 x MACs; MB are 10^6 bytes. Convolutions padded 'same' at a
+ * stride > 1 get a note: convkit pads them as TensorFlow/ONNX SAME_UPPER, where PyTorch refuses.
  */
 import { ArgumentError, ConvkitError } from '@convkit/tensor';
 import { analyzeModel, type ModelAnalysis } from './analyze-model';
@@ -62,7 +63,23 @@ interface Prepared {
   analysis: ModelAnalysis;
   fields: Map<string, ReceptiveFieldLayer> | null;
   fieldNote: string | null;
+  paddingNote: string | null;
   rows: ModelAnalysis['layers'];
+}
+
+/**
+ * The note on convolutions padded 'same' at a stride > 1, or null when there are none: the
+ * specs name PyTorch layers, but PyTorch refuses that combination, so say which rule applies.
+ */
+function samePaddingNote(layers: ModelAnalysis['layers']): string | null {
+  const strided = layers.filter((row) => {
+    const { padding, stride } = row.spec as { padding?: unknown; stride?: unknown };
+    if (!row.leaf || padding !== 'same') return false;
+    return typeof stride === 'number' ? stride > 1 : Array.isArray(stride) && stride.some((s) => s > 1);
+  });
+  if (strided.length === 0) return null;
+  const paths = strided.map((row) => `'${row.path}'`).join(', ');
+  return `padding 'same' at stride > 1 (${paths}) follows TensorFlow/ONNX SAME_UPPER: out = ceil(in / stride), the odd padding element after; PyTorch refuses padding='same' with stride > 1`;
 }
 
 function prepare(
@@ -87,7 +104,7 @@ function prepare(
     throw new ArgumentError(`summary: depth must be a non-negative integer, got ${depth}`);
   }
   const rows = depth === undefined ? analysis.layers : analysis.layers.filter((row) => row.depth <= depth);
-  return { analysis, fields, fieldNote, rows };
+  return { analysis, fields, fieldNote, paddingNote: samePaddingNote(analysis.layers), rows };
 }
 
 function totalsLines(a: ModelAnalysis): [string, string][] {
@@ -144,6 +161,7 @@ function text(p: Prepared): string {
     rule,
   ];
   if (p.fieldNote) out.push(`Receptive field not shown: ${p.fieldNote}`);
+  if (p.paddingNote) out.push(`Note: ${p.paddingNote}.`);
   out.push('MACs and FLOPs per sample; memory in float32 for the whole batch; MB = 10^6 bytes.');
   return out.join('\n');
 }
@@ -175,6 +193,7 @@ function markdown(p: Prepared): string {
     ...totals,
   ];
   if (p.fieldNote) out.push('', `Receptive field not shown: ${p.fieldNote}`);
+  if (p.paddingNote) out.push('', `Note: ${p.paddingNote}.`);
   out.push('', 'MACs and FLOPs per sample; memory in float32 for the whole batch; MB = 10^6 bytes.');
   return out.join('\n');
 }
@@ -215,6 +234,7 @@ function json(p: Prepared): string {
         bufferBytes: a.bufferBytes,
       },
       ...(p.fieldNote ? { receptiveFieldNote: p.fieldNote } : {}),
+      ...(p.paddingNote ? { paddingNote: p.paddingNote } : {}),
       notes: 'MACs and FLOPs per sample (FLOPs = 2 x MACs); bytes assume float32 and cover the whole batch',
     },
     null,

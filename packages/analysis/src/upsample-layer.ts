@@ -7,10 +7,9 @@
  * MACs per sample: one per interpolation tap and output element: C * prod(out) * taps, with
  * taps 0 for nearest (a copy), 2 linear, 4 bilinear, 8 trilinear, 16 bicubic.
  */
-import { ArgumentError, formatShape, ShapeError } from '@convkit/tensor';
+import { ArgumentError, formatShape, ShapeError, shapeSize } from '@convkit/tensor';
 import type { LeafResult } from './layer-analysis';
 import type { UpsampleMode, UpsampleSpec } from './layer-spec';
-import { volume } from './spatial-input';
 
 const TAPS: Record<UpsampleMode, number> = {
   nearest: 0,
@@ -68,7 +67,7 @@ export function analyzeUpsample(spec: UpsampleSpec, input: readonly number[], la
   return {
     outputShape,
     params: 0,
-    macs: input[1]! * volume(outputSpatial) * TAPS[mode],
+    macs: input[1]! * shapeSize(outputSpatial) * TAPS[mode],
     map: {
       kind: 'upsample',
       mode,

@@ -1,6 +1,6 @@
 import { ArgumentError } from '@convkit/tensor';
 import { describe, expect, it } from 'vitest';
-import { LAYER_SCHEMAS, LAYER_TYPES } from './layer-schema';
+import { LAYER_SCHEMAS, LAYER_TYPES, spatialDimsOf } from './layer-schema';
 import { layerLabel, validateLayerSpec } from './validate-layer-spec';
 
 const fails =
@@ -40,6 +40,17 @@ describe('validateLayerSpec', () => {
     expect(LAYER_SCHEMAS.Conv2d.dims).toBe(2);
     expect(Object.keys(LAYER_SCHEMAS.ConvTranspose3d.optional)).toContain('outputPadding');
     expect(Object.keys(LAYER_SCHEMAS.AvgPool1d.optional)).not.toContain('divisorOverride');
+  });
+
+  it('reads the spatial dims of a layer type off its schema', () => {
+    expect(spatialDimsOf('Conv3d')).toBe(3);
+    expect(spatialDimsOf('ConvTranspose1d')).toBe(1);
+    expect(spatialDimsOf('DeformConv2d')).toBe(2);
+    expect(spatialDimsOf('AdaptiveMaxPool2d')).toBe(2);
+    // Dimension-free layers, misspelt types and inherited keys have none.
+    expect(spatialDimsOf('Dropout2d')).toBeNull();
+    expect(spatialDimsOf('Conv2D')).toBeNull();
+    expect(spatialDimsOf('toString')).toBeNull();
   });
 
   it('accepts well-formed specs', () => {

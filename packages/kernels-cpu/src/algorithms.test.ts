@@ -22,7 +22,7 @@ describe('algorithm names', () => {
     expect(Object.isFrozen(CONV_ALGORITHMS)).toBe(true);
   });
 
-  it("selects 'im2col' unless one column of the lowering exceeds the tile budget (a table of geometries)", () => {
+  it("selects 'im2col' unless one column exceeds the tile budget or the groups are single-channel (a table of geometries)", () => {
     // Columns that fit: C/groups * prod(k) * 4 bytes <= DEFAULT_TILE_BYTES (32 MiB = 8 Mi floats).
     const limit = DEFAULT_TILE_BYTES / 4;
     const conv = (args: Partial<ConvGeometryArgs>) =>
@@ -54,11 +54,23 @@ describe('algorithm names', () => {
         'dw3x3',
         conv({ inChannels: 256, outChannels: 256, inputSpatial: [28, 28], groups: 256 }),
         'forward',
+        'reference',
+      ],
+      [
+        'dw3x3 with channel multiplier 4',
+        conv({ inChannels: 64, outChannels: 256, inputSpatial: [28, 28], groups: 64 }),
+        'forward',
         'im2col',
       ],
       [
         'dw3x3 backward',
         conv({ inChannels: 256, outChannels: 256, inputSpatial: [28, 28], groups: 256 }),
+        'backward',
+        'reference',
+      ],
+      [
+        'dw3x3 backward with channel multiplier 4',
+        conv({ inChannels: 64, outChannels: 256, inputSpatial: [28, 28], groups: 64 }),
         'backward',
         'im2col',
       ],

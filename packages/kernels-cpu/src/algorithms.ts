@@ -112,23 +112,24 @@ export type ConvPass = 'forward' | 'backward';
  *   (gradInput = W im2col(gradOutput), gradWeight = x im2col(gradOutput)^T) are then one
  *   row, a quarter of the 4x4 register tile, and the reference's gather is faster.
  *
- * Measured (scripts/conv-speed.ts and sweeps, medians on the 2-core Zen 1, GFLOP/s reference
- * -> im2col; README has the table): im2col wins 10-40x on dense convolutions (c3x3 0.23 ->
- * 4.5, pw1x1 0.14 -> 5.6, conv1d 0.21 -> 5.6, tconv4x4 0.16 -> 4.8), and still wins where
- * each group is one GEMM row in the forward pass: depthwise dw3x3 (C256 28x28 g256) 0.23 ->
- * 0.34 forward, 0.26 -> 0.33 backward, dw5x5 on 112x112 1.6x, a 64 -> 1 channel conv 1.6x
- * forward, transposed depthwise 3.2x forward (the reference is a float64 loop that maps every
- * tap through paddedIndex: no fast direct convolution). Transposed backward with one input
- * channel per group: reference time / im2col time 0.71-0.95 over four geometries (tconv-dw
- * 0.8-0.9 in four runs), against 1.7x for two channels per group. Convolution backward with
- * one output channel per group is mixed (0.79-1.36: a 64 -> 1 conv and a 1x1 depthwise lose,
- * 3x3 depthwise wins) and stays on im2col. Problems of a few hundred multiply-adds (C1 8x8
- * 3x3) run 0.7x, about 10 us of per-call setup: not worth a branch.
+ * Measured (apps/bench/scripts/conv-speed.ts --quick, medians on the shared 2-core machine,
+ * GFLOP/s reference -> im2col; README has the table): im2col wins 3-36x on dense and grouped
+ * convolutions (c3x3 0.87 -> 3.3, pw1x1 0.57 -> 4.9, conv1d 0.82 -> 4.1, tconv4x4 0.10 -> 3.7,
+ * grp3x3-g32 with 4 channels per group 1.0 -> 1.7, depthwise with channel multiplier 4
+ * 0.57 -> 1.4). It loses where every group is one input and one output channel (depthwise
+ * without multiplier): each GEMM is a single row and the column copy costs more than it saves
+ * (dw3x3 C256 28x28: 0.78 -> 0.17 forward, 0.52 -> 0.20 backward; dw5x5 on 112x112 0.59 ->
+ * 0.36), so those run the direct loop. Transposed backward with one input channel per group:
+ * 0.39 -> 0.37 (tconv-dw), against 1.7x for two channels per group. Problems of a few hundred
+ * multiply-adds still favour im2col (C1 8x8 3x3: 0.02 -> 0.05).
  */
 export function selectConvAlgorithm(geometry: ConvGeometry, pass: ConvPass = 'forward'): ConvAlgorithmName {
   const channelsPerColumn = geometry.transposed ? geometry.outChannelsPerGroup : geometry.inChannelsPerGroup;
   const columnBytes = channelsPerColumn * geometry.kernelVolume * Float32Array.BYTES_PER_ELEMENT;
   if (columnBytes > DEFAULT_TILE_BYTES) return 'reference';
+  if (!geometry.transposed && geometry.inChannelsPerGroup === 1 && geometry.outChannelsPerGroup === 1) {
+    return 'reference';
+  }
   if (geometry.transposed && pass === 'backward' && geometry.inChannelsPerGroup === 1) return 'reference';
   return 'im2col';
 }

@@ -8,7 +8,7 @@
  * equals convolution of the stride-dilated, (extent - 1 - padding)-padded input with the
  * kernel rotated by 180 degrees and its channel axes swapped.
  */
-import { type ConvGeometry, convGeometryFromShapes, type Tensor } from '@convkit/tensor';
+import { type ConvGeometry, checkAllocation, convGeometryFromShapes, type Tensor } from '@convkit/tensor';
 import { convKernelsFor } from './algorithms';
 import { fromChannelsFirst, toChannelsFirst } from './layout';
 import type { ConvTransposeOptions } from './options';
@@ -43,7 +43,7 @@ export function convTransposeGeometryForOp(
   checkOptionKeys(op, options, CONV_TRANSPOSE_OPTION_KEYS);
   if (dims !== undefined) checkWeightRank(op, weight, dims, true);
   const { stride, padding, outputPadding, dilation, groups, paddingMode, layout } = options ?? {};
-  return convGeometryFromShapes({
+  const geometry = convGeometryFromShapes({
     op,
     transposed: true,
     inputShape: input.shape,
@@ -56,6 +56,9 @@ export function convTransposeGeometryForOp(
     paddingMode,
     layout,
   });
+  // Refused before any buffer is allocated (a typed array this large fails inside V8).
+  checkAllocation(op, 'output', geometry.outputShape);
+  return geometry;
 }
 
 function runConvTranspose(

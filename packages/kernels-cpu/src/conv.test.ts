@@ -5,6 +5,7 @@ import {
   createRng,
   ones,
   type PaddingMode,
+  ResourceError,
   ShapeError,
   Tensor,
   tensor,
@@ -13,6 +14,8 @@ import {
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { conv, conv1d, conv2d, conv3d } from './conv';
+import { convBackward } from './conv-backward';
+import { convTranspose } from './conv-transpose';
 import { channelsFirstToLastOrder, channelsLastToFirstOrder } from './layout';
 import { convCaseTensors, randomConvCase } from './reference/random-conv-case';
 
@@ -433,6 +436,22 @@ describe('conv: errors', () => {
       expect(ArgumentError.isInstance(e), message).toBe(true);
       expect(e.message).toContain(message);
     }
+  });
+
+  it('refuses an output over the 2^30-element cap with a ResourceError before allocating', () => {
+    const one = tensor([1], [1, 1, 1, 1]);
+    const call = () => conv(one, one, { padding: 100000 });
+    expect(call).toThrow(ResourceError);
+    expect(call).toThrow(
+      /conv2d: output \[1, 1, 200001, 200001\] would hold 4\.000e\+10 float32 elements .* above the cap of 2\^30/,
+    );
+    expect(() =>
+      convTranspose(one, one, { stride: 1, padding: 0, dilation: 1, outputPadding: 0 }),
+    ).not.toThrow();
+    expect(() =>
+      convTranspose(tensor([1, 1], [1, 1, 2]), tensor([1], [1, 1, 1]), { stride: 2 ** 31 }),
+    ).toThrow(ResourceError);
+    expect(() => convBackward(one, one, one, { padding: 100000 })).toThrow(ResourceError);
   });
 
   it('rejects a kernel larger than the padded input (empty output)', () => {

@@ -6,7 +6,7 @@
  * The op checks its arguments, builds the geometry, converts a channels-last input to
  * channels-first, runs the algorithm's kernel and converts back; the kernels compute.
  */
-import { type ConvGeometry, convGeometryFromShapes, type Tensor } from '@convkit/tensor';
+import { type ConvGeometry, checkAllocation, convGeometryFromShapes, type Tensor } from '@convkit/tensor';
 import { convKernelsFor } from './algorithms';
 import { fromChannelsFirst, toChannelsFirst } from './layout';
 import type { ConvOptions } from './options';
@@ -40,7 +40,7 @@ export function convGeometryForOp(
   checkOptionKeys(op, options, CONV_OPTION_KEYS);
   if (dims !== undefined) checkWeightRank(op, weight, dims, false);
   const { stride, padding, dilation, groups, paddingMode, layout } = options ?? {};
-  return convGeometryFromShapes({
+  const geometry = convGeometryFromShapes({
     op,
     inputShape: input.shape,
     weightShape: weight.shape,
@@ -51,6 +51,9 @@ export function convGeometryForOp(
     paddingMode,
     layout,
   });
+  // Refused before any buffer is allocated (a typed array this large fails inside V8).
+  checkAllocation(op, 'output', geometry.outputShape);
+  return geometry;
 }
 
 function runConv(

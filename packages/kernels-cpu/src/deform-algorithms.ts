@@ -69,9 +69,9 @@ export const DEFORM_CONV_ALGORITHMS: readonly DeformConvAlgorithmName[] = Object
  * algorithms take the same bilinear samples (C_in * kh * kw per output position, the bulk of
  * the work when few channels read them); im2col then replaces the reference's
  * C_out * C_in/g * kh * kw float64 multiply-adds per position with a GEMM, which pays off
- * only when each sample feeds enough output channels. Measured (scripts/conv-speed.ts, and a
+ * only when each sample feeds enough output channels. Measured (apps/bench/scripts/conv-speed.ts, and a
  * sweep of C_out/g = 1..8 at C_in 16 on 16x16 and C_in 4 on 8x8, with and without a mask;
- * ratio = reference time / im2col time, medians on the 2-core Zen 1): forward 0.65-0.73 at
+ * ratio = reference time / im2col time, medians on the shared 2-core AMD EPYC): forward 0.65-0.73 at
  * C_out/g = 1, 0.76-0.85 at 2, 0.87-0.99 at 4, 1.18-1.29 at 8, 2.2-2.4 at 64 (deform3x3, C64 on
  * 56x56); backward 0.91-1.08 at 1 (depthwise, one GEMM per channel: 0.91-1.0), 1.13-1.19 at
  * 2 (0.8-1.8 in noisier runs), 1.06-1.34 at 4, 1.5-1.6 at 8, 2.6-2.7 at 64.

@@ -13,6 +13,7 @@
 import {
   ArgumentError,
   type ConvGeometry,
+  checkAllocation,
   convGeometryFromShapes,
   formatShape,
   ShapeError,
@@ -104,6 +105,7 @@ export function checkDeformConvArgs(
     dilation: opts.dilation,
     groups: opts.groups,
   });
+  checkAllocation(op, 'output', geometry.outputShape);
   const [kernelHeight, kernelWidth] = geometry.kernelSize;
 
   if (opts.offsetGroups !== undefined && opts.offsetGroups !== geometry.offsetGroups) {

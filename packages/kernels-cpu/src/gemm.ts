@@ -10,8 +10,8 @@
  *     for pc in steps of KC over k:      pack op(B)[pc:pc+KC, jc:jc+NC] into NR-wide panels
  *       for ic in steps of MC over m:    pack alpha * op(A)[ic:ic+MC, pc:pc+KC] into MR-tall panels
  *         for each MR x NR micro-tile:   KC rank-1 updates of a register tile, added to C
- * KC = 256, MC = 64, NC = 1024, MR = NR = 4. On the 2-core Zen 1 (variants of this file,
- * timed like scripts/gemm-speed.ts) 4 x 4 register tiles with float64 panels won over 4x8,
+ * KC = 256, MC = 64, NC = 1024, MR = NR = 4. On the shared 2-core AMD EPYC (variants of this file,
+ * timed like apps/bench/scripts/gemm-speed.ts) 4 x 4 register tiles with float64 panels won over 4x8,
  * 8x4, 6x4, 4x6, 3x8, 2x8, 3x4, 4x3, a 2x-unrolled k loop and float32 panels: V8 has 16 XMM
  * registers, so bigger tiles spill, and float32 panels pay a conversion per load. The panels
  * are fixed-size buffers created once and closed over, which lets V8 treat them as constants

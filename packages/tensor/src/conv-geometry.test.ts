@@ -317,6 +317,24 @@ describe('convGeometry', () => {
     expect(call).toThrow(message);
   });
 
+  it('names the argument when inputSpatial is missing or NaN sneaks into padding', () => {
+    const noSpatial = { inChannels: 1, outChannels: 1, kernelSize: 3 } as unknown as Parameters<
+      typeof convGeometry
+    >[0];
+    expect(() => convGeometry(noSpatial)).toThrow(
+      'convGeometry: inputSpatial must be an array of spatial sizes (e.g. [H, W]), got undefined',
+    );
+    expect(() =>
+      convGeometry({
+        ...base,
+        padding: [
+          [Number.NaN, 1],
+          [0, 0],
+        ],
+      }),
+    ).toThrow('padding must be non-negative integers, got [[NaN, 1], [0, 0]]');
+  });
+
   it('rejects transposed-only mistakes', () => {
     const t = { ...base, transposed: true };
     expect(() => convGeometry({ ...t, padding: 'same' })).toThrow(UnsupportedError);

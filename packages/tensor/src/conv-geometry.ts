@@ -126,6 +126,13 @@ function perDim(
   return list.length === dims ? list : new Array<number>(dims).fill(list[0]!);
 }
 
+/** Padding as written by the caller, for messages (JSON would print NaN as null). */
+function formatPadding(padding: unknown): string {
+  return Array.isArray(padding)
+    ? `[${padding.map((p) => (Array.isArray(p) ? `[${p.join(', ')}]` : String(p))).join(', ')}]`
+    : String(padding);
+}
+
 function isPairList(padding: Padding): padding is readonly (readonly [number, number])[] {
   return Array.isArray(padding) && padding.length > 0 && Array.isArray(padding[0]);
 }
@@ -133,6 +140,11 @@ function isPairList(padding: Padding): padding is readonly (readonly [number, nu
 /** The geometry of one convolution (or transposed, deformable, pooling window) from sizes. */
 export function convGeometry(args: ConvGeometryArgs): ConvGeometry {
   const transposed = args.transposed ?? false;
+  if (!Array.isArray(args.inputSpatial)) {
+    throw new ArgumentError(
+      `${args.op ?? 'convGeometry'}: inputSpatial must be an array of spatial sizes (e.g. [H, W]), got ${typeof args.inputSpatial}`,
+    );
+  }
   const spatialIn = [...args.inputSpatial];
   const dimsCount = spatialIn.length;
   const op = args.op ?? `${transposed ? 'convTranspose' : 'conv'}${dimsCount}d`;
@@ -215,7 +227,7 @@ export function convGeometry(args: ConvGeometryArgs): ConvGeometry {
   } else if (isPairList(padding)) {
     if (padding.length !== dims || padding.some((p) => !Array.isArray(p) || p.length !== 2)) {
       throw new ArgumentError(
-        `${op}: padding pairs must be ${dims} [before, after] pairs, got ${JSON.stringify(padding)}`,
+        `${op}: padding pairs must be ${dims} [before, after] pairs, got ${formatPadding(padding)}`,
       );
     }
     padBefore = padding.map((p) => p[0]);
@@ -223,7 +235,7 @@ export function convGeometry(args: ConvGeometryArgs): ConvGeometry {
     for (const v of [...padBefore, ...padAfter]) {
       if (!Number.isInteger(v) || v < 0)
         throw new ArgumentError(
-          `${op}: padding must be non-negative integers, got ${JSON.stringify(padding)}`,
+          `${op}: padding must be non-negative integers, got ${formatPadding(padding)}`,
         );
     }
   } else {

@@ -1,5 +1,7 @@
 export type { CloseOptions, CloseReport } from './allclose';
 export { allclose, assertClose, compareClose, maxAbsDiff } from './allclose';
+export { checkAllocation, MAX_BUFFER_ELEMENTS } from './check-allocation';
+export { checkOptionKeys, checkTensor, describeValue, isTensor } from './check-arguments';
 export type {
   ConvGeometry,
   ConvGeometryArgs,

@@ -93,5 +93,26 @@ describe('Tensor', () => {
     expect(() => new Tensor(new Float32Array(4), [2, 3])).toThrow(/outside data of length 4/);
     expect(() => arange(0, 1, 0)).toThrow(ArgumentError);
     expect(() => t23().slice(5, 0)).toThrow(/dimension 5 does not exist/);
+    expect(() => t23().slice(0, 1.5)).toThrow('slice: start and end must be integers, got 1.5 and 2');
+    expect(() => t23().transpose(0, 5)).toThrow('transpose: dimension 5 does not exist in shape [2, 3]');
+    expect(() => t23().squeeze(5)).toThrow(ArgumentError);
+  });
+
+  it('checks the data, offset and strides it is built on', () => {
+    expect(() => new Tensor(new Float64Array(4) as unknown as Float32Array, [4])).toThrow(
+      /data must be a Float32Array .* got Float64Array; use tensor\(values, shape\)/,
+    );
+    expect(() => new Tensor([1, 2] as unknown as Float32Array, [2])).toThrow(/got Array/);
+    expect(() => new Tensor(new Float32Array(4), [2, 2], [2.5, 1])).toThrow(
+      'Tensor: strides must be integers, got [2.5,1]',
+    );
+    expect(() => new Tensor(new Float32Array(4), [2], [1], 0.5)).toThrow(
+      /offset must be a non-negative integer, got 0.5/,
+    );
+    expect(() => new Tensor(new Float32Array(4), [2], [1], Number.NaN)).toThrow(ArgumentError);
+    expect(new Tensor(new Float32Array(4), [2, 2], [-2, 1], 2).toArray()).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
   });
 });

@@ -13,8 +13,22 @@ export class Tensor {
   readonly data: Float32Array;
 
   constructor(data: Float32Array, shape: readonly number[], strides?: readonly number[], offset = 0) {
+    if (!(data instanceof Float32Array)) {
+      const got = data === null ? 'null' : ((data as object)?.constructor?.name ?? typeof data);
+      throw new ArgumentError(
+        `Tensor: data must be a Float32Array (convkit computes in float32), got ${got}; use tensor(values, shape) to convert`,
+      );
+    }
+    if (!Array.isArray(shape))
+      throw new ArgumentError(`Tensor: shape must be an array of sizes, got ${typeof shape}`);
     checkShape('Tensor', 'the', shape);
+    if (!Number.isInteger(offset) || offset < 0) {
+      throw new ArgumentError(`Tensor: offset must be a non-negative integer, got ${offset}`);
+    }
     const fullStrides = strides ?? contiguousStrides(shape);
+    if (!Array.isArray(fullStrides) || fullStrides.some((s) => !Number.isInteger(s))) {
+      throw new ArgumentError(`Tensor: strides must be integers, got ${JSON.stringify(fullStrides)}`);
+    }
     if (fullStrides.length !== shape.length) {
       throw new ShapeError(
         `Tensor: strides ${formatShape(fullStrides)} must have one entry per dimension of shape ${formatShape(shape)}`,
@@ -180,6 +194,13 @@ export class Tensor {
 
   /** A view with two dimensions swapped. */
   transpose(a: number, b: number): Tensor {
+    for (const d of [a, b]) {
+      if (!Number.isInteger(d) || d < 0 || d >= this.shape.length) {
+        throw new ArgumentError(
+          `transpose: dimension ${d} does not exist in shape ${formatShape(this.shape)}`,
+        );
+      }
+    }
     const order = this.shape.map((_, i) => i);
     order[a] = b;
     order[b] = a;
@@ -197,6 +218,9 @@ export class Tensor {
     }
     if (!Number.isInteger(step) || step < 1)
       throw new ArgumentError(`slice: step must be a positive integer, got ${step}`);
+    if (!Number.isInteger(start) || !Number.isInteger(end)) {
+      throw new ArgumentError(`slice: start and end must be integers, got ${start} and ${end}`);
+    }
     const norm = (v: number) => Math.min(Math.max(v < 0 ? v + size : v, 0), size);
     const s = norm(start);
     const e = Math.max(norm(end), s);
@@ -215,6 +239,9 @@ export class Tensor {
 
   /** A view without size-1 dimensions (all, or the one named). */
   squeeze(dim?: number): Tensor {
+    if (dim !== undefined && (!Number.isInteger(dim) || dim < 0 || dim >= this.shape.length)) {
+      throw new ArgumentError(`squeeze: dimension ${dim} does not exist in shape ${formatShape(this.shape)}`);
+    }
     const keep = this.shape.map((d, i) => (dim === undefined ? d !== 1 : i !== dim || d !== 1));
     return new Tensor(
       this.data,

@@ -8,11 +8,12 @@
  * or -1 where it reads a zero of the padding. The same for every sample and channel, so the
  * reference kernels look it up instead of mapping each of their products through the padding.
  */
-import { type ConvGeometry, paddedIndex } from '@convkit/tensor';
+import { type ConvGeometry, checkAllocation, paddedIndex } from '@convkit/tensor';
 
 export function tapSources(geometry: ConvGeometry): Int32Array {
   const { dims, outputSpatial, kernelSize, inputSpatial, stride, dilation, padBefore, paddingMode } =
     geometry;
+  checkAllocation(geometry.op, 'tap-source table', [geometry.outputVolume, geometry.kernelVolume]);
   const sources = new Int32Array(geometry.outputVolume * geometry.kernelVolume);
   const outIndex = new Array<number>(dims).fill(0);
   const tapIndex = new Array<number>(dims).fill(0);

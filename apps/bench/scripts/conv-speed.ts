@@ -6,12 +6,11 @@
  * one process, one thread. Every im2col result is checked against the reference first. Not a
  * unit test: run it by hand,
  *
- *   cd packages/kernels-cpu && npx tsx --conditions=convkit-source scripts/conv-speed.ts [--quick] [--filter=id,id]
+ *   cd apps/bench && npx tsx --conditions=convkit-source scripts/conv-speed.ts [--quick] [--filter=id,id]
  *
  * and copy the table into the README.
  */
 import { performance } from 'node:perf_hooks';
-import { assertClose, type ConvGeometry, convGeometry, createRng, type Tensor } from '@convkit/tensor';
 import {
   conv,
   convBackward,
@@ -21,7 +20,8 @@ import {
   deformConvBackward,
   selectConvAlgorithm,
   selectDeformConvAlgorithm,
-} from '../src/index';
+} from '@convkit/kernels-cpu';
+import { assertClose, type ConvGeometry, convGeometry, createRng, type Tensor } from '@convkit/tensor';
 
 interface Config {
   id: string;

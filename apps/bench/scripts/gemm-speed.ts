@@ -4,14 +4,13 @@
  * 56x56; 256 x 784 x 128: a 1x1 conv on 28x28) and square ones. Median of several timed
  * runs after warm-up, one process, single thread. Not a unit test: run it by hand,
  *
- *   cd packages/kernels-cpu && npx tsx --conditions=convkit-source scripts/gemm-speed.ts [--quick]
+ *   cd apps/bench && npx tsx --conditions=convkit-source scripts/gemm-speed.ts [--quick]
  *
  * and copy the table into the report. Every result is checked against the reference first.
  */
 import { performance } from 'node:perf_hooks';
+import { gemm, gemmReference } from '@convkit/kernels-cpu';
 import { createRng, maxAbsDiff } from '@convkit/tensor';
-import { gemm } from '../src/gemm';
-import { gemmReference } from '../src/gemm-reference';
 
 const quick = process.argv.includes('--quick');
 const shapes: [number, number, number][] = [
