@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { dot, randomGeometry } from '../test/naive';
 import { col2imAccumulate } from './col2im-accumulate';
 import { im2colInto } from './im2col-into';
+import type { LoweringArgs } from './lowering-args';
 
 describe('col2imAccumulate', () => {
   it('adds into the buffer without zeroing it first', () => {
@@ -87,5 +88,17 @@ describe('col2imAccumulate', () => {
     expect(() =>
       col2imAccumulate({ geometry, input, columns: new Float32Array(72), channelStart: 3 }),
     ).toThrow(/channelStart/);
+  });
+
+  it('refuses an unknown argument key and a non-geometry with ArgumentErrors naming the op', () => {
+    const geometry = convGeometry({ inChannels: 2, outChannels: 1, inputSpatial: [4, 4], kernelSize: 3 });
+    const args = { geometry, input: new Float32Array(32), columns: new Float32Array(72) };
+    expect(() => col2imAccumulate({ ...args, accumulate: false } as LoweringArgs)).toThrow(ArgumentError);
+    expect(() => col2imAccumulate({ ...args, accumulate: false } as LoweringArgs)).toThrow(
+      /^col2imAccumulate: unknown option 'accumulate'/,
+    );
+    expect(() => col2imAccumulate({ ...args, geometry: 'conv2d' as unknown as typeof geometry })).toThrow(
+      /^col2imAccumulate: geometry must be a ConvGeometry from convGeometry\(\), got string 'conv2d'/,
+    );
   });
 });

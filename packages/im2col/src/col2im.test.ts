@@ -3,12 +3,14 @@ import {
   assertClose,
   createRng,
   ones,
+  ResourceError,
   ShapeError,
   type Tensor,
   tensor,
 } from '@convkit/tensor';
 import { describe, expect, it } from 'vitest';
 import { loadGoldens } from '../../../tooling/goldens/load';
+import { foreignTensor, plainTensor } from '../test/foreign-tensor';
 import { dot, optionsOf, randomGeometry } from '../test/naive';
 import { type Col2imOptions, col2im } from './col2im';
 import { im2col } from './im2col';
@@ -107,9 +109,40 @@ describe('col2im', () => {
     ).toEqual([1, 1, 3, 3, 3]);
   });
 
+  it('accepts columns from another copy of @convkit/tensor, or a structural one', () => {
+    const columns = createRng(4).uniformTensor([2, 25, 9]).permute([0, 2, 1]);
+    const options: Col2imOptions = { outputSize: [5, 5], kernelSize: 3, padding: 1, paddingMode: 'circular' };
+    const expected = col2im(columns, options);
+    assertClose(col2im(foreignTensor(columns), options), expected);
+    assertClose(col2im(plainTensor(columns), options), expected);
+  });
+
   describe('refuses bad input with typed errors', () => {
     const columns = createRng(1).uniformTensor([2, 18, 9]);
     const options: Col2imOptions = { outputSize: [5, 5], kernelSize: 3 };
+    it('an unknown option key, instead of ignoring it', () => {
+      const misspelt = { ...options, padding: 1, padding_mode: 'reflect' } as Col2imOptions;
+      expect(() => col2im(columns, misspelt)).toThrow(ArgumentError);
+      expect(() => col2im(columns, misspelt)).toThrow(/^col2im: unknown option 'padding_mode'/);
+      // Named even when it stands for a required key.
+      expect(() =>
+        col2im(columns, { output_size: [5, 5], kernelSize: 3 } as unknown as Col2imOptions),
+      ).toThrow(/^col2im: unknown option 'output_size'/);
+    });
+    it('an output above the 2^30-element buffer cap, with a ResourceError before allocating', () => {
+      // One window of one column, spread over a 100000 x 100000 output.
+      const huge: Col2imOptions = { outputSize: [1e5, 1e5], kernelSize: 1, stride: 1e5 };
+      expect(() => col2im(tensor([1], [1, 1, 1]), huge)).toThrow(ResourceError);
+      expect(() => col2im(tensor([1], [1, 1, 1]), huge)).toThrow(
+        /^col2im: output \[1, 1, 100000, 100000\] would hold/,
+      );
+    });
+    it('per-dim lists that disagree on the number of dims, counted in words', () => {
+      expect(() => col2im(columns, { outputSize: [5], kernelSize: [3, 3] })).toThrow(ArgumentError);
+      expect(() => col2im(columns, { outputSize: [5], kernelSize: [3, 3] })).toThrow(
+        /^col2im: kernelSize must be a number or 1 number \(one per spatial dim\), got \[3, 3\]$/,
+      );
+    });
     it('non-tensor columns, missing outputSize or kernelSize', () => {
       expect(() => col2im([1] as unknown as Tensor, options)).toThrow(ArgumentError);
       expect(() => col2im(columns, { kernelSize: 3 } as Col2imOptions)).toThrow(/outputSize/);

@@ -14,6 +14,9 @@
  */
 import {
   ArgumentError,
+  checkAllocation,
+  checkOptionKeys,
+  checkTensor,
   formatShape,
   type Layout,
   type Padding,
@@ -38,6 +41,17 @@ export interface Col2imOptions {
   layout?: Layout;
 }
 
+/** Every key of Col2imOptions (the compiler checks the list is exact). */
+const COL2IM_OPTION_KEYS = Object.keys({
+  outputSize: true,
+  kernelSize: true,
+  stride: true,
+  padding: true,
+  dilation: true,
+  paddingMode: true,
+  layout: true,
+} satisfies Record<keyof Col2imOptions, true>);
+
 /** The number of spatial dims: the length of the first per-dim list, else 2 (as torch fold). */
 function spatialDims(options: Col2imOptions): number {
   const { padding } = options;
@@ -49,14 +63,16 @@ function spatialDims(options: Col2imOptions): number {
 
 /** Folds columns [N, C * prod(k), L] back into [N, C, ...outputSize], summing overlaps. */
 export function col2im(columns: Tensor, options: Col2imOptions): Tensor {
-  if (!(columns instanceof Tensor)) throw new ArgumentError('col2im: columns must be a Tensor');
-  if (typeof options !== 'object' || options === null || options.outputSize === undefined) {
-    throw new ArgumentError(
-      'col2im: options { outputSize, kernelSize, stride?, padding?, dilation? } are required',
-    );
-  }
-  if (columns.rank !== 3) {
-    const hint = columns.rank === 2 ? '; add a batch dimension with unsqueeze(0)' : '';
+  checkTensor('col2im', 'columns', columns);
+  const required =
+    'col2im: options { outputSize, kernelSize, stride?, padding?, dilation?, paddingMode?, layout? } are required';
+  if (typeof options !== 'object' || options === null) throw new ArgumentError(required);
+  // Before the required keys, so a misspelt one (output_size) is named.
+  checkOptionKeys('col2im', options, COL2IM_OPTION_KEYS);
+  if (options.outputSize === undefined) throw new ArgumentError(required);
+  // shape.length, not rank: a tensor from another copy of the package may be a plain object.
+  if (columns.shape.length !== 3) {
+    const hint = columns.shape.length === 2 ? '; add a batch dimension with unsqueeze(0)' : '';
     throw new ShapeError(
       `col2im: columns must have rank 3 ([N, C * prod(kernelSize), L]), got shape ${formatShape(columns.shape)}${hint}`,
     );
@@ -87,6 +103,7 @@ export function col2im(columns: Tensor, options: Col2imOptions): Tensor {
     );
   }
 
+  checkAllocation('col2im', 'output', geometry.inputShape);
   const source = columns.contiguous();
   const sampleSize = channels * geometry.inputVolume;
   const out = new Float32Array(batch * sampleSize);

@@ -1,6 +1,6 @@
-import { ArgumentError, convGeometry, ResourceError } from '@convkit/tensor';
+import { ArgumentError, type ConvGeometry, convGeometry, ResourceError } from '@convkit/tensor';
 import { describe, expect, it } from 'vitest';
-import { columnTiles, DEFAULT_TILE_BYTES, planColumnTiles } from './column-tiles';
+import { type ColumnTileOptions, columnTiles, DEFAULT_TILE_BYTES, planColumnTiles } from './column-tiles';
 
 describe('columnTiles', () => {
   const geometry = convGeometry({
@@ -72,6 +72,44 @@ describe('columnTiles', () => {
     expect(() => columnTiles(geometry, { maxBytes: 143 })).toThrow(
       /columnTiles: one column of conv2d's lowering holds 4 channels \* 9 taps = 36 floats \(144 bytes\), more than maxBytes = 143/,
     );
+  });
+
+  it('refuses a plan whose tile would exceed the 2^30-element buffer cap, even under a larger budget', () => {
+    // 1024 channels * 9 taps = 9216 rows by 512 * 512 columns: 9.7 GB in one tile.
+    const huge = convGeometry({
+      inChannels: 1024,
+      outChannels: 1,
+      inputSpatial: [512, 512],
+      kernelSize: 3,
+      padding: 1,
+    });
+    const unlimited = { maxBytes: Number.POSITIVE_INFINITY };
+    expect(() => planColumnTiles(huge, unlimited)).toThrow(ResourceError);
+    expect(() => planColumnTiles(huge, unlimited)).toThrow(
+      /^columnTiles: a column tile \[9216, 262144\] would hold .* above the cap of 2\^30 elements/,
+    );
+    expect(() => columnTiles(huge, unlimited)).toThrow(ResourceError);
+    expect(planColumnTiles(huge).bytesPerTile).toBeLessThanOrEqual(DEFAULT_TILE_BYTES);
+  });
+
+  it('counts a one-float column in words', () => {
+    const tiny = convGeometry({ inChannels: 1, outChannels: 1, inputSpatial: [4], kernelSize: 1 });
+    expect(() => planColumnTiles(tiny, { maxBytes: 3 })).toThrow(
+      /^columnTiles: one column of conv1d's lowering holds 1 channel \* 1 tap = 1 float \(4 bytes\), more than maxBytes = 3;/,
+    );
+  });
+
+  it('refuses an unknown option key and a non-geometry with ArgumentErrors', () => {
+    const misspelt = { max_bytes: 1000 } as ColumnTileOptions;
+    expect(() => planColumnTiles(geometry, misspelt)).toThrow(ArgumentError);
+    expect(() => planColumnTiles(geometry, misspelt)).toThrow(/^columnTiles: unknown option 'max_bytes'/);
+    expect(() => columnTiles(geometry, misspelt)).toThrow(/^columnTiles: unknown option 'max_bytes'/);
+    for (const notGeometry of [undefined, null, 3, {}]) {
+      expect(() => planColumnTiles(notGeometry as unknown as ConvGeometry)).toThrow(ArgumentError);
+      expect(() => columnTiles(notGeometry as unknown as ConvGeometry)).toThrow(
+        /^columnTiles: geometry must be a ConvGeometry/,
+      );
+    }
   });
 
   it('refuses bad options with ArgumentErrors', () => {

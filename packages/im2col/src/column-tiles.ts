@@ -11,7 +11,15 @@
  * A tile never crosses samples. When even one column does not fit, the plan is refused with
  * a ResourceError instead of silently exceeding the budget.
  */
-import { ArgumentError, type ConvGeometry, ResourceError } from '@convkit/tensor';
+import {
+  ArgumentError,
+  type ConvGeometry,
+  checkAllocation,
+  checkOptionKeys,
+  ResourceError,
+} from '@convkit/tensor';
+import { checkGeometry } from './check-geometry';
+import { plural } from './plural';
 
 /** Default byte budget of one column tile: 32 MiB, wide enough for full-speed GEMMs, small beside any heap. */
 export const DEFAULT_TILE_BYTES = 32 * 1024 * 1024;
@@ -49,16 +57,28 @@ export interface ColumnTile {
   readonly columnCount: number;
 }
 
-/** How a convolution's lowering splits into column tiles under a byte budget. */
+/** Every key of ColumnTileOptions (the compiler checks the list is exact). */
+const COLUMN_TILE_OPTION_KEYS = Object.keys({
+  maxBytes: true,
+  channels: true,
+} satisfies Record<keyof ColumnTileOptions, true>);
+
+/**
+ * How a convolution's lowering splits into column tiles under a byte budget. Its errors name
+ * 'columnTiles', as columnTiles's do (callers plan and iterate with the same options).
+ */
 export function planColumnTiles(geometry: ConvGeometry, options: ColumnTileOptions = {}): ColumnTilePlan {
+  const op = 'columnTiles';
+  checkGeometry(op, geometry);
+  checkOptionKeys(op, options, COLUMN_TILE_OPTION_KEYS);
   const maxBytes = options.maxBytes ?? DEFAULT_TILE_BYTES;
   if (typeof maxBytes !== 'number' || !(maxBytes > 0) || Number.isNaN(maxBytes)) {
-    throw new ArgumentError(`columnTiles: maxBytes must be a positive number of bytes, got ${maxBytes}`);
+    throw new ArgumentError(`${op}: maxBytes must be a positive number of bytes, got ${maxBytes}`);
   }
   const channels = options.channels ?? geometry.inChannels;
   if (!Number.isInteger(channels) || channels < 1 || channels > geometry.inChannels) {
     throw new ArgumentError(
-      `columnTiles: channels must be an integer in [1, ${geometry.inChannels}] (the input channels), got ${channels}`,
+      `${op}: channels must be an integer in [1, ${geometry.inChannels}] (the input channels), got ${channels}`,
     );
   }
   const rows = channels * geometry.kernelVolume;
@@ -67,11 +87,13 @@ export function planColumnTiles(geometry: ConvGeometry, options: ColumnTileOptio
   const fitting = Math.floor(maxBytes / columnBytes);
   if (fitting < 1) {
     throw new ResourceError(
-      `columnTiles: one column of ${geometry.op}'s lowering holds ${channels} channels * ${geometry.kernelVolume} taps = ${rows} floats (${columnBytes} bytes), more than maxBytes = ${maxBytes}; raise maxBytes or lower fewer channels per tile`,
+      `${op}: one column of ${geometry.op}'s lowering holds ${plural(channels, 'channel')} * ${plural(geometry.kernelVolume, 'tap')} = ${plural(rows, 'float')} (${plural(columnBytes, 'byte')}), more than maxBytes = ${maxBytes}; raise maxBytes or lower fewer channels per tile`,
     );
   }
   const tilesPerSample = Math.ceil(length / Math.min(fitting, length));
   const columnsPerTile = Math.ceil(length / tilesPerSample);
+  // A budget above 4 GiB (maxBytes: Infinity, say) must not plan a buffer nobody can allocate.
+  checkAllocation(op, 'a column tile', [rows, columnsPerTile]);
   return Object.freeze({
     rows,
     columnsPerTile,

@@ -10,6 +10,7 @@ import {
 } from '@convkit/tensor';
 import { describe, expect, it } from 'vitest';
 import { loadGoldens } from '../../../tooling/goldens/load';
+import { foreignTensor, plainTensor } from '../test/foreign-tensor';
 import { applyPerSample, naiveConv, randomGeometry, sparseMatVec } from '../test/naive';
 import { type ConvMatrixOptions, convMatrix } from './conv-matrix';
 import { DEFAULT_MAX_MATRIX_ELEMENTS } from './matrix-args';
@@ -98,15 +99,60 @@ describe('convMatrix', () => {
     }
   });
 
+  it('accepts a weight from another copy of @convkit/tensor, or a structural one', () => {
+    const weight = createRng(5).uniformTensor([4, 3, 2, 3]).permute([0, 1, 3, 2]);
+    const options: ConvMatrixOptions = { padding: 1, paddingMode: 'replicate' };
+    const expected = convMatrix(weight, [4, 5], options);
+    assertClose(convMatrix(foreignTensor(weight), [4, 5], options), expected);
+    assertClose(convMatrix(plainTensor(weight), [4, 5], options), expected);
+  });
+
   describe('refuses bad input with typed errors', () => {
     const weight = createRng(1).uniformTensor([4, 2, 3, 3]);
+    // 64 channels of 64x64: [262144, 262144] would be 256 GiB.
+    const big = createRng(2).uniformTensor([64, 64, 3, 3]);
+    it('an unknown option key, instead of ignoring it (outputPadding is convTransposeMatrix only)', () => {
+      const transposeOnly = { outputPadding: 1 } as ConvMatrixOptions;
+      expect(() => convMatrix(weight, [5, 5], transposeOnly)).toThrow(ArgumentError);
+      expect(() => convMatrix(weight, [5, 5], transposeOnly)).toThrow(
+        /^convMatrix: unknown option 'outputPadding'; the options are 'stride', 'padding',/,
+      );
+      expect(() => convMatrix(weight, [5, 5], { padding_mode: 'reflect' } as ConvMatrixOptions)).toThrow(
+        /unknown option 'padding_mode'/,
+      );
+      expect(() => convMatrix(weight, [5, 5], null as unknown as ConvMatrixOptions)).toThrow(ArgumentError);
+      // The ConvOptions of the convolution ops fit, algorithm included.
+      expect(convMatrix(weight, [5, 5], { algorithm: 'im2col', bias: null }).shape).toEqual([36, 50]);
+    });
+    it('a matrix above the 2^30-element buffer cap even when maxElements allows it', () => {
+      const unlimited = { padding: 1, maxElements: Number.POSITIVE_INFINITY };
+      expect(() => convMatrix(big, [64, 64], unlimited)).toThrow(ResourceError);
+      expect(() => convMatrix(big, [64, 64], unlimited)).toThrow(
+        /^convMatrix: the matrix \[262144, 262144\] would hold .* above the cap of 2\^30 elements/,
+      );
+    });
+    it('bad arguments before sizes: a bad layout on a size above the cap is an ArgumentError', () => {
+      const badLayout = { padding: 1, layout: 'nhwc' as 'channels-last' };
+      expect(() => convMatrix(big, [64, 64], badLayout)).toThrow(ArgumentError);
+      expect(() => convMatrix(big, [64, 64], badLayout)).toThrow(/^convMatrix: layout must be/);
+      expect(() => convMatrix(big, [64, 64], { padding: 1, stride: 0 })).toThrow(ArgumentError);
+      expect(() => convMatrix(big, [64, 64], { padding: 1, maxElements: -1 })).toThrow(ArgumentError);
+    });
+    it('per-dim lists of the wrong length, counted in words', () => {
+      const weight1d = createRng(3).uniformTensor([2, 2, 3]);
+      expect(() => convMatrix(weight1d, [5, 5])).toThrow(
+        /^convMatrix: inputSpatial must list 1 size \(one per kernel dim of weight \[2, 2, 3\]\), got \[5, 5\]$/,
+      );
+      expect(() => convMatrix(weight1d, [5], { dilation: [1, 1] })).toThrow(
+        /^convMatrix: dilation must be a number or 1 number \(one per spatial dim\), got \[1, 1\]$/,
+      );
+    });
     it('a matrix above maxElements, naming its size', () => {
       expect(() => convMatrix(weight, [5, 5], { maxElements: 100 })).toThrow(ResourceError);
       expect(() => convMatrix(weight, [5, 5], { maxElements: 100 })).toThrow(
         /^convMatrix: the matrix would be \[36, 50\] = 1800 elements \(0\.0 MiB\), above maxElements = 100/,
       );
-      // 64 channels of 64x64: [262144, 262144] would be 256 GiB; refused before any allocation.
-      const big = createRng(2).uniformTensor([64, 64, 3, 3]);
+      // Refused before any allocation.
       expect(() => convMatrix(big, [64, 64], { padding: 1 })).toThrow(/above maxElements = 16777216/);
       expect(DEFAULT_MAX_MATRIX_ELEMENTS).toBe(2 ** 24);
     });

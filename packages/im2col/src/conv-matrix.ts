@@ -14,14 +14,7 @@
  * holds; several taps can then land on one entry. Meant for teaching and tests: the matrix
  * is dense, and sizes above `maxElements` are refused with a ResourceError.
  */
-import {
-  ArgumentError,
-  convGeometryFromShapes,
-  type Layout,
-  type Padding,
-  type PaddingMode,
-  Tensor,
-} from '@convkit/tensor';
+import { convGeometryFromShapes, type Layout, type Padding, type PaddingMode, Tensor } from '@convkit/tensor';
 import { checkMatrixArgs, checkMatrixSize } from './matrix-args';
 import { sourceIndexTables } from './padded-source-index';
 
@@ -44,6 +37,19 @@ export interface ConvMatrixOptions {
   algorithm?: string;
 }
 
+/** Every key of ConvMatrixOptions (the compiler checks the list is exact). */
+const CONV_MATRIX_OPTION_KEYS = Object.keys({
+  stride: true,
+  padding: true,
+  dilation: true,
+  groups: true,
+  paddingMode: true,
+  layout: true,
+  maxElements: true,
+  bias: true,
+  algorithm: true,
+} satisfies Record<keyof ConvMatrixOptions, true>);
+
 /** The dense matrix C of one sample's convolution, y = C x: [C_out * prod(out), C_in * prod(in)]. */
 export function convMatrix(
   weight: Tensor,
@@ -51,7 +57,7 @@ export function convMatrix(
   options: ConvMatrixOptions = {},
 ): Tensor {
   const op = 'convMatrix';
-  const maxElements = checkMatrixArgs(op, weight, inputSpatial, options);
+  const maxElements = checkMatrixArgs(op, weight, inputSpatial, options, CONV_MATRIX_OPTION_KEYS);
   const groups = options.groups ?? 1;
   const geometry = convGeometryFromShapes({
     op,
@@ -89,11 +95,6 @@ export function convMatrix(
   const unit = new Int32Array([0]);
   const [tableD, tableH, tableW] = [...new Array<Int32Array>(pad).fill(unit), ...sourceIndexTables(geometry)];
   const channelsLast = options.layout === 'channels-last';
-  if (options.layout !== undefined && options.layout !== 'channels-first' && !channelsLast) {
-    throw new ArgumentError(
-      `${op}: layout must be 'channels-first' or 'channels-last', got '${String(options.layout)}'`,
-    );
-  }
 
   // co: output channel; od, oh, ow: output position; ci: input channel; kd, kh, kw: tap.
   for (let co = 0; co < outChannels; co++) {

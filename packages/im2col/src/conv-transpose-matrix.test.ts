@@ -1,4 +1,5 @@
 import {
+  ArgumentError,
   assertClose,
   type ConvGeometry,
   ConvkitError,
@@ -13,6 +14,7 @@ import {
 } from '@convkit/tensor';
 import { describe, expect, it } from 'vitest';
 import { loadGoldens } from '../../../tooling/goldens/load';
+import { foreignTensor, plainTensor } from '../test/foreign-tensor';
 import { applyPerSample, naiveConvTranspose, sparseMatVec } from '../test/naive';
 import { convMatrix } from './conv-matrix';
 import { type ConvTransposeMatrixOptions, convTransposeMatrix } from './conv-transpose-matrix';
@@ -144,8 +146,59 @@ describe('convTransposeMatrix', () => {
     });
   });
 
+  it('accepts a weight from another copy of @convkit/tensor, or a structural one', () => {
+    const weight = createRng(6).uniformTensor([4, 3, 3, 2]).permute([0, 1, 3, 2]);
+    const options: ConvTransposeMatrixOptions = { stride: 2, padding: 1, outputPadding: 1 };
+    const expected = convTransposeMatrix(weight, [3, 4], options);
+    assertClose(convTransposeMatrix(foreignTensor(weight), [3, 4], options), expected);
+    assertClose(convTransposeMatrix(plainTensor(weight), [3, 4], options), expected);
+  });
+
   describe('refuses bad input with typed errors', () => {
     const weight = createRng(1).uniformTensor([4, 2, 3, 3]);
+    // [64 * 66 * 66, 64 * 64 * 64] would be 272 GiB.
+    const big = createRng(2).uniformTensor([64, 64, 3, 3]);
+    it('a padding mode other than zeros, as convTranspose does, instead of ignoring it', () => {
+      const reflect = { paddingMode: 'reflect' } as unknown as ConvTransposeMatrixOptions;
+      expect(() => convTransposeMatrix(weight, [5, 5], reflect)).toThrow(UnsupportedError);
+      expect(() => convTransposeMatrix(weight, [5, 5], reflect)).toThrow(
+        /^convTransposeMatrix: paddingMode 'reflect' is not defined for transposed convolution/,
+      );
+      assertClose(
+        convTransposeMatrix(weight, [5, 5], { paddingMode: 'zeros' }),
+        convTransposeMatrix(weight, [5, 5]),
+      );
+    });
+    it('an unknown option key, instead of ignoring it', () => {
+      const misspelt = { output_padding: 1 } as ConvTransposeMatrixOptions;
+      expect(() => convTransposeMatrix(weight, [5, 5], misspelt)).toThrow(ArgumentError);
+      expect(() => convTransposeMatrix(weight, [5, 5], misspelt)).toThrow(
+        /^convTransposeMatrix: unknown option 'output_padding'; the options are 'stride', 'padding', 'outputPadding',/,
+      );
+      expect(convTransposeMatrix(weight, [5, 5], { algorithm: 'direct', bias: null }).shape).toEqual([
+        98, 100,
+      ]);
+    });
+    it('a matrix above the 2^30-element buffer cap even when maxElements allows it', () => {
+      const unlimited = { maxElements: Number.POSITIVE_INFINITY };
+      expect(() => convTransposeMatrix(big, [64, 64], unlimited)).toThrow(ResourceError);
+      expect(() => convTransposeMatrix(big, [64, 64], unlimited)).toThrow(
+        /^convTransposeMatrix: the matrix \[278784, 262144\] would hold .* above the cap of 2\^30 elements/,
+      );
+    });
+    it('bad arguments before sizes: a bad layout on a size above the cap is an ArgumentError', () => {
+      const badLayout = { layout: 'nhwc' as 'channels-last' };
+      expect(() => convTransposeMatrix(big, [64, 64], badLayout)).toThrow(ArgumentError);
+      expect(() => convTransposeMatrix(big, [64, 64], badLayout)).toThrow(
+        /^convTransposeMatrix: layout must be/,
+      );
+    });
+    it('per-dim lists of the wrong length, counted in words', () => {
+      const weight1d = createRng(3).uniformTensor([2, 2, 3]);
+      expect(() => convTransposeMatrix(weight1d, [5], { stride: 2, outputPadding: [1, 1] })).toThrow(
+        /^convTransposeMatrix: outputPadding must be a number or 1 number \(one per spatial dim\), got \[1, 1\]$/,
+      );
+    });
     it('a matrix above maxElements', () => {
       expect(() => convTransposeMatrix(weight, [5, 5], { maxElements: 1000 })).toThrow(ResourceError);
       expect(() => convTransposeMatrix(weight, [5, 5], { maxElements: 1000 })).toThrow(

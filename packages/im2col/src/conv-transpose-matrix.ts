@@ -11,7 +11,7 @@
  * [C_out * prod(out), C_in * prod(in)], out = (in - 1) * stride - padding + dilation * (k - 1)
  * + 1 + outputPadding per dim (from convGeometry). Dumoulin & Visin, arXiv 1603.07285, 4.1.
  */
-import { ArgumentError, convGeometryFromShapes, type Layout, Tensor } from '@convkit/tensor';
+import { convGeometryFromShapes, type Layout, Tensor } from '@convkit/tensor';
 import { checkMatrixArgs, checkMatrixSize } from './matrix-args';
 
 export interface ConvTransposeMatrixOptions {
@@ -21,6 +21,11 @@ export interface ConvTransposeMatrixOptions {
   outputPadding?: number | readonly number[];
   dilation?: number | readonly number[];
   groups?: number;
+  /**
+   * Only 'zeros', as for convTranspose in @convkit/kernels-cpu (and PyTorch's ConvTranspose
+   * layers): padding crops a transposed convolution's output. Others throw an UnsupportedError.
+   */
+  paddingMode?: 'zeros';
   /** How x and x' are flattened: 'channels-first' (default) or 'channels-last' (s * C + c). */
   layout?: Layout;
   /** Refuse matrices with more elements than this (default 2^24). */
@@ -30,6 +35,20 @@ export interface ConvTransposeMatrixOptions {
   /** Ignored: the matrix is the same whichever algorithm computes the op. */
   algorithm?: string;
 }
+
+/** Every key of ConvTransposeMatrixOptions (the compiler checks the list is exact). */
+const CONV_TRANSPOSE_MATRIX_OPTION_KEYS = Object.keys({
+  stride: true,
+  padding: true,
+  outputPadding: true,
+  dilation: true,
+  groups: true,
+  paddingMode: true,
+  layout: true,
+  maxElements: true,
+  bias: true,
+  algorithm: true,
+} satisfies Record<keyof ConvTransposeMatrixOptions, true>);
 
 /** Per dim: the output position each (tap, input position) writes, or -1 outside the output. */
 function targetTable(
@@ -57,7 +76,7 @@ export function convTransposeMatrix(
   options: ConvTransposeMatrixOptions = {},
 ): Tensor {
   const op = 'convTransposeMatrix';
-  const maxElements = checkMatrixArgs(op, weight, inputSpatial, options);
+  const maxElements = checkMatrixArgs(op, weight, inputSpatial, options, CONV_TRANSPOSE_MATRIX_OPTION_KEYS);
   const geometry = convGeometryFromShapes({
     op,
     transposed: true,
@@ -68,6 +87,7 @@ export function convTransposeMatrix(
     outputPadding: options.outputPadding,
     dilation: options.dilation,
     groups: options.groups,
+    paddingMode: options.paddingMode,
   });
   const {
     inChannels,
@@ -82,11 +102,6 @@ export function convTransposeMatrix(
   const cols = inChannels * inputVolume;
   checkMatrixSize(op, rows, cols, maxElements);
   const channelsLast = options.layout === 'channels-last';
-  if (options.layout !== undefined && options.layout !== 'channels-first' && !channelsLast) {
-    throw new ArgumentError(
-      `${op}: layout must be 'channels-first' or 'channels-last', got '${String(options.layout)}'`,
-    );
-  }
 
   const w = weight.toFloat32Array();
   const matrix = new Float32Array(rows * cols);

@@ -1,7 +1,15 @@
-import { ArgumentError, assertClose, convGeometry, createRng, UnsupportedError } from '@convkit/tensor';
+import {
+  ArgumentError,
+  assertClose,
+  convGeometry,
+  createRng,
+  ResourceError,
+  UnsupportedError,
+} from '@convkit/tensor';
 import { describe, expect, it } from 'vitest';
 import { naiveUnfold, randomGeometry } from '../test/naive';
 import { im2colInto } from './im2col-into';
+import type { LoweringArgs } from './lowering-args';
 
 describe('im2colInto', () => {
   it('fills any tile of columns and channels exactly as the full unfold, touching nothing else', () => {
@@ -112,10 +120,46 @@ describe('im2colInto', () => {
         ArgumentError,
       );
       expect(() => im2colInto({ geometry, input: [] as unknown as Float32Array, columns })).toThrow(
-        /input must be a Float32Array/,
+        /input must be a Float32Array, got array of length 0/,
       );
+      expect(() =>
+        im2colInto({ geometry, input, columns: new Float64Array(72) as unknown as Float32Array }),
+      ).toThrow(/^im2colInto: columns must be a Float32Array, got Float64Array object/);
       expect(() => im2colInto({ geometry: {} as typeof geometry, input, columns })).toThrow(
         /geometry must be a ConvGeometry/,
+      );
+    });
+    it('an unknown argument key, missing arguments or a non-geometry', () => {
+      const misspelt = { geometry, input, columns, column_start: 1 } as LoweringArgs;
+      expect(() => im2colInto(misspelt)).toThrow(ArgumentError);
+      expect(() => im2colInto(misspelt)).toThrow(
+        /^im2colInto: unknown option 'column_start'; the options are/,
+      );
+      expect(() => im2colInto(undefined as unknown as LoweringArgs)).toThrow(
+        /^im2colInto: args \{ geometry, input, columns, \.\.\. \} must be an object, got undefined/,
+      );
+      expect(() => im2colInto({ geometry: null as unknown as typeof geometry, input, columns })).toThrow(
+        /^im2colInto: geometry must be a ConvGeometry from convGeometry\(\), got null/,
+      );
+    });
+    it('index tables above the 2^30-element buffer cap, with a ResourceError before allocating', () => {
+      // One input element padded by 3e9 on each side: the table of 6e9 + 1 output positions.
+      const padded = convGeometry({
+        inChannels: 1,
+        outChannels: 1,
+        inputSpatial: [1],
+        kernelSize: 1,
+        padding: 3e9,
+      });
+      const tile = {
+        geometry: padded,
+        input: new Float32Array(1),
+        columns: new Float32Array(1),
+        columnCount: 1,
+      };
+      expect(() => im2colInto(tile)).toThrow(ResourceError);
+      expect(() => im2colInto(tile)).toThrow(
+        /^im2colInto: the source index table of spatial dim 0 \[1, 6000000001\] would hold/,
       );
     });
     it('geometries this lowering does not describe: transposed, deformable, ceilMode with a padding mode', () => {

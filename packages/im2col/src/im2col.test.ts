@@ -4,12 +4,14 @@ import {
   assertClose,
   convGeometry,
   createRng,
+  ResourceError,
   ShapeError,
   Tensor,
   tensor,
 } from '@convkit/tensor';
 import { describe, expect, it } from 'vitest';
 import { loadGoldens } from '../../../tooling/goldens/load';
+import { foreignTensor, plainTensor } from '../test/foreign-tensor';
 import { naiveUnfold, optionsOf, randomGeometry } from '../test/naive';
 import { type Im2colOptions, im2col } from './im2col';
 
@@ -134,6 +136,14 @@ describe('im2col', () => {
     }
   });
 
+  it('accepts a tensor from another copy of @convkit/tensor, or a structural one', () => {
+    const x = createRng(3).uniformTensor([2, 3, 5, 4]).permute([0, 1, 3, 2]);
+    const options: Im2colOptions = { kernelSize: 2, padding: 1, paddingMode: 'reflect' };
+    const expected = im2col(x, options);
+    assertClose(im2col(foreignTensor(x), options), expected);
+    assertClose(im2col(plainTensor(x), options), expected);
+  });
+
   it('handles an empty batch', () => {
     const columns = im2col(new Tensor(new Float32Array(0), [0, 3, 4, 4]), { kernelSize: 3 });
     expect(columns.shape).toEqual([0, 27, 4]);
@@ -145,6 +155,36 @@ describe('im2col', () => {
       expect(() => im2col([1, 2, 3] as unknown as Tensor, { kernelSize: 2 })).toThrow(ArgumentError);
       expect(() => im2col(x, undefined as unknown as Im2colOptions)).toThrow(/kernelSize/);
       expect(() => im2col(x, {} as Im2colOptions)).toThrow(/im2col: options.kernelSize is required/);
+    });
+    it('an unknown option key, instead of ignoring it', () => {
+      const misspelt = { kernelSize: 2, padding: 1, padding_mode: 'reflect' } as Im2colOptions;
+      expect(() => im2col(x, misspelt)).toThrow(ArgumentError);
+      expect(() => im2col(x, misspelt)).toThrow(/^im2col: unknown option 'padding_mode'; the options are/);
+      expect(() => im2col(x, { kernel_size: 2 } as unknown as Im2colOptions)).toThrow(
+        /unknown option 'kernel_size'/,
+      );
+      // An undefined value is the same as leaving the key out.
+      expect(im2col(x, { kernelSize: 2, groups: undefined } as Im2colOptions).shape).toEqual([1, 8, 9]);
+    });
+    it('columns above the 2^30-element buffer cap, with a ResourceError before allocating', () => {
+      expect(() => im2col(x, { kernelSize: 1, padding: 1e5 })).toThrow(ResourceError);
+      expect(() => im2col(x, { kernelSize: 1, padding: 1e5 })).toThrow(
+        /^im2col: columns \[1, 2, 40001600016\] would hold/,
+      );
+    });
+    it('per-dim lists of the wrong length, counted in words', () => {
+      const x1 = createRng(2).uniformTensor([1, 2, 6]);
+      expect(() => im2col(x1, { kernelSize: 2, stride: [1, 1] })).toThrow(
+        /^im2col: stride must be a number or 1 number \(one per spatial dim\), got \[1, 1\]$/,
+      );
+      expect(() => im2col(x1, { kernelSize: 2, padding: [[1, 1]] })).not.toThrow();
+      expect(() => im2col(x, { kernelSize: 2, padding: [[1, 1]] })).toThrow(
+        /^im2col: padding must be 2 \[before, after\] pairs \(one per spatial dim\), got \[\[1, 1\]\]$/,
+      );
+      expect(() => im2col(x, { kernelSize: [2] })).toThrow(/kernelSize \[2\] has 1 dim but input/);
+      expect(() => im2col(x1, { kernelSize: [2, 2] })).toThrow(
+        /has 2 dims but input \[1, 2, 6\] has 1 spatial dim \(/,
+      );
     });
     it('a rank outside 3-5, with a hint for an unbatched input', () => {
       expect(() => im2col(x.reshape([2, 16]), { kernelSize: 2 })).toThrow(ShapeError);

@@ -13,6 +13,9 @@
  */
 import {
   ArgumentError,
+  checkAllocation,
+  checkOptionKeys,
+  checkTensor,
   formatShape,
   type Layout,
   type Padding,
@@ -22,6 +25,7 @@ import {
 } from '@convkit/tensor';
 import { im2colInto } from './im2col-into';
 import { loweringGeometry } from './lowering-geometry';
+import { plural } from './plural';
 
 export interface Im2colOptions {
   /** Kernel size: one number for every spatial dim, or one per dim. */
@@ -36,18 +40,31 @@ export interface Im2colOptions {
   layout?: Layout;
 }
 
+/** Every key of Im2colOptions (the compiler checks the list is exact). */
+const IM2COL_OPTION_KEYS = Object.keys({
+  kernelSize: true,
+  stride: true,
+  padding: true,
+  dilation: true,
+  paddingMode: true,
+  layout: true,
+} satisfies Record<keyof Im2colOptions, true>);
+
 const RANK_NAMES: Record<number, string> = { 3: 'L', 4: 'H, W', 5: 'D, H, W' };
 
 /** Unfolds every receptive field of `input` into a column: [N, C * prod(k), L]. */
 export function im2col(input: Tensor, options: Im2colOptions): Tensor {
-  if (!(input instanceof Tensor)) throw new ArgumentError('im2col: input must be a Tensor');
+  checkTensor('im2col', 'input', input);
   if (typeof options !== 'object' || options === null) {
     throw new ArgumentError(
       'im2col: options { kernelSize, stride?, padding?, dilation?, paddingMode?, layout? } are required',
     );
   }
+  // Before the required key, so a misspelt one (kernel_size) is named.
+  checkOptionKeys('im2col', options, IM2COL_OPTION_KEYS);
   if (options.kernelSize === undefined) throw new ArgumentError('im2col: options.kernelSize is required');
-  const rank = input.rank;
+  // shape.length, not rank: a tensor from another copy of the package may be a plain object.
+  const rank = input.shape.length;
   const layout = options.layout ?? 'channels-first';
   if (rank < 3 || rank > 5) {
     const hint = rank === 2 ? '; add a batch dimension with unsqueeze(0)' : '';
@@ -63,7 +80,7 @@ export function im2col(input: Tensor, options: Im2colOptions): Tensor {
   const kernelDims = typeof options.kernelSize === 'number' ? null : options.kernelSize.length;
   if (kernelDims !== null && kernelDims !== rank - 2) {
     throw new ShapeError(
-      `im2col: kernelSize ${formatShape(options.kernelSize as readonly number[])} has ${kernelDims} dims but input ${formatShape(input.shape)} has ${rank - 2} spatial dims ([N, C, ${RANK_NAMES[rank]}])`,
+      `im2col: kernelSize ${formatShape(options.kernelSize as readonly number[])} has ${plural(kernelDims, 'dim')} but input ${formatShape(input.shape)} has ${plural(rank - 2, 'spatial dim')} ([N, C, ${RANK_NAMES[rank]}])`,
     );
   }
   const batch = input.shape[0]!;
@@ -79,6 +96,7 @@ export function im2col(input: Tensor, options: Im2colOptions): Tensor {
 
   const rows = channels * geometry.kernelVolume;
   const columns = geometry.outputVolume;
+  checkAllocation('im2col', 'columns', [batch, rows, columns]);
   const out = new Float32Array(batch * rows * columns);
   // The input's own strides: any view (permuted, sliced, channels-last) is read in place.
   const inputStrides = [input.strides[channelAxis]!, ...spatialAxes.map((a) => input.strides[a]!)];

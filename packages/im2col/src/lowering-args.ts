@@ -14,10 +14,13 @@
 import {
   ArgumentError,
   type ConvGeometry,
+  checkOptionKeys,
   contiguousStrides,
+  describeValue,
   formatShape,
   UnsupportedError,
 } from '@convkit/tensor';
+import { checkGeometry } from './check-geometry';
 import { sourceIndexTables } from './padded-source-index';
 
 export interface LoweringArgs {
@@ -68,6 +71,21 @@ export interface ResolvedLowering {
   tables: readonly [Int32Array, Int32Array, Int32Array];
 }
 
+/** Every key of LoweringArgs (the compiler checks the list is exact). */
+const LOWERING_ARG_KEYS = Object.keys({
+  geometry: true,
+  input: true,
+  inputOffset: true,
+  inputStrides: true,
+  columns: true,
+  columnsOffset: true,
+  columnsRowStride: true,
+  columnStart: true,
+  columnCount: true,
+  channelStart: true,
+  channelCount: true,
+} satisfies Record<keyof LoweringArgs, true>);
+
 const UNIT_TABLE = new Int32Array([0]);
 
 function integerIn(op: string, name: string, value: number, low: number, high: number): number {
@@ -79,12 +97,14 @@ function integerIn(op: string, name: string, value: number, low: number, high: n
 
 /** Checks the arguments once per call, so the loops themselves never index out of range. */
 export function resolveLowering(op: string, args: LoweringArgs): ResolvedLowering {
-  const { geometry } = args;
-  if (typeof geometry !== 'object' || geometry === null || !Array.isArray(geometry.outputSpatial)) {
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) {
     throw new ArgumentError(
-      `${op}: geometry must be a ConvGeometry from convGeometry(), got ${String(geometry)}`,
+      `${op}: args { geometry, input, columns, ... } must be an object, got ${describeValue(args)}`,
     );
   }
+  checkOptionKeys(op, args, LOWERING_ARG_KEYS);
+  const { geometry } = args;
+  checkGeometry(op, geometry);
   if (geometry.transposed) {
     throw new ArgumentError(
       `${op}: geometry is a transposed convolution's (${geometry.op}); lower with the geometry of the convolution it transposes (its outputSpatial as inputSpatial), whose col2im is the transposed convolution`,
@@ -100,9 +120,11 @@ export function resolveLowering(op: string, args: LoweringArgs): ResolvedLowerin
       `${op}: ceilMode windows may run past the padding, which only paddingMode 'zeros' defines; got '${geometry.paddingMode}'`,
     );
   }
-  if (!(args.input instanceof Float32Array)) throw new ArgumentError(`${op}: input must be a Float32Array`);
-  if (!(args.columns instanceof Float32Array))
-    throw new ArgumentError(`${op}: columns must be a Float32Array`);
+  for (const name of ['input', 'columns'] as const) {
+    if (!(args[name] instanceof Float32Array)) {
+      throw new ArgumentError(`${op}: ${name} must be a Float32Array, got ${describeValue(args[name])}`);
+    }
+  }
   const { dims, inChannels, inputSpatial, outputVolume, kernelVolume } = geometry;
 
   const columnStart = integerIn(op, 'columnStart', args.columnStart ?? 0, 0, outputVolume);
@@ -164,7 +186,7 @@ export function resolveLowering(op: string, args: LoweringArgs): ResolvedLowerin
     }
   }
 
-  const tables = sourceIndexTables(geometry);
+  const tables = sourceIndexTables(geometry, op);
   const pad = 3 - dims;
   const widen = <T>(values: readonly T[], fill: T): [T, T, T] =>
     [...new Array<T>(pad).fill(fill), ...values] as [T, T, T];

@@ -1,4 +1,4 @@
-import { convGeometry, paddedIndex } from '@convkit/tensor';
+import { ArgumentError, type ConvGeometry, convGeometry, paddedIndex, ResourceError } from '@convkit/tensor';
 import { describe, expect, it } from 'vitest';
 import { naiveSource } from '../test/naive';
 import { sourceIndexTables } from './padded-source-index';
@@ -56,5 +56,23 @@ describe('sourceIndexTables', () => {
     // dim 1: out = 3; tap t reads out + t - 1, clamped.
     expect(Array.from(cols!)).toEqual([0, 0, 1, 0, 1, 2, 1, 2, 2]);
     expect(sourceIndexTables(geometry)).toBe(sourceIndexTables(geometry));
+  });
+
+  it('refuses a non-geometry with an ArgumentError, and tables above 2^30 entries with a ResourceError', () => {
+    expect(() => sourceIndexTables(undefined as unknown as ConvGeometry)).toThrow(ArgumentError);
+    expect(() => sourceIndexTables({} as ConvGeometry)).toThrow(
+      /^sourceIndexTables: geometry must be a ConvGeometry/,
+    );
+    const padded = convGeometry({
+      inChannels: 1,
+      outChannels: 1,
+      inputSpatial: [1],
+      kernelSize: 1,
+      padding: 3e9,
+    });
+    expect(() => sourceIndexTables(padded)).toThrow(ResourceError);
+    expect(() => sourceIndexTables(padded)).toThrow(
+      /^sourceIndexTables: the source index table of spatial dim 0/,
+    );
   });
 });

@@ -6,18 +6,25 @@
  * (im2col, col2im, the convolution matrix) reads these tables instead of branching per
  * element on the padding mode.
  */
-import { type ConvGeometry, paddedIndex } from '@convkit/tensor';
+import { type ConvGeometry, checkAllocation, paddedIndex } from '@convkit/tensor';
+import { checkGeometry } from './check-geometry';
 
 /**
  * Per spatial dim d, an Int32Array of length kernelSize[d] * outputSpatial[d] whose entry
  * [tap * outputSpatial[d] + out] is the input index that tap reads at that output position,
- * or -1 for a zero. Cached per (frozen) geometry, so tiled callers pay for it once.
+ * or -1 for a zero. Cached per (frozen) geometry, so tiled callers pay for it once. `op`
+ * names the caller in errors.
  */
-export function sourceIndexTables(geometry: ConvGeometry): readonly Int32Array[] {
+export function sourceIndexTables(geometry: ConvGeometry, op = 'sourceIndexTables'): readonly Int32Array[] {
+  checkGeometry(op, geometry);
   const cached = tableCache.get(geometry);
   if (cached) return cached;
   const { dims, kernelSize, outputSpatial, inputSpatial, stride, dilation, padBefore, paddingMode } =
     geometry;
+  // Every table is sized before any is built; 4-byte entries, so the float32 cap applies as is.
+  for (let d = 0; d < dims; d++) {
+    checkAllocation(op, `the source index table of spatial dim ${d}`, [kernelSize[d]!, outputSpatial[d]!]);
+  }
   const tables: Int32Array[] = [];
   for (let d = 0; d < dims; d++) {
     const taps = kernelSize[d]!;

@@ -626,7 +626,7 @@ describe('deformConv: errors', () => {
     expectError(
       () => deformConv(x, w, offset, { padding: [[1, 1]] }),
       ArgumentError,
-      /padding pairs must be 2 \[before, after\] pairs/,
+      /padding must be 2 \[before, after\] pairs \(one per spatial dim\)/,
     );
     expectError(
       () => deformConv(x, w, offset, { padding: 'full' } as unknown as DeformConvOptions),

@@ -112,7 +112,7 @@ function perDim(
   const list = value === undefined ? [fallback] : typeof value === 'number' ? [value] : [...value];
   if (list.length !== 1 && list.length !== dims) {
     throw new ArgumentError(
-      `${op}: ${name} must be a number or ${dims} numbers (one per spatial dim), got ${formatShape(list)}`,
+      `${op}: ${name} must be a number or ${dims === 1 ? '1 number' : `${dims} numbers`} (one per spatial dim), got ${formatShape(list)}`,
     );
   }
   for (const v of list) {
@@ -227,7 +227,7 @@ export function convGeometry(args: ConvGeometryArgs): ConvGeometry {
   } else if (isPairList(padding)) {
     if (padding.length !== dims || padding.some((p) => !Array.isArray(p) || p.length !== 2)) {
       throw new ArgumentError(
-        `${op}: padding pairs must be ${dims} [before, after] pairs, got ${formatPadding(padding)}`,
+        `${op}: padding must be ${dims === 1 ? '1 [before, after] pair' : `${dims} [before, after] pairs`} (one per spatial dim), got ${formatPadding(padding)}`,
       );
     }
     padBefore = padding.map((p) => p[0]);
