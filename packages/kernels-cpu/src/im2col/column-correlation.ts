@@ -14,11 +14,9 @@
  * convolution's input, input: its gradOutput), whose weight [C_in, C_out/g, ...k] is exactly
  * [adjoint C_out, adjoint C_in/g * prod(k)].
  */
-import { columnTiles, im2colInto, planColumnTiles } from '@convkit/im2col';
 import type { ConvGeometry } from '@convkit/tensor';
 import { gemm } from '../gemm';
-import { loweredBuffer } from './lowered-buffer';
-import { tileScratch } from './tile-scratch';
+import { forEachLoweredTile } from './for-each-lowered-tile';
 
 export interface ColumnCorrelationArgs {
   /** The convolution (never a transposed geometry: pass its adjointConvGeometry). */
@@ -37,69 +35,26 @@ export interface ColumnCorrelationArgs {
 
 /** weight += sum over samples of output * im2col(input)^T, per group. */
 export function columnCorrelation(args: ColumnCorrelationArgs): void {
-  const { geometry, output, input, weight, maxTileBytes } = args;
-  const { batch, inChannels, outChannels, groups, kernelVolume, outputVolume } = geometry;
-  const inPerGroup = geometry.inChannelsPerGroup;
+  const { geometry, output, weight } = args;
   const outPerGroup = geometry.outChannelsPerGroup;
-  const depth = inPerGroup * kernelVolume;
-  const source = loweredBuffer(geometry, inChannels, args.inputSpatial);
-  const outputSample = outChannels * outputVolume;
+  const depth = geometry.inChannelsPerGroup * geometry.kernelVolume;
+  const outputSample = geometry.outChannels * geometry.outputVolume;
   const gemmOptions = { transB: true, beta: 1 };
-
-  if (source.identity) {
-    for (let n = 0; n < batch; n++) {
-      for (let g = 0; g < groups; g++) {
-        gemm(
-          outPerGroup,
-          inPerGroup,
-          outputVolume,
-          output,
-          n * outputSample + g * outPerGroup * outputVolume,
-          outputVolume,
-          input,
-          n * source.sampleSize + g * inPerGroup * outputVolume,
-          outputVolume,
-          weight,
-          g * outPerGroup * depth,
-          depth,
-          gemmOptions,
-        );
-      }
-    }
-    return;
-  }
-
-  const tileOptions = { maxBytes: maxTileBytes, channels: inPerGroup };
-  const plan = planColumnTiles(geometry, tileOptions);
-  const tile = tileScratch(0, plan.rows * plan.columnsPerTile);
-  for (const { sample, columnStart, columnCount } of columnTiles(geometry, tileOptions)) {
-    for (let g = 0; g < groups; g++) {
-      im2colInto({
-        geometry,
-        input,
-        inputOffset: sample * source.sampleSize,
-        inputStrides: source.strides,
-        columns: tile,
-        columnStart,
-        columnCount,
-        channelStart: g * inPerGroup,
-        channelCount: inPerGroup,
-      });
-      gemm(
-        outPerGroup,
-        depth,
-        columnCount,
-        output,
-        sample * outputSample + g * outPerGroup * outputVolume + columnStart,
-        outputVolume,
-        tile,
-        0,
-        columnCount,
-        weight,
-        g * outPerGroup * depth,
-        depth,
-        gemmOptions,
-      );
-    }
-  }
+  forEachLoweredTile(geometry, args.input, args.inputSpatial, args.maxTileBytes, (tile) => {
+    gemm(
+      outPerGroup,
+      depth,
+      tile.columnCount,
+      output,
+      tile.sample * outputSample + tile.group * outPerGroup * geometry.outputVolume + tile.columnStart,
+      geometry.outputVolume,
+      tile.columns,
+      tile.offset,
+      tile.ld,
+      weight,
+      tile.group * outPerGroup * depth,
+      depth,
+      gemmOptions,
+    );
+  });
 }

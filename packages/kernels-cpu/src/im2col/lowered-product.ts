@@ -14,11 +14,9 @@
  * convolution (W: the transposed weight [C_in, C_out/g, ...k], which is [rows of the adjoint
  * convolution, C_in/g * prod(k)] per group, so the same product with no transpose).
  */
-import { columnTiles, im2colInto, planColumnTiles } from '@convkit/im2col';
 import type { ConvGeometry } from '@convkit/tensor';
 import { gemm } from '../gemm';
-import { loweredBuffer } from './lowered-buffer';
-import { tileScratch } from './tile-scratch';
+import { forEachLoweredTile } from './for-each-lowered-tile';
 
 export interface LoweredProductArgs {
   /** The convolution (never a transposed geometry: pass its adjointConvGeometry). */
@@ -39,70 +37,26 @@ export interface LoweredProductArgs {
 
 /** output (+)= W * im2col(input), per sample and group. */
 export function loweredProduct(args: LoweredProductArgs): void {
-  const { geometry, input, weight, output, maxTileBytes } = args;
-  const { batch, inChannels, outChannels, groups, kernelVolume, outputVolume } = geometry;
-  const inPerGroup = geometry.inChannelsPerGroup;
+  const { geometry, weight, output } = args;
   const outPerGroup = geometry.outChannelsPerGroup;
-  const depth = inPerGroup * kernelVolume;
-  const source = loweredBuffer(geometry, inChannels, args.inputSpatial);
-  const outputSample = outChannels * outputVolume;
+  const depth = geometry.inChannelsPerGroup * geometry.kernelVolume;
+  const outputSample = geometry.outChannels * geometry.outputVolume;
   const gemmOptions = { beta: args.accumulate ? 1 : 0 };
-
-  if (source.identity) {
-    // The input [C_in/g, L] of each group is its own column matrix.
-    for (let n = 0; n < batch; n++) {
-      for (let g = 0; g < groups; g++) {
-        gemm(
-          outPerGroup,
-          outputVolume,
-          inPerGroup,
-          weight,
-          g * outPerGroup * depth,
-          depth,
-          input,
-          n * source.sampleSize + g * inPerGroup * outputVolume,
-          outputVolume,
-          output,
-          n * outputSample + g * outPerGroup * outputVolume,
-          outputVolume,
-          gemmOptions,
-        );
-      }
-    }
-    return;
-  }
-
-  const tileOptions = { maxBytes: maxTileBytes, channels: inPerGroup };
-  const plan = planColumnTiles(geometry, tileOptions);
-  const tile = tileScratch(0, plan.rows * plan.columnsPerTile);
-  for (const { sample, columnStart, columnCount } of columnTiles(geometry, tileOptions)) {
-    for (let g = 0; g < groups; g++) {
-      im2colInto({
-        geometry,
-        input,
-        inputOffset: sample * source.sampleSize,
-        inputStrides: source.strides,
-        columns: tile,
-        columnStart,
-        columnCount,
-        channelStart: g * inPerGroup,
-        channelCount: inPerGroup,
-      });
-      gemm(
-        outPerGroup,
-        columnCount,
-        depth,
-        weight,
-        g * outPerGroup * depth,
-        depth,
-        tile,
-        0,
-        columnCount,
-        output,
-        sample * outputSample + g * outPerGroup * outputVolume + columnStart,
-        outputVolume,
-        gemmOptions,
-      );
-    }
-  }
+  forEachLoweredTile(geometry, args.input, args.inputSpatial, args.maxTileBytes, (tile) => {
+    gemm(
+      outPerGroup,
+      tile.columnCount,
+      depth,
+      weight,
+      tile.group * outPerGroup * depth,
+      depth,
+      tile.columns,
+      tile.offset,
+      tile.ld,
+      output,
+      tile.sample * outputSample + tile.group * outPerGroup * geometry.outputVolume + tile.columnStart,
+      geometry.outputVolume,
+      gemmOptions,
+    );
+  });
 }
