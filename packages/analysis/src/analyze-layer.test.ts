@@ -220,7 +220,7 @@ describe('analyzeLayer: convolutions', () => {
       "Conv2d 'stem': input must be [N, C, H, W] (rank 4), got [3, 8, 8]; add the batch dimension",
     );
     expect(() => analyzeLayer({ ...conv, kernelSize: [3, 3, 3] }, [1, 3, 8, 8])).toThrow(
-      'Conv2d: kernelSize must be a number or 2 numbers (one per spatial dim), got [3, 3, 3]',
+      'Conv2d: kernelSize must be a positive integer or 2 of them (one per spatial dim), got [3, 3, 3]',
     );
     expect(() => analyzeLayer({ ...conv, kernelSize: 9 }, [1, 3, 8, 8])).toThrow(
       'Conv2d: output would be empty in spatial dim 0',

@@ -129,18 +129,18 @@ describe('col2im', () => {
         col2im(columns, { output_size: [5, 5], kernelSize: 3 } as unknown as Col2imOptions),
       ).toThrow(/^col2im: unknown option 'output_size'/);
     });
-    it('an output above the 2^30-element buffer cap, with a ResourceError before allocating', () => {
+    it('an output above the memory limit, with a ResourceError before allocating', () => {
       // One window of one column, spread over a 100000 x 100000 output.
       const huge: Col2imOptions = { outputSize: [1e5, 1e5], kernelSize: 1, stride: 1e5 };
       expect(() => col2im(tensor([1], [1, 1, 1]), huge)).toThrow(ResourceError);
       expect(() => col2im(tensor([1], [1, 1, 1]), huge)).toThrow(
-        /^col2im: output \[1, 1, 100000, 100000\] would hold/,
+        /^col2im: output \[1, 1, 100000, 100000\] needs/,
       );
     });
     it('per-dim lists that disagree on the number of dims, counted in words', () => {
       expect(() => col2im(columns, { outputSize: [5], kernelSize: [3, 3] })).toThrow(ArgumentError);
       expect(() => col2im(columns, { outputSize: [5], kernelSize: [3, 3] })).toThrow(
-        /^col2im: kernelSize must be a number or 1 number \(one per spatial dim\), got \[3, 3\]$/,
+        /^col2im: kernelSize must be a positive integer or 1 of them \(one per spatial dim\), got \[3, 3\]$/,
       );
     });
     it('non-tensor columns, missing outputSize or kernelSize', () => {
@@ -166,7 +166,7 @@ describe('col2im', () => {
     });
     it('per-dim options of different lengths, or too many dims', () => {
       expect(() => col2im(columns, { outputSize: [5, 5, 5], kernelSize: [3, 3] })).toThrow(
-        /col2im: kernelSize must be a number or 3 numbers/,
+        /col2im: kernelSize must be a positive integer or 3 of them/,
       );
       expect(() => col2im(columns, { outputSize: [5, 5, 5, 5], kernelSize: 3 })).toThrow(
         /1 to 3 spatial dims/,

@@ -74,7 +74,7 @@ describe('columnTiles', () => {
     );
   });
 
-  it('refuses a plan whose tile would exceed the 2^30-element buffer cap, even under a larger budget', () => {
+  it('refuses a plan whose tile would exceed the memory limit, even under a larger budget', () => {
     // 1024 channels * 9 taps = 9216 rows by 512 * 512 columns: 9.7 GB in one tile.
     const huge = convGeometry({
       inChannels: 1024,
@@ -86,7 +86,7 @@ describe('columnTiles', () => {
     const unlimited = { maxBytes: Number.POSITIVE_INFINITY };
     expect(() => planColumnTiles(huge, unlimited)).toThrow(ResourceError);
     expect(() => planColumnTiles(huge, unlimited)).toThrow(
-      /^columnTiles: a column tile \[9216, 262144\] would hold .* above the cap of 2\^30 elements/,
+      /^columnTiles: a column tile \[9216, 262144\] needs .* above the memory limit of 2\.0 GiB per buffer/,
     );
     expect(() => columnTiles(huge, unlimited)).toThrow(ResourceError);
     expect(planColumnTiles(huge).bytesPerTile).toBeLessThanOrEqual(DEFAULT_TILE_BYTES);

@@ -120,15 +120,16 @@ describe('convMatrix', () => {
       expect(() => convMatrix(weight, [5, 5], { padding_mode: 'reflect' } as ConvMatrixOptions)).toThrow(
         /unknown option 'padding_mode'/,
       );
-      expect(() => convMatrix(weight, [5, 5], null as unknown as ConvMatrixOptions)).toThrow(ArgumentError);
+      // The null rule: null options mean no options.
+      expect(convMatrix(weight, [5, 5], null as unknown as ConvMatrixOptions).shape).toEqual([36, 50]);
       // The ConvOptions of the convolution ops fit, algorithm included.
       expect(convMatrix(weight, [5, 5], { algorithm: 'im2col', bias: null }).shape).toEqual([36, 50]);
     });
-    it('a matrix above the 2^30-element buffer cap even when maxElements allows it', () => {
+    it('a matrix above the memory limit even when maxElements allows it', () => {
       const unlimited = { padding: 1, maxElements: Number.POSITIVE_INFINITY };
       expect(() => convMatrix(big, [64, 64], unlimited)).toThrow(ResourceError);
       expect(() => convMatrix(big, [64, 64], unlimited)).toThrow(
-        /^convMatrix: the matrix \[262144, 262144\] would hold .* above the cap of 2\^30 elements/,
+        /^convMatrix: the matrix \[262144, 262144\] needs .* above the memory limit of 2\.0 GiB per buffer/,
       );
     });
     it('bad arguments before sizes: a bad layout on a size above the cap is an ArgumentError', () => {
@@ -144,7 +145,7 @@ describe('convMatrix', () => {
         /^convMatrix: inputSpatial must list 1 size \(one per kernel dim of weight \[2, 2, 3\]\), got \[5, 5\]$/,
       );
       expect(() => convMatrix(weight1d, [5], { dilation: [1, 1] })).toThrow(
-        /^convMatrix: dilation must be a number or 1 number \(one per spatial dim\), got \[1, 1\]$/,
+        /^convMatrix: dilation must be a positive integer or 1 of them \(one per spatial dim\), got \[1, 1\]$/,
       );
     });
     it('a matrix above maxElements, naming its size', () => {
@@ -171,7 +172,7 @@ describe('convMatrix', () => {
         /groups=3 must divide the 4 output channels/,
       );
       expect(() => convMatrix(weight, [5, 5], { stride: 0 })).toThrow(
-        /convMatrix: stride must be positive integers/,
+        /convMatrix: stride must be a positive integer or 2 of them/,
       );
       expect(() => convMatrix(weight, [2, 5])).toThrow(/convMatrix: output would be empty/);
       expect(() => convMatrix(weight, [5, 5], { layout: 'nhwc' as 'channels-last' })).toThrow(

@@ -52,13 +52,15 @@ const CONV_MATRIX_OPTION_KEYS = Object.keys({
 
 /** The dense matrix C of one sample's convolution, y = C x: [C_out * prod(out), C_in * prod(in)]. */
 export function convMatrix(
-  weight: Tensor,
+  weightArg: Tensor,
   inputSpatial: readonly number[],
   options: ConvMatrixOptions = {},
 ): Tensor {
   const op = 'convMatrix';
-  const maxElements = checkMatrixArgs(op, weight, inputSpatial, options, CONV_MATRIX_OPTION_KEYS);
-  const groups = options.groups ?? 1;
+  const call = checkMatrixArgs(op, weightArg, inputSpatial, options, CONV_MATRIX_OPTION_KEYS);
+  const { maxElements, weight } = call;
+  const opts = call.options as Readonly<ConvMatrixOptions>;
+  const groups = opts.groups ?? 1;
   const geometry = convGeometryFromShapes({
     op,
     inputShape: [
@@ -67,11 +69,11 @@ export function convMatrix(
       ...inputSpatial,
     ],
     weightShape: weight.shape,
-    stride: options.stride,
-    padding: options.padding,
-    dilation: options.dilation,
+    stride: opts.stride,
+    padding: opts.padding,
+    dilation: opts.dilation,
     groups,
-    paddingMode: options.paddingMode,
+    paddingMode: opts.paddingMode,
   });
   const {
     inChannels,
@@ -94,7 +96,7 @@ export function convMatrix(
   const [outD, outH, outW] = [...new Array<number>(pad).fill(1), ...geometry.outputSpatial];
   const unit = new Int32Array([0]);
   const [tableD, tableH, tableW] = [...new Array<Int32Array>(pad).fill(unit), ...sourceIndexTables(geometry)];
-  const channelsLast = options.layout === 'channels-last';
+  const channelsLast = opts.layout === 'channels-last';
 
   // co: output channel; od, oh, ow: output position; ci: input channel; kd, kh, kw: tap.
   for (let co = 0; co < outChannels; co++) {

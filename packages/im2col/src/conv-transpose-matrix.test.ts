@@ -179,11 +179,11 @@ describe('convTransposeMatrix', () => {
         98, 100,
       ]);
     });
-    it('a matrix above the 2^30-element buffer cap even when maxElements allows it', () => {
+    it('a matrix above the memory limit even when maxElements allows it', () => {
       const unlimited = { maxElements: Number.POSITIVE_INFINITY };
       expect(() => convTransposeMatrix(big, [64, 64], unlimited)).toThrow(ResourceError);
       expect(() => convTransposeMatrix(big, [64, 64], unlimited)).toThrow(
-        /^convTransposeMatrix: the matrix \[278784, 262144\] would hold .* above the cap of 2\^30 elements/,
+        /^convTransposeMatrix: the matrix \[278784, 262144\] needs .* above the memory limit of 2\.0 GiB per buffer/,
       );
     });
     it('bad arguments before sizes: a bad layout on a size above the cap is an ArgumentError', () => {
@@ -196,7 +196,7 @@ describe('convTransposeMatrix', () => {
     it('per-dim lists of the wrong length, counted in words', () => {
       const weight1d = createRng(3).uniformTensor([2, 2, 3]);
       expect(() => convTransposeMatrix(weight1d, [5], { stride: 2, outputPadding: [1, 1] })).toThrow(
-        /^convTransposeMatrix: outputPadding must be a number or 1 number \(one per spatial dim\), got \[1, 1\]$/,
+        /^convTransposeMatrix: outputPadding must be a non-negative integer or 1 of them \(one per spatial dim\), got \[1, 1\]$/,
       );
     });
     it('a matrix above maxElements', () => {

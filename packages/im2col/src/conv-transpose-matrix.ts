@@ -71,23 +71,25 @@ function targetTable(
 
 /** The dense matrix of one sample's transposed convolution: [C_out * prod(out), C_in * prod(in)]. */
 export function convTransposeMatrix(
-  weight: Tensor,
+  weightArg: Tensor,
   inputSpatial: readonly number[],
   options: ConvTransposeMatrixOptions = {},
 ): Tensor {
   const op = 'convTransposeMatrix';
-  const maxElements = checkMatrixArgs(op, weight, inputSpatial, options, CONV_TRANSPOSE_MATRIX_OPTION_KEYS);
+  const call = checkMatrixArgs(op, weightArg, inputSpatial, options, CONV_TRANSPOSE_MATRIX_OPTION_KEYS);
+  const { maxElements, weight } = call;
+  const opts = call.options as Readonly<ConvTransposeMatrixOptions>;
   const geometry = convGeometryFromShapes({
     op,
     transposed: true,
     inputShape: [1, weight.shape[0]!, ...inputSpatial],
     weightShape: weight.shape,
-    stride: options.stride,
-    padding: options.padding,
-    outputPadding: options.outputPadding,
-    dilation: options.dilation,
-    groups: options.groups,
-    paddingMode: options.paddingMode,
+    stride: opts.stride,
+    padding: opts.padding,
+    outputPadding: opts.outputPadding,
+    dilation: opts.dilation,
+    groups: opts.groups,
+    paddingMode: opts.paddingMode,
   });
   const {
     inChannels,
@@ -101,7 +103,7 @@ export function convTransposeMatrix(
   const rows = outChannels * outputVolume;
   const cols = inChannels * inputVolume;
   checkMatrixSize(op, rows, cols, maxElements);
-  const channelsLast = options.layout === 'channels-last';
+  const channelsLast = opts.layout === 'channels-last';
 
   const w = weight.toFloat32Array();
   const matrix = new Float32Array(rows * cols);

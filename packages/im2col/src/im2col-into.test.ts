@@ -142,7 +142,7 @@ describe('im2colInto', () => {
         /^im2colInto: geometry must be a ConvGeometry from convGeometry\(\), got null/,
       );
     });
-    it('index tables above the 2^30-element buffer cap, with a ResourceError before allocating', () => {
+    it('index tables above the memory limit, with a ResourceError before allocating', () => {
       // One input element padded by 3e9 on each side: the table of 6e9 + 1 output positions.
       const padded = convGeometry({
         inChannels: 1,
@@ -159,7 +159,7 @@ describe('im2colInto', () => {
       };
       expect(() => im2colInto(tile)).toThrow(ResourceError);
       expect(() => im2colInto(tile)).toThrow(
-        /^im2colInto: the source index table of spatial dim 0 \[1, 6000000001\] would hold/,
+        /^im2colInto: the source index table of spatial dim 0 \[1, 6000000001\] needs/,
       );
     });
     it('geometries this lowering does not describe: transposed, deformable, ceilMode with a padding mode', () => {

@@ -7,10 +7,13 @@
 import {
   ArgumentError,
   checkAllocation,
-  checkOptionKeys,
-  checkTensor,
   formatShape,
+  type OptionRecord,
+  optionEnum,
+  optionNumber,
   ResourceError,
+  readOptions,
+  readTensor,
   ShapeError,
   type Tensor,
 } from '@convkit/tensor';
@@ -19,26 +22,26 @@ import { plural } from './plural';
 /** Default cap on the elements of a convolution matrix: 2^24 floats, 64 MiB. */
 export const DEFAULT_MAX_MATRIX_ELEMENTS = 2 ** 24;
 
-/** The options both matrices read here; the rest go to the geometry. */
-interface MatrixArgs {
-  maxElements?: number;
-  bias?: Tensor | null;
-  layout?: string;
+/** What checkMatrixArgs returns: the cap, the options as read, and the weight as a local Tensor. */
+export interface MatrixCall {
+  maxElements: number;
+  options: OptionRecord<string>;
+  weight: Tensor;
 }
 
 /**
  * Checks the arguments common to convMatrix and convTransposeMatrix (`knownKeys`: the exact
- * option keys of the op) and returns maxElements.
+ * option keys of the op) and returns them read (own keys only; null means default).
  */
 export function checkMatrixArgs(
   op: string,
-  weight: Tensor,
+  weightArg: unknown,
   inputSpatial: readonly number[],
-  options: MatrixArgs,
+  options: unknown,
   knownKeys: readonly string[],
-): number {
-  checkTensor(op, 'weight', weight);
-  checkOptionKeys(op, options, knownKeys);
+): MatrixCall {
+  const weight = readTensor(op, 'weight', weightArg);
+  const opts: OptionRecord<string> = readOptions(op, options, knownKeys);
   // shape.length, not rank: a tensor from another copy of the package may be a plain object.
   const rank = weight.shape.length;
   if (rank < 3 || rank > 5) {
@@ -52,27 +55,23 @@ export function checkMatrixArgs(
       `${op}: inputSpatial must list ${plural(dims, 'size')} (one per kernel dim of weight ${formatShape(weight.shape)}), got ${Array.isArray(inputSpatial) ? formatShape(inputSpatial) : String(inputSpatial)}`,
     );
   }
-  if (options.bias !== undefined && options.bias !== null) {
+  if (opts.bias !== undefined) {
     throw new ArgumentError(
       `${op}: bias is not part of the matrix (y = C x is linear); add the bias to C x yourself`,
     );
   }
-  const { layout } = options;
-  if (layout !== undefined && layout !== 'channels-first' && layout !== 'channels-last') {
-    throw new ArgumentError(
-      `${op}: layout must be 'channels-first' or 'channels-last', got '${String(layout)}'`,
-    );
-  }
-  const maxElements = options.maxElements ?? DEFAULT_MAX_MATRIX_ELEMENTS;
-  if (typeof maxElements !== 'number' || Number.isNaN(maxElements) || maxElements < 0) {
-    throw new ArgumentError(`${op}: maxElements must be a non-negative number, got ${maxElements}`);
-  }
-  return maxElements;
+  optionEnum(op, 'layout', opts.layout, ['channels-first', 'channels-last'], undefined);
+  // Infinity lifts this cap (the memory limit still applies).
+  const maxElements =
+    opts.maxElements === Number.POSITIVE_INFINITY
+      ? Number.POSITIVE_INFINITY
+      : optionNumber(op, 'maxElements', opts.maxElements, DEFAULT_MAX_MATRIX_ELEMENTS, { min: 0 });
+  return { maxElements, options: opts, weight };
 }
 
 /**
  * Throws a ResourceError when a rows x cols float32 matrix exceeds the cap, or (with the cap
- * raised) the 2^30-element limit of every convkit buffer.
+ * raised) the memory limit of every convkit buffer (setMemoryLimit in @convkit/tensor).
  */
 export function checkMatrixSize(op: string, rows: number, cols: number, maxElements: number): void {
   const elements = rows * cols;

@@ -7,12 +7,10 @@
  *   gradWeight[co, ci, k] = sum_{n, o} gradOutput[n, co, o] * xpad[n, c, o * stride - padBefore + k * dilation]
  *   gradBias[co] = sum_{n, o} gradOutput[n, co, o]
  */
-import { Tensor } from '@convkit/tensor';
+import { checkGradOutput, resolveConvCall, Tensor } from '@convkit/tensor';
 import { convKernelsFor } from './algorithms';
-import { convGeometryForOp } from './conv';
 import { fromChannelsFirst, toChannelsFirst } from './layout';
 import type { ConvGradients, ConvOptions } from './options';
-import { checkBias, checkGradOutput } from './validate';
 
 /**
  * Gradients of `conv(input, weight, options)` given the gradient of its output. `gradOutput`
@@ -26,13 +24,13 @@ export function convBackward(
   options?: ConvOptions,
 ): ConvGradients {
   const op = 'convBackward';
-  const geometry = convGeometryForOp(op, input, weight, options);
-  checkBias(op, options?.bias, geometry.outChannels);
-  checkGradOutput(op, gradOutput, geometry.outputShape, `conv${geometry.dims}d`);
-  const kernels = convKernelsFor(op, options?.algorithm, geometry, 'backward');
-  const gy = toChannelsFirst(gradOutput, geometry.layout);
-  const gradInput = kernels.convBackwardInput(gy, weight.contiguous().data, geometry);
-  const gradWeight = kernels.convBackwardWeight(gy, toChannelsFirst(input, geometry.layout), geometry);
+  const call = resolveConvCall(op, input, weight, options);
+  const { geometry } = call;
+  const gradOut = checkGradOutput(op, gradOutput, geometry.outputShape, `conv${geometry.dims}d`);
+  const kernels = convKernelsFor(op, call.algorithm, geometry, 'backward');
+  const gy = toChannelsFirst(gradOut, geometry.layout);
+  const gradInput = kernels.convBackwardInput(gy, call.weight.contiguous().data, geometry);
+  const gradWeight = kernels.convBackwardWeight(gy, toChannelsFirst(call.input, geometry.layout), geometry);
   return {
     gradInput: fromChannelsFirst(
       gradInput,

@@ -6,12 +6,10 @@
  *   gradWeight[ci, co, k] = sum_{n, i} x[n, ci, i] * gypad[n, co, i * stride - padBefore + k * dilation]
  *   gradBias[co] = sum_{n, o} gradOutput[n, co, o]
  */
-import { Tensor } from '@convkit/tensor';
+import { checkGradOutput, resolveConvTransposeCall, Tensor } from '@convkit/tensor';
 import { convKernelsFor } from './algorithms';
-import { convTransposeGeometryForOp } from './conv-transpose';
 import { fromChannelsFirst, toChannelsFirst } from './layout';
 import type { ConvGradients, ConvTransposeOptions } from './options';
-import { checkBias, checkGradOutput } from './validate';
 
 /**
  * Gradients of `convTranspose(input, weight, options)` given the gradient of its output.
@@ -25,15 +23,15 @@ export function convTransposeBackward(
   options?: ConvTransposeOptions,
 ): ConvGradients {
   const op = 'convTransposeBackward';
-  const geometry = convTransposeGeometryForOp(op, input, weight, options);
-  checkBias(op, options?.bias, geometry.outChannels);
-  checkGradOutput(op, gradOutput, geometry.outputShape, `convTranspose${geometry.dims}d`);
-  const kernels = convKernelsFor(op, options?.algorithm, geometry, 'backward');
-  const gy = toChannelsFirst(gradOutput, geometry.layout);
-  const gradInput = kernels.convTransposeBackwardInput(gy, weight.contiguous().data, geometry);
+  const call = resolveConvTransposeCall(op, input, weight, options);
+  const { geometry } = call;
+  const gradOut = checkGradOutput(op, gradOutput, geometry.outputShape, `convTranspose${geometry.dims}d`);
+  const kernels = convKernelsFor(op, call.algorithm, geometry, 'backward');
+  const gy = toChannelsFirst(gradOut, geometry.layout);
+  const gradInput = kernels.convTransposeBackwardInput(gy, call.weight.contiguous().data, geometry);
   const gradWeight = kernels.convTransposeBackwardWeight(
     gy,
-    toChannelsFirst(input, geometry.layout),
+    toChannelsFirst(call.input, geometry.layout),
     geometry,
   );
   return {

@@ -8,28 +8,23 @@
  * equals convolution of the stride-dilated, (extent - 1 - padding)-padded input with the
  * kernel rotated by 180 degrees and its channel axes swapped.
  */
-import { type ConvGeometry, checkAllocation, convGeometryFromShapes, type Tensor } from '@convkit/tensor';
+import {
+  CONV_TRANSPOSE_OPTION_KEYS,
+  type ConvGeometry,
+  resolveConvTransposeCall,
+  type Tensor,
+} from '@convkit/tensor';
 import { convKernelsFor } from './algorithms';
 import { fromChannelsFirst, toChannelsFirst } from './layout';
 import type { ConvTransposeOptions } from './options';
-import { checkBias, checkOptionKeys, checkTensor, checkWeightRank, opNameForWeight } from './validate';
+import { opNameForWeight } from './validate';
 
-/** The keys a convTranspose options object may hold. */
-export const CONV_TRANSPOSE_OPTION_KEYS: readonly (keyof ConvTransposeOptions)[] = [
-  'bias',
-  'stride',
-  'padding',
-  'outputPadding',
-  'dilation',
-  'groups',
-  'paddingMode',
-  'layout',
-  'algorithm',
-];
+/** The keys a convTranspose options object may hold (shared with every backend, from @convkit/tensor). */
+export { CONV_TRANSPOSE_OPTION_KEYS };
 
 /**
- * Checks convTranspose's arguments and builds their geometry; shared by the forward and
- * backward ops so that both accept exactly the same calls.
+ * Checks convTranspose's arguments and builds their geometry (`resolveConvTransposeCall` in
+ * @convkit/tensor, shared by every backend, the forward and the backward ops).
  */
 export function convTransposeGeometryForOp(
   op: string,
@@ -38,27 +33,7 @@ export function convTransposeGeometryForOp(
   options: ConvTransposeOptions | undefined,
   dims?: 1 | 2 | 3,
 ): ConvGeometry {
-  checkTensor(op, 'input', input);
-  checkTensor(op, 'weight', weight);
-  checkOptionKeys(op, options, CONV_TRANSPOSE_OPTION_KEYS);
-  if (dims !== undefined) checkWeightRank(op, weight, dims, true);
-  const { stride, padding, outputPadding, dilation, groups, paddingMode, layout } = options ?? {};
-  const geometry = convGeometryFromShapes({
-    op,
-    transposed: true,
-    inputShape: input.shape,
-    weightShape: weight.shape,
-    stride,
-    padding,
-    outputPadding,
-    dilation,
-    groups,
-    paddingMode,
-    layout,
-  });
-  // Refused before any buffer is allocated (a typed array this large fails inside V8).
-  checkAllocation(op, 'output', geometry.outputShape);
-  return geometry;
+  return resolveConvTransposeCall(op, input, weight, options, dims).geometry;
 }
 
 function runConvTranspose(
@@ -68,13 +43,13 @@ function runConvTranspose(
   options: ConvTransposeOptions | undefined,
   dims?: 1 | 2 | 3,
 ): Tensor {
-  const geometry = convTransposeGeometryForOp(op, input, weight, options, dims);
-  const bias = checkBias(op, options?.bias, geometry.outChannels);
-  const kernels = convKernelsFor(op, options?.algorithm, geometry, 'forward');
+  const call = resolveConvTransposeCall(op, input, weight, options, dims);
+  const { geometry } = call;
+  const kernels = convKernelsFor(op, call.algorithm, geometry, 'forward');
   const output = kernels.convTranspose(
-    toChannelsFirst(input, geometry.layout),
-    weight.contiguous().data,
-    bias,
+    toChannelsFirst(call.input, geometry.layout),
+    call.weight.contiguous().data,
+    call.bias ? call.bias.contiguous().data : null,
     geometry,
   );
   return fromChannelsFirst(

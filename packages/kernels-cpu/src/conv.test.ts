@@ -359,7 +359,7 @@ describe('conv: errors', () => {
     expect(e.message).toBe('conv: weight must be a Tensor, got number 3');
     e = thrown(() => conv2d(x, w, 'same' as never));
     expect(ArgumentError.isInstance(e)).toBe(true);
-    expect(e.message).toContain("conv2d: options must be an object, got string 'same'");
+    expect(e.message).toContain("conv2d: options must be a plain object ({ key: value }), got string 'same'");
   });
 
   it('rejects unknown option names instead of ignoring them', () => {
@@ -410,13 +410,25 @@ describe('conv: errors', () => {
 
   it('rejects non-integer or non-positive stride, dilation and groups, and negative padding', () => {
     const cases: [object, string][] = [
-      [{ stride: 0 }, 'conv2d: stride must be positive integers, got 0'],
-      [{ stride: [1, 1.5] }, 'conv2d: stride must be positive integers, got [1, 1.5]'],
-      [{ stride: [1, 1, 1] }, 'conv2d: stride must be a number or 2 numbers'],
-      [{ dilation: -1 }, 'conv2d: dilation must be positive integers, got -1'],
+      [{ stride: 0 }, 'conv2d: stride must be a positive integer or 2 of them (one per spatial dim), got 0'],
+      [
+        { stride: [1, 1.5] },
+        'conv2d: stride must be a positive integer or 2 of them (one per spatial dim), got [1, 1.5]',
+      ],
+      [
+        { stride: [1, 1, 1] },
+        'conv2d: stride must be a positive integer or 2 of them (one per spatial dim), got [1, 1, 1]',
+      ],
+      [
+        { dilation: -1 },
+        'conv2d: dilation must be a positive integer or 2 of them (one per spatial dim), got -1',
+      ],
       [{ groups: 0 }, 'conv2d: groups must be a positive integer, got 0'],
       [{ groups: 1.5 }, 'conv2d: groups must be a positive integer, got 1.5'],
-      [{ padding: -1 }, 'conv2d: padding must be non-negative integers, got -1'],
+      [
+        { padding: -1 },
+        "conv2d: padding must be a non-negative integer, 2 of them (one per spatial dim), 2 [before, after] pairs, 'same' or 'valid', got -1",
+      ],
       [
         {
           padding: [
@@ -424,11 +436,11 @@ describe('conv: errors', () => {
             [0, 0],
           ],
         },
-        'conv2d: padding must be non-negative integers',
+        "conv2d: padding must be a non-negative integer, 2 of them (one per spatial dim), 2 [before, after] pairs, 'same' or 'valid', got [[1, -1], [0, 0]]",
       ],
       [
         { padding: 'full' },
-        "conv2d: padding must be a number, numbers per dim, [before, after] pairs, 'same' or 'valid', got 'full'",
+        "conv2d: padding must be a non-negative integer, 2 of them (one per spatial dim), 2 [before, after] pairs, 'same' or 'valid', got 'full'",
       ],
     ];
     for (const [options, message] of cases) {
@@ -438,12 +450,12 @@ describe('conv: errors', () => {
     }
   });
 
-  it('refuses an output over the 2^30-element cap with a ResourceError before allocating', () => {
+  it('refuses an output over the memory limit with a ResourceError before allocating', () => {
     const one = tensor([1], [1, 1, 1, 1]);
     const call = () => conv(one, one, { padding: 100000 });
     expect(call).toThrow(ResourceError);
     expect(call).toThrow(
-      /conv2d: output \[1, 1, 200001, 200001\] would hold 4\.000e\+10 float32 elements .* above the cap of 2\^30/,
+      /conv2d: output \[1, 1, 200001, 200001\] needs 149\.0 GiB \(4\.000e\+10 float32 elements\), above the memory limit of 2\.0 GiB per buffer; .*setMemoryLimit/,
     );
     expect(() =>
       convTranspose(one, one, { stride: 1, padding: 0, dilation: 1, outputPadding: 0 }),

@@ -6,27 +6,18 @@
  * The op checks its arguments, builds the geometry, converts a channels-last input to
  * channels-first, runs the algorithm's kernel and converts back; the kernels compute.
  */
-import { type ConvGeometry, checkAllocation, convGeometryFromShapes, type Tensor } from '@convkit/tensor';
+import { CONV_OPTION_KEYS, type ConvGeometry, resolveConvCall, type Tensor } from '@convkit/tensor';
 import { convKernelsFor } from './algorithms';
 import { fromChannelsFirst, toChannelsFirst } from './layout';
 import type { ConvOptions } from './options';
-import { checkBias, checkOptionKeys, checkTensor, checkWeightRank, opNameForWeight } from './validate';
+import { opNameForWeight } from './validate';
 
-/** The keys a conv options object may hold. */
-export const CONV_OPTION_KEYS: readonly (keyof ConvOptions)[] = [
-  'bias',
-  'stride',
-  'padding',
-  'dilation',
-  'groups',
-  'paddingMode',
-  'layout',
-  'algorithm',
-];
+/** The keys a conv options object may hold (shared with every backend, from @convkit/tensor). */
+export { CONV_OPTION_KEYS };
 
 /**
- * Checks conv's arguments and builds their geometry; shared by the forward and backward ops
- * so that both accept exactly the same calls.
+ * Checks conv's arguments and builds their geometry (`resolveConvCall` in @convkit/tensor,
+ * shared by every backend, the forward and the backward ops, so all accept the same calls).
  */
 export function convGeometryForOp(
   op: string,
@@ -35,25 +26,7 @@ export function convGeometryForOp(
   options: ConvOptions | undefined,
   dims?: 1 | 2 | 3,
 ): ConvGeometry {
-  checkTensor(op, 'input', input);
-  checkTensor(op, 'weight', weight);
-  checkOptionKeys(op, options, CONV_OPTION_KEYS);
-  if (dims !== undefined) checkWeightRank(op, weight, dims, false);
-  const { stride, padding, dilation, groups, paddingMode, layout } = options ?? {};
-  const geometry = convGeometryFromShapes({
-    op,
-    inputShape: input.shape,
-    weightShape: weight.shape,
-    stride,
-    padding,
-    dilation,
-    groups,
-    paddingMode,
-    layout,
-  });
-  // Refused before any buffer is allocated (a typed array this large fails inside V8).
-  checkAllocation(op, 'output', geometry.outputShape);
-  return geometry;
+  return resolveConvCall(op, input, weight, options, dims).geometry;
 }
 
 function runConv(
@@ -63,13 +36,13 @@ function runConv(
   options: ConvOptions | undefined,
   dims?: 1 | 2 | 3,
 ): Tensor {
-  const geometry = convGeometryForOp(op, input, weight, options, dims);
-  const bias = checkBias(op, options?.bias, geometry.outChannels);
-  const kernels = convKernelsFor(op, options?.algorithm, geometry, 'forward');
+  const call = resolveConvCall(op, input, weight, options, dims);
+  const { geometry } = call;
+  const kernels = convKernelsFor(op, call.algorithm, geometry, 'forward');
   const output = kernels.conv(
-    toChannelsFirst(input, geometry.layout),
-    weight.contiguous().data,
-    bias,
+    toChannelsFirst(call.input, geometry.layout),
+    call.weight.contiguous().data,
+    call.bias ? call.bias.contiguous().data : null,
     geometry,
   );
   return fromChannelsFirst(

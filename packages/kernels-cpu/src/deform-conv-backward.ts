@@ -8,11 +8,10 @@
  * formulas are in ./reference/deform-conv-backward-reference; the algorithms are in
  * ./deform-algorithms.
  */
-import { shapeSize, Tensor } from '@convkit/tensor';
+import { checkAllocation, checkGradOutput, Tensor } from '@convkit/tensor';
 import { deformConvKernelsFor } from './deform-algorithms';
 import { checkDeformConvArgs } from './deform-conv';
 import type { DeformConvGradients, DeformConvOptions } from './options';
-import { checkGradOutput } from './validate';
 
 /** Op name in error messages. */
 const OP = 'deformConv2dBackward';
@@ -37,15 +36,17 @@ export function deformConvBackward(
 ): DeformConvBackwardResult {
   const checked = checkDeformConvArgs(OP, input, weight, offset, options);
   const { geometry } = checked;
-  checkGradOutput(OP, gradOutput, geometry.outputShape, 'deformConv2d');
+  const gradOut = checkGradOutput(OP, gradOutput, geometry.outputShape, 'deformConv2d');
 
-  const gradInput = new Float32Array(shapeSize(geometry.inputShape));
-  const gradWeight = new Float32Array(shapeSize(geometry.weightShape));
+  const gradInput = new Float32Array(checkAllocation(OP, 'gradInput', geometry.inputShape));
+  const gradWeight = new Float32Array(checkAllocation(OP, 'gradWeight', geometry.weightShape));
   const gradBias = new Float32Array(geometry.outChannels);
-  const gradOffset = new Float32Array(shapeSize(geometry.offsetShape!));
-  const gradMask = checked.mask ? new Float32Array(shapeSize(geometry.maskShape!)) : null;
-  const kernels = deformConvKernelsFor(OP, options?.algorithm, geometry, 'backward');
-  kernels.backward(geometry, gradOutput.contiguous().data, checked, {
+  const gradOffset = new Float32Array(checkAllocation(OP, 'gradOffset', geometry.offsetShape!));
+  const gradMask = checked.mask
+    ? new Float32Array(checkAllocation(OP, 'gradMask', geometry.maskShape!))
+    : null;
+  const kernels = deformConvKernelsFor(OP, checked.algorithm, geometry, 'backward');
+  kernels.backward(geometry, gradOut.contiguous().data, checked, {
     gradInput,
     gradWeight,
     gradBias,

@@ -462,7 +462,7 @@ describe('deformConv: errors', () => {
     expectError(
       () => deformConv(x, w, offset, 5 as unknown as DeformConvOptions),
       ArgumentError,
-      /options must be an object/,
+      /options must be a plain object/,
       /number 5/,
     );
   });
@@ -605,28 +605,28 @@ describe('deformConv: errors', () => {
     expectError(
       () => deformConv(x, w, offset, { stride: 0 }),
       ArgumentError,
-      /stride must be positive integers, got 0/,
+      /stride must be a positive integer or 2 of them \(one per spatial dim\), got 0/,
     );
     expectError(
       () => deformConv(x, w, offset, { stride: [1, 1, 1] }),
       ArgumentError,
-      /stride must be a number or 2 numbers/,
+      /stride must be a positive integer or 2 of them/,
       /\[1, 1, 1\]/,
     );
     expectError(
       () => deformConv(x, w, offset, { dilation: -1 }),
       ArgumentError,
-      /dilation must be positive integers, got -1/,
+      /dilation must be a positive integer or 2 of them \(one per spatial dim\), got -1/,
     );
     expectError(
       () => deformConv(x, w, offset, { padding: -1 }),
       ArgumentError,
-      /padding must be non-negative integers, got -1/,
+      /padding must be a non-negative integer, 2 of them .*, got -1/,
     );
     expectError(
       () => deformConv(x, w, offset, { padding: [[1, 1]] }),
       ArgumentError,
-      /padding must be 2 \[before, after\] pairs \(one per spatial dim\)/,
+      /padding must be a non-negative integer, 2 of them \(one per spatial dim\), 2 \[before, after\] pairs, 'same' or 'valid', got \[\[1, 1\]\]/,
     );
     expectError(
       () => deformConv(x, w, offset, { padding: 'full' } as unknown as DeformConvOptions),

@@ -63,22 +63,25 @@ describe('validate', () => {
     const e = thrown(() => checkOptionKeys('op', { a: 1, c: 2 }, ['a', 'b']));
     expect(ArgumentError.isInstance(e)).toBe(true);
     expect(e.message).toBe("op: unknown option 'c'; the options are 'a', 'b'");
-    expect(thrown(() => checkOptionKeys('op', null, ['a'])).message).toBe(
-      'op: options must be an object, got null',
-    );
+    // The null rule: null options and null values mean "not given".
+    expect(() => checkOptionKeys('op', null, ['a'])).not.toThrow();
+    expect(() => checkOptionKeys('op', { a: 1, c: null }, ['a'])).not.toThrow();
     expect(thrown(() => checkOptionKeys('op', [1], ['a'])).message).toBe(
-      'op: options must be an object, got array of length 1',
+      'op: options must be a plain object ({ key: value }), got array of length 1',
     );
     expect(thrown(() => checkOptionKeys('op', zeros([1]), ['a'])).message).toBe(
-      'op: options must be an object, got Tensor object',
+      'op: options must be a plain object ({ key: value }), got Tensor object',
+    );
+    expect(thrown(() => checkOptionKeys('op', new Map([['a', 1]]), ['a'])).message).toBe(
+      'op: options must be a plain object ({ key: value }), got Map object',
     );
   });
 
-  it('checkBias returns contiguous data or null and rejects wrong shapes and types', () => {
+  it('checkBias returns the bias tensor or null and rejects wrong shapes and types', () => {
     expect(checkBias('op', undefined, 2)).toBeNull();
     expect(checkBias('op', null, 2)).toBeNull();
     const strided = tensor([1, 9, 2, 9], [2, 2]).slice(1, 0, 1).squeeze(1); // [1, 2] with stride 2
-    expect(Array.from(checkBias('op', strided, 2)!)).toEqual([1, 2]);
+    expect(Array.from(checkBias('op', strided, 2)!.toFloat32Array())).toEqual([1, 2]);
     let e = thrown(() => checkBias('conv2d', zeros([2, 1]), 2));
     expect(ShapeError.isInstance(e)).toBe(true);
     expect(e.message).toBe('conv2d: bias must have shape [2] (one value per output channel), got [2, 1]');

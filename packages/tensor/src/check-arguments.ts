@@ -1,26 +1,22 @@
 /**
  * Argument checks shared by every convkit op, before any geometry is built: that a value is a
- * Tensor (of this or another copy of the package), and that an options object holds only known
- * keys, so a misspelt option (`padding_mode`) is refused instead of silently ignored. Each
- * throws an ArgumentError naming the op, the argument, what was expected and what came.
+ * Tensor (of this or another copy of the package) whose description is valid, and that an
+ * options object holds only known keys, so a misspelt option (`padding_mode`) is refused
+ * instead of silently ignored. Each throws a typed error naming the op, the argument, what
+ * was expected and what came.
  */
+import { checkTensorLayout } from './check-tensor-layout';
+import { describeValue } from './describe-value';
 import { ArgumentError } from './errors';
+import { readOptions } from './read-options';
 import { Tensor } from './tensor';
 
-/** A short description of a value for error messages: `number 3`, `array`, `null`. */
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `array of length ${value.length}`;
-  if (value instanceof Float32Array) return `Float32Array of length ${value.length}`;
-  if (typeof value === 'object')
-    return value.constructor?.name ? `${value.constructor.name} object` : 'object';
-  if (typeof value === 'string') return `string '${value}'`;
-  return `${typeof value} ${String(value)}`;
-}
+export { describeValue } from './describe-value';
 
 /**
  * True for a Tensor of this package or of another copy of @convkit/tensor (where
- * `instanceof` would say false): data, shape, strides, offset and the view methods.
+ * `instanceof` would say false): data, shape, strides, offset and the view methods. Says
+ * nothing about whether the parts agree: `checkTensor` and `readTensor` check that.
  */
 export function isTensor(value: unknown): value is Tensor {
   if (value instanceof Tensor) return true;
@@ -37,28 +33,35 @@ export function isTensor(value: unknown): value is Tensor {
   );
 }
 
-/** Throws an ArgumentError unless `value` is a Tensor: `conv2d: weight must be a Tensor, got number 3`. */
+/**
+ * Throws unless `value` is a Tensor whose data, shape, strides and offset agree (a foreign
+ * tensor-like whose data is shorter than its shape is refused): an ArgumentError
+ * `conv2d: weight must be a Tensor, got number 3`, or a ShapeError for a broken description.
+ */
 export function checkTensor(op: string, name: string, value: unknown): asserts value is Tensor {
   if (!isTensor(value)) {
     throw new ArgumentError(`${op}: ${name} must be a Tensor, got ${describeValue(value)}`);
   }
+  checkTensorLayout(op, name, value.data, value.shape, value.strides, value.offset);
 }
 
 /**
- * Throws an ArgumentError unless `options` is undefined or a plain object whose keys (with a
- * defined value) are all in `known`: a misspelt option (`padding_mode`) or one the op does not
- * have (`outputPadding` on conv) would otherwise be ignored silently.
+ * `checkTensor`, then the tensor as one of this package's own: a foreign tensor-like (from
+ * another copy of @convkit/tensor) is re-described by a local Tensor over the same data, so
+ * that none of its own methods run afterwards.
+ */
+export function readTensor(op: string, name: string, value: unknown): Tensor {
+  checkTensor(op, name, value);
+  if (value instanceof Tensor) return value;
+  const foreign = value as Tensor;
+  return new Tensor(foreign.data, [...foreign.shape], [...foreign.strides], foreign.offset);
+}
+
+/**
+ * Throws an ArgumentError unless `options` is undefined, null or a plain object whose own
+ * keys (with a value other than undefined or null) are all in `known`. The same check as
+ * `readOptions`, for callers that read the values themselves.
  */
 export function checkOptionKeys(op: string, options: unknown, known: readonly string[]): void {
-  if (options === undefined) return;
-  if (typeof options !== 'object' || options === null || Array.isArray(options) || isTensor(options)) {
-    throw new ArgumentError(`${op}: options must be an object, got ${describeValue(options)}`);
-  }
-  for (const [key, value] of Object.entries(options)) {
-    if (value !== undefined && !known.includes(key)) {
-      throw new ArgumentError(
-        `${op}: unknown option '${key}'; the options are ${known.map((k) => `'${k}'`).join(', ')}`,
-      );
-    }
-  }
+  readOptions(op, options, known);
 }

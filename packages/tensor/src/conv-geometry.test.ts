@@ -233,15 +233,30 @@ describe('convGeometry', () => {
 
   const base = { inChannels: 4, outChannels: 8, inputSpatial: [6, 6], kernelSize: 3 };
   it.each([
-    ['stride 0', { stride: 0 }, ArgumentError, /stride must be positive integers, got 0/],
-    ['fractional stride', { stride: 1.5 }, ArgumentError, /stride must be positive integers/],
+    [
+      'stride 0',
+      { stride: 0 },
+      ArgumentError,
+      /stride must be a positive integer or 2 of them \(one per spatial dim\), got 0/,
+    ],
+    [
+      'fractional stride',
+      { stride: 1.5 },
+      ArgumentError,
+      /stride must be a positive integer or 2 of them .*got 1.5/,
+    ],
     [
       'dilation list of wrong length',
       { dilation: [1, 2, 3] },
       ArgumentError,
-      /dilation must be a number or 2 numbers/,
+      /dilation must be a positive integer or 2 of them \(one per spatial dim\), got \[1, 2, 3\]/,
     ],
-    ['negative padding', { padding: -1 }, ArgumentError, /padding must be non-negative integers/],
+    [
+      'negative padding',
+      { padding: -1 },
+      ArgumentError,
+      /padding must be a non-negative integer, 2 of them .*got -1/,
+    ],
     [
       'negative padding pair',
       {
@@ -251,7 +266,7 @@ describe('convGeometry', () => {
         ],
       },
       ArgumentError,
-      /padding must be non-negative/,
+      /padding must be a non-negative integer, 2 of them \(one per spatial dim\), 2 \[before, after\] pairs, 'same' or 'valid', got \[\[0, -1\], \[0, 0\]\]/,
     ],
     ['unknown padding string', { padding: 'full' }, ArgumentError, /'same' or 'valid', got 'full'/],
     ['groups 0', { groups: 0 }, ArgumentError, /groups must be a positive integer, got 0/],
@@ -332,7 +347,9 @@ describe('convGeometry', () => {
           [0, 0],
         ],
       }),
-    ).toThrow('padding must be non-negative integers, got [[NaN, 1], [0, 0]]');
+    ).toThrow(
+      "padding must be a non-negative integer, 2 of them (one per spatial dim), 2 [before, after] pairs, 'same' or 'valid', got [[NaN, 1], [0, 0]]",
+    );
   });
 
   it('rejects transposed-only mistakes', () => {

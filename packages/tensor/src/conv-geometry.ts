@@ -14,7 +14,17 @@
  * total padding max((out - 1) * stride + kernelExtent - in, 0) split with the extra element
  * after. At stride 1 this equals PyTorch's padding='same'. 'valid' is zero padding.
  */
+import { formatValue } from './describe-value';
 import { ArgumentError, formatShape, ShapeError, UnsupportedError } from './errors';
+import {
+  isPlainObject,
+  optionBoolean,
+  optionEnum,
+  optionIntList,
+  optionPositiveInt,
+  optionString,
+  readOptions,
+} from './read-options';
 
 export type Layout = 'channels-first' | 'channels-last';
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
@@ -100,113 +110,142 @@ function product(values: readonly number[]): number {
   return values.reduce((a, b) => a * b, 1);
 }
 
-/** Expands a number or per-dim list to one positive integer per dim. */
-function perDim(
-  op: string,
-  name: string,
-  value: number | readonly number[] | undefined,
-  dims: number,
-  fallback: number,
-  min: number,
-): number[] {
-  const list = value === undefined ? [fallback] : typeof value === 'number' ? [value] : [...value];
-  if (list.length !== 1 && list.length !== dims) {
-    throw new ArgumentError(
-      `${op}: ${name} must be a number or ${dims === 1 ? '1 number' : `${dims} numbers`} (one per spatial dim), got ${formatShape(list)}`,
-    );
+/** The keys `convGeometry` reads from its arguments. */
+export const CONV_GEOMETRY_ARG_KEYS: readonly (keyof ConvGeometryArgs)[] = [
+  'op',
+  'transposed',
+  'batch',
+  'inChannels',
+  'outChannels',
+  'inputSpatial',
+  'kernelSize',
+  'stride',
+  'padding',
+  'dilation',
+  'groups',
+  'outputPadding',
+  'paddingMode',
+  'layout',
+  'ceilMode',
+  'offsetGroups',
+];
+
+/** A list of sizes (a real Array of non-negative safe integers), or a ShapeError/ArgumentError. */
+function readSizes(op: string, name: string, value: unknown, expected: string): number[] {
+  if (!Array.isArray(value)) {
+    throw new ArgumentError(`${op}: ${name} must be ${expected}, got ${formatValue(value)}`);
   }
-  for (const v of list) {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-      const what = min === 0 ? 'non-negative integers' : 'positive integers';
-      throw new ArgumentError(
-        `${op}: ${name} must be ${what}, got ${typeof value === 'number' ? value : formatShape(list)}`,
-      );
-    }
-  }
-  return list.length === dims ? list : new Array<number>(dims).fill(list[0]!);
+  return [...value] as number[];
 }
 
-/** Padding as written by the caller, for messages (JSON would print NaN as null). */
-function formatPadding(padding: unknown): string {
-  return Array.isArray(padding)
-    ? `[${padding.map((p) => (Array.isArray(p) ? `[${p.join(', ')}]` : String(p))).join(', ')}]`
-    : String(padding);
-}
-
-function isPairList(padding: Padding): padding is readonly (readonly [number, number])[] {
+function isPairList(padding: unknown): padding is readonly unknown[][] {
   return Array.isArray(padding) && padding.length > 0 && Array.isArray(padding[0]);
+}
+
+/** Padding as [before, after] per dim, before 'same' is resolved (null for 'same'). */
+function readPadding(
+  op: string,
+  value: unknown,
+  dims: number,
+): { before: number[]; after: number[] } | 'same' {
+  const expected = `a non-negative integer, ${dims} of them (one per spatial dim), ${dims} [before, after] pairs, 'same' or 'valid'`;
+  if (value === undefined || value === null || value === 'valid') {
+    return { before: new Array<number>(dims).fill(0), after: new Array<number>(dims).fill(0) };
+  }
+  if (value === 'same') return 'same';
+  const isCount = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  if (isPairList(value)) {
+    const pairs = [...value];
+    if (
+      pairs.length !== dims ||
+      pairs.some((p) => !Array.isArray(p) || p.length !== 2 || !isCount(p[0]) || !isCount(p[1]))
+    ) {
+      throw new ArgumentError(`${op}: padding must be ${expected}, got ${formatValue(value)}`);
+    }
+    return { before: pairs.map((p) => p[0] as number), after: pairs.map((p) => p[1] as number) };
+  }
+  const fits =
+    isCount(value) ||
+    (Array.isArray(value) && (value.length === 1 || value.length === dims) && value.every(isCount));
+  if (!fits) throw new ArgumentError(`${op}: padding must be ${expected}, got ${formatValue(value)}`);
+  const before = optionIntList(op, 'padding', value, { length: dims, min: 0, fallback: [] });
+  return { before, after: [...before] };
 }
 
 /** The geometry of one convolution (or transposed, deformable, pooling window) from sizes. */
 export function convGeometry(args: ConvGeometryArgs): ConvGeometry {
-  const transposed = args.transposed ?? false;
-  if (!Array.isArray(args.inputSpatial)) {
-    throw new ArgumentError(
-      `${args.op ?? 'convGeometry'}: inputSpatial must be an array of spatial sizes (e.g. [H, W]), got ${typeof args.inputSpatial}`,
-    );
-  }
-  const spatialIn = [...args.inputSpatial];
+  const opArg = isPlainObject(args) ? args.op : undefined;
+  const a = readOptions(
+    typeof opArg === 'string' ? opArg : 'convGeometry',
+    args,
+    CONV_GEOMETRY_ARG_KEYS,
+    'arguments',
+  );
+  const transposed = optionBoolean('convGeometry', 'transposed', a.transposed, false);
+  const spatialIn = readSizes(
+    optionString('convGeometry', 'op', a.op, 'convGeometry'),
+    'inputSpatial',
+    a.inputSpatial,
+    'an array of spatial sizes (e.g. [H, W])',
+  );
   const dimsCount = spatialIn.length;
-  const op = args.op ?? `${transposed ? 'convTranspose' : 'conv'}${dimsCount}d`;
+  const op = optionString(
+    'convGeometry',
+    'op',
+    a.op,
+    `${transposed ? 'convTranspose' : 'conv'}${dimsCount}d`,
+  );
   if (dimsCount < 1 || dimsCount > 3) {
     throw new ShapeError(
-      `${op}: convolution needs 1 to 3 spatial dims, got input spatial size ${formatShape(spatialIn)}`,
+      `${op}: convolution needs 1 to 3 spatial dims, got input spatial size ${formatValue(spatialIn)}`,
     );
   }
   const dims = dimsCount as 1 | 2 | 3;
   for (const s of spatialIn) {
-    if (!Number.isInteger(s) || s < 1)
+    if (typeof s !== 'number' || !Number.isSafeInteger(s) || s < 1)
       throw new ShapeError(
-        `${op}: input spatial sizes must be positive integers, got ${formatShape(spatialIn)}`,
+        `${op}: input spatial sizes must be positive integers, got ${formatValue(spatialIn)}`,
       );
   }
-  const batch = args.batch ?? 1;
-  if (!Number.isInteger(batch) || batch < 0)
-    throw new ShapeError(`${op}: batch must be a non-negative integer, got ${batch}`);
-  const { inChannels, outChannels } = args;
-  if (!Number.isInteger(inChannels) || inChannels < 1)
-    throw new ShapeError(`${op}: inChannels must be a positive integer, got ${inChannels}`);
-  if (!Number.isInteger(outChannels) || outChannels < 1)
-    throw new ShapeError(`${op}: outChannels must be a positive integer, got ${outChannels}`);
+  const batch = a.batch ?? 1;
+  if (typeof batch !== 'number' || !Number.isSafeInteger(batch) || batch < 0)
+    throw new ShapeError(`${op}: batch must be a non-negative integer, got ${formatValue(batch)}`);
+  const { inChannels, outChannels } = a;
+  if (typeof inChannels !== 'number' || !Number.isSafeInteger(inChannels) || inChannels < 1)
+    throw new ShapeError(`${op}: inChannels must be a positive integer, got ${formatValue(inChannels)}`);
+  if (typeof outChannels !== 'number' || !Number.isSafeInteger(outChannels) || outChannels < 1)
+    throw new ShapeError(`${op}: outChannels must be a positive integer, got ${formatValue(outChannels)}`);
 
-  const layout = args.layout ?? 'channels-first';
-  if (!LAYOUTS.includes(layout))
-    throw new ArgumentError(
-      `${op}: layout must be 'channels-first' or 'channels-last', got '${String(layout)}'`,
-    );
-  const paddingMode = args.paddingMode ?? 'zeros';
-  if (!PADDING_MODES.includes(paddingMode)) {
-    throw new ArgumentError(
-      `${op}: paddingMode must be one of ${PADDING_MODES.map((m) => `'${m}'`).join(', ')}, got '${String(paddingMode)}'`,
-    );
-  }
+  const layout = optionEnum(op, 'layout', a.layout, LAYOUTS, 'channels-first');
+  const paddingMode = optionEnum(op, 'paddingMode', a.paddingMode, PADDING_MODES, 'zeros');
   if (transposed && paddingMode !== 'zeros') {
     throw new UnsupportedError(
       `${op}: paddingMode '${paddingMode}' is not defined for transposed convolution (as in PyTorch); only 'zeros'`,
     );
   }
 
-  const groups = args.groups ?? 1;
-  if (!Number.isInteger(groups) || groups < 1)
-    throw new ArgumentError(`${op}: groups must be a positive integer, got ${groups}`);
+  const groups = optionPositiveInt(op, 'groups', a.groups, 1);
   if (inChannels % groups !== 0)
     throw new ShapeError(`${op}: groups=${groups} must divide the ${inChannels} input channels`);
   if (outChannels % groups !== 0)
     throw new ShapeError(`${op}: groups=${groups} must divide the ${outChannels} output channels`);
 
-  const kernelSize = perDim(op, 'kernelSize', args.kernelSize, dims, 1, 1);
-  const stride = perDim(op, 'stride', args.stride, dims, 1, 1);
-  const dilation = perDim(op, 'dilation', args.dilation, dims, 1, 1);
+  const one = new Array<number>(dims).fill(1);
+  const kernelSize = optionIntList(op, 'kernelSize', a.kernelSize, { length: dims, min: 1, fallback: one });
+  const stride = optionIntList(op, 'stride', a.stride, { length: dims, min: 1, fallback: one });
+  const dilation = optionIntList(op, 'dilation', a.dilation, { length: dims, min: 1, fallback: one });
   const kernelExtent = kernelSize.map((k, i) => dilation[i]! * (k - 1) + 1);
+  if (kernelExtent.some((e) => !Number.isSafeInteger(e))) {
+    throw new ArgumentError(
+      `${op}: dilation * (kernelSize - 1) + 1 must be a safe integer, got kernelSize ${formatValue(kernelSize)} and dilation ${formatValue(dilation)}`,
+    );
+  }
 
   // Padding, resolved to [before, after] per dim.
-  const padding = args.padding ?? 0;
+  const padding = readPadding(op, a.padding, dims);
   let padBefore: number[];
   let padAfter: number[];
-  if (padding === 'valid') {
-    padBefore = new Array<number>(dims).fill(0);
-    padAfter = new Array<number>(dims).fill(0);
-  } else if (padding === 'same') {
+  if (padding === 'same') {
     if (transposed) {
       throw new UnsupportedError(
         `${op}: padding 'same' is not supported for transposed convolution; give numbers (out = (in - 1) * stride - padBefore - padAfter + dilation * (k - 1) + 1 + outputPadding)`,
@@ -220,27 +259,9 @@ export function convGeometry(args: ConvGeometryArgs): ConvGeometry {
       padBefore.push(Math.floor(total / 2));
       padAfter.push(total - Math.floor(total / 2));
     }
-  } else if (typeof padding === 'string') {
-    throw new ArgumentError(
-      `${op}: padding must be a number, numbers per dim, [before, after] pairs, 'same' or 'valid', got '${padding}'`,
-    );
-  } else if (isPairList(padding)) {
-    if (padding.length !== dims || padding.some((p) => !Array.isArray(p) || p.length !== 2)) {
-      throw new ArgumentError(
-        `${op}: padding must be ${dims === 1 ? '1 [before, after] pair' : `${dims} [before, after] pairs`} (one per spatial dim), got ${formatPadding(padding)}`,
-      );
-    }
-    padBefore = padding.map((p) => p[0]);
-    padAfter = padding.map((p) => p[1]);
-    for (const v of [...padBefore, ...padAfter]) {
-      if (!Number.isInteger(v) || v < 0)
-        throw new ArgumentError(
-          `${op}: padding must be non-negative integers, got ${formatPadding(padding)}`,
-        );
-    }
   } else {
-    padBefore = perDim(op, 'padding', padding as number | readonly number[], dims, 0, 0);
-    padAfter = [...padBefore];
+    padBefore = padding.before;
+    padAfter = padding.after;
   }
 
   // Padding modes read real input values into the border, so the border must exist.
@@ -258,8 +279,12 @@ export function convGeometry(args: ConvGeometryArgs): ConvGeometry {
 
   // Output padding: transposed convolution only.
   let outputPadding = new Array<number>(dims).fill(0);
-  if (args.outputPadding !== undefined) {
-    outputPadding = perDim(op, 'outputPadding', args.outputPadding, dims, 0, 0);
+  if (a.outputPadding !== undefined) {
+    outputPadding = optionIntList(op, 'outputPadding', a.outputPadding, {
+      length: dims,
+      min: 0,
+      fallback: outputPadding,
+    });
     if (!transposed && outputPadding.some((v) => v !== 0)) {
       throw new ArgumentError(`${op}: outputPadding applies to transposed convolution only`);
     }
@@ -273,7 +298,7 @@ export function convGeometry(args: ConvGeometryArgs): ConvGeometry {
     }
   }
 
-  const ceilMode = args.ceilMode ?? false;
+  const ceilMode = optionBoolean(op, 'ceilMode', a.ceilMode, false);
   const outputSpatial: number[] = [];
   for (let d = 0; d < dims; d++) {
     const inSize = spatialIn[d]!;
@@ -301,15 +326,17 @@ export function convGeometry(args: ConvGeometryArgs): ConvGeometry {
         out = Math.floor(span / stride[d]!) + 1;
       }
     }
+    if (!Number.isSafeInteger(out)) {
+      throw new ShapeError(
+        `${op}: output size in spatial dim ${d} must be a safe integer, got ${out}; the sizes are too large to compute exactly`,
+      );
+    }
     outputSpatial.push(out);
   }
 
   let offsetGroups = 0;
-  if (args.offsetGroups !== undefined) {
-    offsetGroups = args.offsetGroups;
-    if (!Number.isInteger(offsetGroups) || offsetGroups < 1) {
-      throw new ArgumentError(`${op}: offset groups must be a positive integer, got ${offsetGroups}`);
-    }
+  if (a.offsetGroups !== undefined) {
+    offsetGroups = optionPositiveInt(op, 'offset groups', a.offsetGroups, 1);
     if (inChannels % offsetGroups !== 0) {
       throw new ShapeError(
         `${op}: ${offsetGroups} offset groups must divide the ${inChannels} input channels`,
@@ -328,6 +355,19 @@ export function convGeometry(args: ConvGeometryArgs): ConvGeometry {
   const macsPerSample = transposed
     ? inChannels * inputVolume * (outChannels / groups) * kernelVolume
     : outChannels * outputVolume * (inChannels / groups) * kernelVolume;
+
+  // Element counts must be exact (they size buffers): refuse sizes past 2^53.
+  for (const [what, count] of [
+    ['input', batch * inChannels * inputVolume],
+    ['output', batch * outChannels * outputVolume],
+    ['weight', product(weightShape)],
+  ] as const) {
+    if (!Number.isSafeInteger(count)) {
+      throw new ShapeError(
+        `${op}: the ${what} element count must be a safe integer (below 2^53), got ${count}; the sizes are too large to count exactly`,
+      );
+    }
+  }
 
   const freezeList = (v: readonly number[]) => Object.freeze([...v]);
   return Object.freeze({
@@ -382,21 +422,60 @@ const SPATIAL_NAMES: Record<number, string> = { 1: 'L', 2: 'H, W', 3: 'D, H, W' 
  * The geometry of a convolution from its tensors' shapes, with the checks an op makes on
  * them: ranks, channel counts against the weight and groups, and the offset's channels.
  */
-export function convGeometryFromShapes(args: ConvGeometryFromShapesArgs): ConvGeometry {
-  const { inputShape, weightShape } = args;
-  const transposed = args.transposed ?? false;
-  const layout = args.layout ?? 'channels-first';
-  const kind = transposed ? 'convTranspose' : args.offsetShape ? 'deformConv' : 'conv';
-  const weightRank = weightShape.length;
-  const guessDims = weightRank - 2;
-  const op = args.op ?? (guessDims >= 1 && guessDims <= 3 ? `${kind}${guessDims}d` : kind);
-  const weightLayout = transposed ? 'C_in, C_out/groups' : 'C_out, C_in/groups';
-  // Checked before the layout is used to find the channel axis (else a bad name reads as a channel mismatch).
-  if (!LAYOUTS.includes(layout)) {
-    throw new ArgumentError(
-      `${op}: layout must be 'channels-first' or 'channels-last', got '${String(layout)}'`,
-    );
+/** The keys `convGeometryFromShapes` reads from its arguments. */
+export const CONV_GEOMETRY_FROM_SHAPES_ARG_KEYS: readonly (keyof ConvGeometryFromShapesArgs)[] = [
+  'op',
+  'transposed',
+  'inputShape',
+  'weightShape',
+  'offsetShape',
+  'stride',
+  'padding',
+  'dilation',
+  'groups',
+  'outputPadding',
+  'paddingMode',
+  'layout',
+  'ceilMode',
+];
+
+function readShape(op: string, name: string, value: unknown): number[] {
+  if (!Array.isArray(value)) {
+    throw new ArgumentError(`${op}: ${name} must be an array of sizes, got ${formatValue(value)}`);
   }
+  const shape = [...value] as unknown[];
+  if (shape.some((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)) {
+    throw new ShapeError(`${op}: ${name} ${formatValue(shape)} must hold non-negative integers`);
+  }
+  return shape as number[];
+}
+
+export function convGeometryFromShapes(args: ConvGeometryFromShapesArgs): ConvGeometry {
+  const opArg = isPlainObject(args) ? args.op : undefined;
+  const a = readOptions(
+    typeof opArg === 'string' ? opArg : 'convGeometryFromShapes',
+    args,
+    CONV_GEOMETRY_FROM_SHAPES_ARG_KEYS,
+    'arguments',
+  );
+  const transposed = optionBoolean('convGeometryFromShapes', 'transposed', a.transposed, false);
+  const hasOffset = a.offsetShape !== undefined;
+  const kind = transposed ? 'convTranspose' : hasOffset ? 'deformConv' : 'conv';
+  const rawWeight = a.weightShape;
+  const guessDims = Array.isArray(rawWeight) ? rawWeight.length - 2 : 0;
+  const op = optionString(
+    'convGeometryFromShapes',
+    'op',
+    a.op,
+    guessDims >= 1 && guessDims <= 3 ? `${kind}${guessDims}d` : kind,
+  );
+  const inputShape = readShape(op, 'input shape', a.inputShape);
+  const weightShape = readShape(op, 'weight shape', a.weightShape);
+  const offsetShape = hasOffset ? readShape(op, 'offset shape', a.offsetShape) : undefined;
+  // Checked before the layout is used to find the channel axis (else a bad name reads as a channel mismatch).
+  const layout = optionEnum(op, 'layout', a.layout, LAYOUTS, 'channels-first');
+  const weightRank = weightShape.length;
+  const weightLayout = transposed ? 'C_in, C_out/groups' : 'C_out, C_in/groups';
   if (weightRank < 3 || weightRank > 5) {
     throw new ShapeError(
       `${op}: weight must have rank 3, 4 or 5 ([${weightLayout}, ...kernel]), got shape ${formatShape(weightShape)}`,
@@ -411,19 +490,9 @@ export function convGeometryFromShapes(args: ConvGeometryFromShapesArgs): ConvGe
       `${op}: input must have rank ${weightRank} (${expected}) to match weight ${formatShape(weightShape)}, got shape ${formatShape(inputShape)}${hint}`,
     );
   }
-  for (const [name, shape] of [
-    ['input', inputShape],
-    ['weight', weightShape],
-  ] as const) {
-    if (shape.some((d) => !Number.isInteger(d) || d < 0)) {
-      throw new ShapeError(`${op}: ${name} shape ${formatShape(shape)} must hold non-negative integers`);
-    }
-  }
   if (weightShape.some((d) => d === 0))
     throw new ShapeError(`${op}: weight ${formatShape(weightShape)} has a zero-sized dimension`);
-  const groups = args.groups ?? 1;
-  if (!Number.isInteger(groups) || groups < 1)
-    throw new ArgumentError(`${op}: groups must be a positive integer, got ${groups}`);
+  const groups = optionPositiveInt(op, 'groups', a.groups, 1);
   const batch = inputShape[0]!;
   const channels = layout === 'channels-first' ? inputShape[1]! : inputShape[weightRank - 1]!;
   const spatial = layout === 'channels-first' ? inputShape.slice(2) : inputShape.slice(1, weightRank - 1);
@@ -454,16 +523,16 @@ export function convGeometryFromShapes(args: ConvGeometryFromShapesArgs): ConvGe
     throw new ShapeError(`${op}: input ${formatShape(inputShape)} has a zero-sized spatial dimension`);
 
   let offsetGroups: number | undefined;
-  if (args.offsetShape) {
+  if (offsetShape) {
     const kernelVolume = product(weightShape.slice(2));
-    const offsetChannels = args.offsetShape[1] ?? 0;
+    const offsetChannels = offsetShape[1] ?? 0;
     if (
-      args.offsetShape.length !== weightRank ||
+      offsetShape.length !== weightRank ||
       offsetChannels === 0 ||
       offsetChannels % (2 * kernelVolume) !== 0
     ) {
       throw new ShapeError(
-        `${op}: offset must be [N, 2 * offsetGroups * ${kernelVolume}, H_out, W_out] (a (dy, dx) pair per kernel tap), got ${formatShape(args.offsetShape)}`,
+        `${op}: offset must be [N, 2 * offsetGroups * ${kernelVolume}, H_out, W_out] (a (dy, dx) pair per kernel tap), got ${formatShape(offsetShape)}`,
       );
     }
     offsetGroups = offsetChannels / (2 * kernelVolume);
@@ -477,21 +546,21 @@ export function convGeometryFromShapes(args: ConvGeometryFromShapesArgs): ConvGe
     outChannels,
     inputSpatial: spatial,
     kernelSize: weightShape.slice(2),
-    stride: args.stride,
-    padding: args.padding,
-    dilation: args.dilation,
+    stride: a.stride as ConvGeometryArgs['stride'],
+    padding: a.padding as ConvGeometryArgs['padding'],
+    dilation: a.dilation as ConvGeometryArgs['dilation'],
     groups,
-    outputPadding: args.outputPadding,
-    paddingMode: args.paddingMode,
+    outputPadding: a.outputPadding as ConvGeometryArgs['outputPadding'],
+    paddingMode: a.paddingMode as ConvGeometryArgs['paddingMode'],
     layout,
-    ceilMode: args.ceilMode,
+    ceilMode: a.ceilMode as ConvGeometryArgs['ceilMode'],
     offsetGroups,
   });
-  if (args.offsetShape && geometry.offsetShape) {
+  if (offsetShape && geometry.offsetShape) {
     const expected = geometry.offsetShape;
-    if (args.offsetShape.some((d, i) => d !== expected[i])) {
+    if (offsetShape.some((d, i) => d !== expected[i])) {
       throw new ShapeError(
-        `${op}: offset has shape ${formatShape(args.offsetShape)} but the output is ${formatShape(geometry.outputShape)}, so it must be ${formatShape(expected)}`,
+        `${op}: offset has shape ${formatShape(offsetShape)} but the output is ${formatShape(geometry.outputShape)}, so it must be ${formatShape(expected)}`,
       );
     }
   }

@@ -3,6 +3,10 @@
  * of a contiguous tensor, permute, transpose, slice, squeeze, unsqueeze) share the data and
  * never copy; `contiguous()` and `toFloat32Array()` copy into row-major order.
  */
+
+import { checkAllocation } from './check-allocation';
+import { checkTensorLayout } from './check-tensor-layout';
+import { describeValue, formatValue } from './describe-value';
 import { ArgumentError, formatShape, ShapeError } from './errors';
 import { checkShape, contiguousStrides, shapeSize } from './shape';
 
@@ -13,42 +17,8 @@ export class Tensor {
   readonly data: Float32Array;
 
   constructor(data: Float32Array, shape: readonly number[], strides?: readonly number[], offset = 0) {
-    if (!(data instanceof Float32Array)) {
-      const got = data === null ? 'null' : ((data as object)?.constructor?.name ?? typeof data);
-      throw new ArgumentError(
-        `Tensor: data must be a Float32Array (convkit computes in float32), got ${got}; use tensor(values, shape) to convert`,
-      );
-    }
-    if (!Array.isArray(shape))
-      throw new ArgumentError(`Tensor: shape must be an array of sizes, got ${typeof shape}`);
-    checkShape('Tensor', 'the', shape);
-    if (!Number.isInteger(offset) || offset < 0) {
-      throw new ArgumentError(`Tensor: offset must be a non-negative integer, got ${offset}`);
-    }
-    const fullStrides = strides ?? contiguousStrides(shape);
-    if (!Array.isArray(fullStrides) || fullStrides.some((s) => !Number.isInteger(s))) {
-      throw new ArgumentError(`Tensor: strides must be integers, got ${JSON.stringify(fullStrides)}`);
-    }
-    if (fullStrides.length !== shape.length) {
-      throw new ShapeError(
-        `Tensor: strides ${formatShape(fullStrides)} must have one entry per dimension of shape ${formatShape(shape)}`,
-      );
-    }
-    if (shapeSize(shape) > 0) {
-      // The largest and smallest flat index reachable must lie inside the buffer.
-      let lo = offset;
-      let hi = offset;
-      for (let i = 0; i < shape.length; i++) {
-        const reach = (shape[i]! - 1) * fullStrides[i]!;
-        if (reach > 0) hi += reach;
-        else lo += reach;
-      }
-      if (lo < 0 || hi >= data.length) {
-        throw new ShapeError(
-          `Tensor: shape ${formatShape(shape)} with strides ${formatShape(fullStrides)} and offset ${offset} reaches index ${lo < 0 ? lo : hi}, outside data of length ${data.length}`,
-        );
-      }
-    }
+    const fullStrides = strides ?? (Array.isArray(shape) ? contiguousStrides(shape) : []);
+    checkTensorLayout('Tensor', '', data, shape, fullStrides, offset);
     this.data = data;
     this.shape = Object.freeze([...shape]);
     this.strides = Object.freeze([...fullStrides]);
@@ -77,15 +47,20 @@ export class Tensor {
 
   /** Flat index into `data` of a multi-index. */
   index(indices: readonly number[]): number {
+    if (!Array.isArray(indices)) {
+      throw new ArgumentError(
+        `Tensor.get: indices must be an array of integers, got ${formatValue(indices)}`,
+      );
+    }
     if (indices.length !== this.shape.length) {
       throw new ShapeError(`Tensor.get: expected ${this.shape.length} indices, got ${indices.length}`);
     }
     let flat = this.offset;
     for (let i = 0; i < indices.length; i++) {
       const v = indices[i]!;
-      if (!Number.isInteger(v) || v < 0 || v >= this.shape[i]!) {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= this.shape[i]!) {
         throw new ArgumentError(
-          `Tensor.get: index ${v} is out of range for dimension ${i} of size ${this.shape[i]} (shape ${formatShape(this.shape)})`,
+          `Tensor.get: index ${formatValue(v)} is out of range for dimension ${i} of size ${this.shape[i]} (shape ${formatShape(this.shape)})`,
         );
       }
       flat += v * this.strides[i]!;
@@ -100,6 +75,8 @@ export class Tensor {
 
   /** A row-major copy of the logical elements. */
   toFloat32Array(): Float32Array {
+    // A strided view (stride 0) can describe far more elements than its data holds.
+    checkAllocation('toFloat32Array', 'a row-major copy', this.shape);
     const out = new Float32Array(this.size);
     if (this.isContiguous) {
       out.set(this.data.subarray(this.offset, this.offset + out.length));
@@ -149,6 +126,11 @@ export class Tensor {
    * contiguous tensor without copying; a non-contiguous one is copied first.
    */
   reshape(shape: readonly number[]): Tensor {
+    if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number')) {
+      throw new ArgumentError(
+        `reshape: shape must be an array of sizes (one may be -1), got ${formatValue(shape)}`,
+      );
+    }
     const inferred = shape.indexOf(-1);
     const known = shapeSize(shape.filter((_, i) => i !== inferred));
     const resolved = [...shape];
@@ -174,6 +156,11 @@ export class Tensor {
   /** A view with the dimensions reordered: `permute([0, 2, 3, 1])` turns NCHW into NHWC. */
   permute(order: readonly number[]): Tensor {
     const rank = this.shape.length;
+    if (!Array.isArray(order)) {
+      throw new ArgumentError(
+        `permute: order must be an array listing each of the ${rank} dimensions once, got ${formatValue(order)}`,
+      );
+    }
     const seen = new Set(order);
     if (
       order.length !== rank ||
@@ -181,7 +168,7 @@ export class Tensor {
       order.some((d) => !Number.isInteger(d) || d < 0 || d >= rank)
     ) {
       throw new ArgumentError(
-        `permute: order ${formatShape(order)} must list each of the ${rank} dimensions of shape ${formatShape(this.shape)} once`,
+        `permute: order ${formatValue(order)} must list each of the ${rank} dimensions of shape ${formatShape(this.shape)} once`,
       );
     }
     return new Tensor(
@@ -195,9 +182,9 @@ export class Tensor {
   /** A view with two dimensions swapped. */
   transpose(a: number, b: number): Tensor {
     for (const d of [a, b]) {
-      if (!Number.isInteger(d) || d < 0 || d >= this.shape.length) {
+      if (typeof d !== 'number' || !Number.isInteger(d) || d < 0 || d >= this.shape.length) {
         throw new ArgumentError(
-          `transpose: dimension ${d} does not exist in shape ${formatShape(this.shape)}`,
+          `transpose: dimension ${formatValue(d)} does not exist in shape ${formatShape(this.shape)}`,
         );
       }
     }
@@ -212,14 +199,23 @@ export class Tensor {
    * negative steps; negative start/end count from the end).
    */
   slice(dim: number, start: number, end: number = this.shape[dim]!, step = 1): Tensor {
-    const size = this.shape[dim];
-    if (size === undefined || !Number.isInteger(dim)) {
-      throw new ArgumentError(`slice: dimension ${dim} does not exist in shape ${formatShape(this.shape)}`);
+    const size = typeof dim === 'number' && Number.isInteger(dim) ? this.shape[dim] : undefined;
+    if (size === undefined) {
+      throw new ArgumentError(
+        `slice: dimension ${formatValue(dim)} does not exist in shape ${formatShape(this.shape)}`,
+      );
     }
-    if (!Number.isInteger(step) || step < 1)
-      throw new ArgumentError(`slice: step must be a positive integer, got ${step}`);
-    if (!Number.isInteger(start) || !Number.isInteger(end)) {
-      throw new ArgumentError(`slice: start and end must be integers, got ${start} and ${end}`);
+    if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 1)
+      throw new ArgumentError(`slice: step must be a positive integer, got ${formatValue(step)}`);
+    if (
+      typeof start !== 'number' ||
+      typeof end !== 'number' ||
+      !Number.isSafeInteger(start) ||
+      !Number.isSafeInteger(end)
+    ) {
+      throw new ArgumentError(
+        `slice: start and end must be integers, got ${formatValue(start)} and ${formatValue(end)}`,
+      );
     }
     const norm = (v: number) => Math.min(Math.max(v < 0 ? v + size : v, 0), size);
     const s = norm(start);
@@ -239,8 +235,13 @@ export class Tensor {
 
   /** A view without size-1 dimensions (all, or the one named). */
   squeeze(dim?: number): Tensor {
-    if (dim !== undefined && (!Number.isInteger(dim) || dim < 0 || dim >= this.shape.length)) {
-      throw new ArgumentError(`squeeze: dimension ${dim} does not exist in shape ${formatShape(this.shape)}`);
+    if (
+      dim !== undefined &&
+      (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 0 || dim >= this.shape.length)
+    ) {
+      throw new ArgumentError(
+        `squeeze: dimension ${formatValue(dim)} does not exist in shape ${formatShape(this.shape)}`,
+      );
     }
     const keep = this.shape.map((d, i) => (dim === undefined ? d !== 1 : i !== dim || d !== 1));
     return new Tensor(
@@ -253,8 +254,10 @@ export class Tensor {
 
   /** A view with a new size-1 dimension at `dim`. */
   unsqueeze(dim: number): Tensor {
-    if (!Number.isInteger(dim) || dim < 0 || dim > this.shape.length) {
-      throw new ArgumentError(`unsqueeze: dimension ${dim} must lie in [0, ${this.shape.length}]`);
+    if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 0 || dim > this.shape.length) {
+      throw new ArgumentError(
+        `unsqueeze: dimension ${formatValue(dim)} must lie in [0, ${this.shape.length}]`,
+      );
     }
     const shape = [...this.shape];
     const strides = [...this.strides];
@@ -268,42 +271,89 @@ export class Tensor {
   }
 }
 
-/** A tensor from flat row-major values. The values are copied into a new Float32Array. */
+/** Checks a shape given to a factory and the memory it needs; returns the element count. */
+function factoryShape(op: string, shape: unknown): number {
+  if (!Array.isArray(shape)) {
+    throw new ArgumentError(`${op}: shape must be an array of sizes, got ${formatValue(shape)}`);
+  }
+  if (shape.some((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)) {
+    throw new ShapeError(`${op}: shape ${formatValue(shape)} must hold non-negative integers`);
+  }
+  return checkAllocation(op, 'the tensor', shape as number[]);
+}
+
+/**
+ * A tensor from flat row-major values: a Float32Array, another typed array of numbers, or an
+ * array of numbers (each entry must be a number: a string or other value is refused rather
+ * than turned into NaN). The values are copied into a new Float32Array.
+ */
 export function tensor(data: ArrayLike<number>, shape: readonly number[]): Tensor {
-  checkShape('tensor', 'the', shape);
-  if (data.length !== shapeSize(shape)) {
-    throw new ShapeError(
-      `tensor: ${data.length} values do not fill shape ${formatShape(shape)} (${shapeSize(shape)} elements)`,
+  const size = factoryShape('tensor', shape);
+  const isNumberArray =
+    ArrayBuffer.isView(data) &&
+    !(data instanceof DataView) &&
+    !(data instanceof BigInt64Array) &&
+    !(data instanceof BigUint64Array);
+  if (!isNumberArray && !Array.isArray(data)) {
+    throw new ArgumentError(
+      `tensor: values must be an array of numbers or a typed array, got ${describeValue(data)}`,
     );
   }
-  return new Tensor(Float32Array.from(data), shape);
+  const values = data as ArrayLike<unknown>;
+  if (values.length !== size) {
+    throw new ShapeError(
+      `tensor: ${values.length} values do not fill shape ${formatShape(shape)} (${size} elements)`,
+    );
+  }
+  if (!isNumberArray) {
+    for (let i = 0; i < values.length; i++) {
+      if (typeof values[i] !== 'number') {
+        throw new ArgumentError(
+          `tensor: values must be numbers, got ${describeValue(values[i])} at index ${i}`,
+        );
+      }
+    }
+  }
+  return new Tensor(Float32Array.from(values as ArrayLike<number>), shape);
 }
 
 /** A tensor filled with one value. */
 export function full(shape: readonly number[], value: number): Tensor {
-  checkShape('full', 'the', shape);
-  return new Tensor(new Float32Array(shapeSize(shape)).fill(value), shape);
+  const size = factoryShape('full', shape);
+  if (typeof value !== 'number') {
+    throw new ArgumentError(`full: value must be a number, got ${describeValue(value)}`);
+  }
+  return new Tensor(new Float32Array(size).fill(value), shape);
 }
 
 /** A tensor of zeros. */
 export function zeros(shape: readonly number[]): Tensor {
-  return full(shape, 0);
+  return new Tensor(new Float32Array(factoryShape('zeros', shape)), shape);
 }
 
 /** A tensor of ones. */
 export function ones(shape: readonly number[]): Tensor {
-  return full(shape, 1);
+  return new Tensor(new Float32Array(factoryShape('ones', shape)).fill(1), shape);
 }
 
-/** A 1-D tensor start, start + step, ... below end. */
+/** A 1-D tensor start, start + step, ... below end (finite numbers; step non-zero). */
 export function arange(start: number, end?: number, step = 1): Tensor {
   if (end === undefined) {
     end = start;
     start = 0;
   }
-  if (step === 0 || !Number.isFinite(step))
-    throw new ArgumentError(`arange: step must be finite and non-zero, got ${step}`);
+  for (const [name, v] of [
+    ['start', start],
+    ['end', end],
+    ['step', step],
+  ] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new ArgumentError(`arange: ${name} must be a finite number, got ${formatValue(v)}`);
+    }
+  }
+  if (step === 0) throw new ArgumentError(`arange: step must be finite and non-zero, got ${step}`);
   const length = Math.max(0, Math.ceil((end - start) / step));
+  checkAllocation('arange', 'the tensor', [length]);
   const data = new Float32Array(length);
   for (let i = 0; i < length; i++) data[i] = start + i * step;
   return new Tensor(data, [length]);
