@@ -6,6 +6,9 @@ export default defineConfig({
   resolve: { conditions: ['convkit-source'] },
   ssr: { resolve: { conditions: ['convkit-source'] } },
   test: {
+    // Compiles the WebAssembly kernels into kernels-cpu's src/wasm/generated when they are
+    // missing or stale (a no-op otherwise), so tests run from a fresh clone without a build.
+    globalSetup: ['./tooling/vitest-global-setup.ts'],
     include: [
       'packages/*/src/**/*.test.ts',
       'packages/*/test/**/*.test.ts',

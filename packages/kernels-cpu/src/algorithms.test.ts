@@ -17,8 +17,8 @@ import { convTransposeBackward } from './conv-transpose-backward';
 import { convCaseTensors, randomConvCase } from './reference/random-conv-case';
 
 describe('algorithm names', () => {
-  it("lists 'reference' and 'im2col'", () => {
-    expect(CONV_ALGORITHMS).toEqual(['reference', 'im2col']);
+  it("lists 'reference', 'im2col' and 'wasm'", () => {
+    expect(CONV_ALGORITHMS).toEqual(['reference', 'im2col', 'wasm']);
     expect(Object.isFrozen(CONV_ALGORITHMS)).toBe(true);
   });
 

@@ -23,6 +23,16 @@ import { convReference } from './reference/conv-reference';
 import { convTransposeBackwardInputReference } from './reference/conv-transpose-backward-input-reference';
 import { convTransposeBackwardWeightReference } from './reference/conv-transpose-backward-weight-reference';
 import { convTransposeReference } from './reference/conv-transpose-reference';
+import {
+  biasGradientWasm,
+  convBackwardInputWasm,
+  convBackwardWeightWasm,
+  convTransposeBackwardInputWasm,
+  convTransposeBackwardWeightWasm,
+  convTransposeWasm,
+  convWasm,
+} from './wasm/wasm-conv-kernels';
+import { wasmKernels } from './wasm/wasm-runtime';
 
 /**
  * The kernels of one algorithm. Every buffer is channels-first and row-major; the geometry's
@@ -86,6 +96,16 @@ const CONV_KERNELS = {
     convTransposeBackwardWeight: convTransposeBackwardWeightIm2col,
     biasGradient: biasGradientReference,
   },
+  // The im2col products on the WebAssembly SIMD 6x8 GEMM with implicit columns (./wasm).
+  wasm: {
+    conv: convWasm,
+    convBackwardInput: convBackwardInputWasm,
+    convBackwardWeight: convBackwardWeightWasm,
+    convTranspose: convTransposeWasm,
+    convTransposeBackwardInput: convTransposeBackwardInputWasm,
+    convTransposeBackwardWeight: convTransposeBackwardWeightWasm,
+    biasGradient: biasGradientWasm,
+  },
 } as const satisfies Record<string, ConvKernels>;
 
 /** The name of a registered algorithm. */
@@ -98,6 +118,16 @@ export const CONV_ALGORITHMS: readonly ConvAlgorithmName[] = Object.freeze(
 
 /** Which pass of an op a kernel serves: the forward, or the gradients. */
 export type ConvPass = 'forward' | 'backward';
+
+/** What the engine running convkit offers the selection: whether the WebAssembly kernels are loaded. */
+export interface EngineCaps {
+  wasm: boolean;
+}
+
+/** The caps of this engine now (loads the WebAssembly kernels where that can be done synchronously). */
+export function engineCaps(): EngineCaps {
+  return { wasm: wasmKernels() !== null };
+}
 
 /**
  * The algorithm 'auto' runs for this geometry and pass: a pure function of its arguments,
@@ -123,13 +153,18 @@ export type ConvPass = 'forward' | 'backward';
  * 0.39 -> 0.37 (tconv-dw), against 1.7x for two channels per group. Problems of a few hundred
  * multiply-adds still favour im2col (C1 8x8 3x3: 0.02 -> 0.05).
  */
-export function selectConvAlgorithm(geometry: ConvGeometry, pass: ConvPass = 'forward'): ConvAlgorithmName {
+export function selectConvAlgorithm(
+  geometry: ConvGeometry,
+  pass: ConvPass = 'forward',
+  caps: EngineCaps = { wasm: false },
+): ConvAlgorithmName {
   const channelsPerColumn = geometry.transposed ? geometry.outChannelsPerGroup : geometry.inChannelsPerGroup;
   const columnBytes = channelsPerColumn * geometry.kernelVolume * Float32Array.BYTES_PER_ELEMENT;
   if (columnBytes > DEFAULT_TILE_BYTES) return 'reference';
   if (!geometry.transposed && geometry.inChannelsPerGroup === 1 && geometry.outChannelsPerGroup === 1) {
     return 'reference';
   }
+  if (caps.wasm) return 'wasm';
   if (geometry.transposed && pass === 'backward' && geometry.inChannelsPerGroup === 1) return 'reference';
   return 'im2col';
 }
@@ -162,6 +197,11 @@ export function convKernelsFor(
   geometry: ConvGeometry,
   pass: ConvPass,
 ): ConvKernels {
-  const name = resolveAlgorithm(op, requested, CONV_ALGORITHMS, selectConvAlgorithm(geometry, pass));
+  const name = resolveAlgorithm(
+    op,
+    requested,
+    CONV_ALGORITHMS,
+    selectConvAlgorithm(geometry, pass, engineCaps()),
+  );
   return CONV_KERNELS[name];
 }

@@ -5,8 +5,8 @@
  * tested against.
  */
 
-export type { ConvAlgorithmName, ConvKernels, ConvPass } from './algorithms';
-export { CONV_ALGORITHMS, resolveAlgorithm, selectConvAlgorithm } from './algorithms';
+export type { ConvAlgorithmName, ConvKernels, ConvPass, EngineCaps } from './algorithms';
+export { CONV_ALGORITHMS, engineCaps, resolveAlgorithm, selectConvAlgorithm } from './algorithms';
 export { conv, conv1d, conv2d, conv3d } from './conv';
 export { convBackward } from './conv-backward';
 export { convTranspose, convTranspose1d, convTranspose2d, convTranspose3d } from './conv-transpose';
@@ -26,3 +26,5 @@ export type {
   DeformConvGradients,
   DeformConvOptions,
 } from './options';
+export type { InitWasmOptions, WasmBuild, WasmInfo } from './wasm/wasm-runtime';
+export { initWasm, initWasmSync, wasmInfo, wasmSupport } from './wasm/wasm-runtime';

@@ -8,19 +8,32 @@
  * Every algorithm in ALGORITHMS runs every case; a new algorithm is one more entry.
  */
 import { assertClose, type Tensor } from '@convkit/tensor';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type GoldenCase, loadGoldens } from '../../../tooling/goldens/load';
 import {
   conv,
   convBackward,
   convTranspose,
   convTransposeBackward,
+  DEFORM_CONV_ALGORITHMS,
   deformConv,
   deformConvBackward,
+  initWasmSync,
+  wasmSupport,
 } from '../src/index';
 
-/** Algorithms that must reproduce every golden case. */
-const ALGORITHMS = ['reference', 'im2col'] as const;
+/**
+ * The runs that must reproduce every golden case: each algorithm, and the WebAssembly one in
+ * both of its builds (the relaxed SIMD build where this engine validates it: Node 20 needs
+ * --experimental-wasm-relaxed-simd, which `pnpm test` passes; without it those runs are
+ * reported as skipped, never silently dropped).
+ */
+const RUNS = [
+  { algorithm: 'reference', build: null },
+  { algorithm: 'im2col', build: null },
+  { algorithm: 'wasm', build: 'simd' },
+  { algorithm: 'wasm', build: 'relaxed-simd' },
+] as const;
 
 /** Layouts the conv and convTranspose cases run in (deformConv is channels-first only). */
 const LAYOUTS = ['channels-first', 'channels-last'] as const;
@@ -117,26 +130,36 @@ describe('golden fixtures', () => {
   });
 });
 
-for (const algorithm of ALGORITHMS) {
-  describe(`conv goldens [${algorithm}]`, () => {
-    for (const layout of LAYOUTS) {
-      it.each(convCases.map((c) => [c.name, c] as const))(`%s [${layout}]`, (_name, c) => {
-        runConvLike(c, algorithm, layout);
-      });
-    }
-  });
-
-  describe(`convTranspose goldens [${algorithm}]`, () => {
-    for (const layout of LAYOUTS) {
-      it.each(convTransposeCases.map((c) => [c.name, c] as const))(`%s [${layout}]`, (_name, c) => {
-        runConvLike(c, algorithm, layout);
-      });
-    }
-  });
-
-  describe(`deformConv goldens [${algorithm}]`, () => {
-    it.each(deformConvCases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-      runDeformConv(c, algorithm);
+for (const { algorithm, build } of RUNS) {
+  const label = build === null ? algorithm : `${algorithm} ${build}`;
+  const supported = build === null || (build === 'simd' ? wasmSupport().simd : wasmSupport().relaxedSimd);
+  describe.skipIf(!supported)(`goldens [${label}]`, () => {
+    beforeAll(() => {
+      if (build !== null) initWasmSync({ build });
     });
+    describe(`conv goldens [${label}]`, () => {
+      for (const layout of LAYOUTS) {
+        it.each(convCases.map((c) => [c.name, c] as const))(`%s [${layout}]`, (_name, c) => {
+          runConvLike(c, algorithm, layout);
+        });
+      }
+    });
+
+    describe(`convTranspose goldens [${label}]`, () => {
+      for (const layout of LAYOUTS) {
+        it.each(convTransposeCases.map((c) => [c.name, c] as const))(`%s [${layout}]`, (_name, c) => {
+          runConvLike(c, algorithm, layout);
+        });
+      }
+    });
+
+    describe.skipIf(!(DEFORM_CONV_ALGORITHMS as readonly string[]).includes(algorithm))(
+      `deformConv goldens [${label}]`,
+      () => {
+        it.each(deformConvCases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+          runDeformConv(c, algorithm);
+        });
+      },
+    );
   });
 }

@@ -1,0 +1,344 @@
+/**
+ * The `wasm` algorithm's convolution kernels: the im2col algorithm's products (../im2col) run
+ * on the WebAssembly SIMD kernels with the column matrix kept implicit
+ * (assembly/im2col-gemm.ts), per sample and group:
+ *
+ * | op, pass                 | computed as                                                      |
+ * | ------------------------ | ---------------------------------------------------------------- |
+ * | conv forward             | y[n, g] = bias + W_g · im2col(x[n, g])           (loweredProduct) |
+ * | conv gradInput           | gradInput[n, g] = col2im(W_g^T · gradOutput[n, g]) (foldedProduct) |
+ * | conv gradWeight          | gradWeight_g = Σ_n gradOutput[n, g] · im2col(x[n, g])^T (columnCorrelation) |
+ * | convTranspose forward    | the adjoint convolution's gradInput, + bias                      |
+ * | convTranspose gradInput  | the adjoint convolution's forward                                |
+ * | convTranspose gradWeight | the adjoint convolution's gradWeight with x and gradOutput swapped |
+ *
+ * Buffers are channels-first; a call copies its operands into WebAssembly memory once
+ * (planHeap), runs, and copies the result out. The kernels pad with zeros; the other padding
+ * modes pad the input explicitly first, as PyTorch does (./padded-input.ts).
+ * Sums run in float32 inside the 6x8 tiles (the reference sums in float64); the property and
+ * golden tests hold them to the package's 1e-4 tolerance.
+ */
+import { adjointConvGeometry, type ConvGeometry, UnsupportedError } from '@convkit/tensor';
+import { biasGradientReference } from '../reference/bias-gradient-reference';
+import { foldPaddedGradient, paddedGeometry, padInput } from './padded-input';
+import { planHeap, readFloats, viewFloats, writeFloats } from './wasm-heap';
+import { type WasmGlobal, type WasmKernels, wasmKernels } from './wasm-runtime';
+
+/** The raw exports of assembly/im2col-gemm.ts. */
+interface Im2colGemmExports {
+  loweredProduct(
+    m: number,
+    depth: number,
+    x: number,
+    channelStart: number,
+    w: number,
+    y: number,
+    accumulate: number,
+    work: number,
+  ): void;
+  foldedProduct(
+    m: number,
+    depth: number,
+    y: number,
+    w: number,
+    x: number,
+    channelStart: number,
+    tileColumns: number,
+    tile: number,
+    ktab: number,
+    work: number,
+  ): void;
+  columnCorrelation(
+    m: number,
+    depth: number,
+    y: number,
+    x: number,
+    channelStart: number,
+    gw: number,
+    temp: number,
+    ktab: number,
+    work: number,
+  ): void;
+  GEMM_WORK_BYTES: WasmGlobal;
+  KTAB_ENTRY_BYTES: WasmGlobal;
+  PARAMS: WasmGlobal;
+}
+
+/** Bytes of the column tile foldedProduct forms before each scatter. */
+const FOLD_TILE_BYTES = 4 << 20;
+
+function kernelsFor(geometry: ConvGeometry): { kernels: WasmKernels; exports: Im2colGemmExports } {
+  const kernels = wasmKernels();
+  if (kernels === null) {
+    throw new UnsupportedError(
+      `${geometry.op}: algorithm 'wasm' is not loaded: this engine has no WebAssembly SIMD, or (on a browser's main thread) await initWasm() first`,
+    );
+  }
+  return { kernels, exports: kernels.exports as unknown as Im2colGemmExports };
+}
+
+function global(value: WasmGlobal): number {
+  return (value.value as number) >>> 0;
+}
+
+/** 3-D view of 1-3-D sizes: leading unit dims. */
+function as3d(values: readonly number[], fill: number): number[] {
+  return [...Array.from({ length: 3 - values.length }, () => fill), ...values];
+}
+
+/** Writes the parameter block of assembly/im2col-gemm.ts for `geometry` over a buffer of `bufferSpatial`. */
+function writeParams(
+  kernels: WasmKernels,
+  exports: Im2colGemmExports,
+  geometry: ConvGeometry,
+  bufferSpatial: readonly number[],
+): void {
+  const slots = [
+    ...as3d(geometry.inputSpatial, 1),
+    ...as3d(bufferSpatial, 1),
+    ...as3d(geometry.outputSpatial, 1),
+    ...as3d(geometry.kernelSize, 1),
+    ...as3d(geometry.stride, 1),
+    ...as3d(geometry.padBefore, 0),
+    ...as3d(geometry.dilation, 1),
+  ];
+  new Int32Array(kernels.memory.buffer, global(exports.PARAMS), slots.length).set(slots);
+}
+
+const product = (values: readonly number[]) => values.reduce((a, b) => a * b, 1);
+
+/**
+ * out[n, g] (+)= W_g · im2col(x[n, g]) for a (non-transposed) geometry whose input buffer has
+ * `bufferSpatial` (>= the geometry's input per dim). `out` holds the bias (or anything, when
+ * accumulate is false) and is returned filled.
+ */
+function loweredProduct(
+  geometry: ConvGeometry,
+  input: Float32Array,
+  bufferSpatial: readonly number[],
+  weight: Float32Array,
+  out: Float32Array,
+  accumulate: boolean,
+): Float32Array {
+  const { kernels, exports } = kernelsFor(geometry);
+  const { batch, inChannels, outChannels, groups, outputVolume } = geometry;
+  const m = geometry.outChannelsPerGroup;
+  const depth = geometry.inChannelsPerGroup * geometry.kernelVolume;
+  const sampleIn = inChannels * product(bufferSpatial);
+  const sampleOut = outChannels * outputVolume;
+  const heap = planHeap(geometry.op, kernels, {
+    x: batch * sampleIn * 4,
+    w: outChannels * depth * 4,
+    y: batch * sampleOut * 4,
+    work: global(exports.GEMM_WORK_BYTES) + 256 * global(exports.KTAB_ENTRY_BYTES),
+  });
+  writeParams(kernels, exports, geometry, bufferSpatial);
+  writeFloats(kernels, heap.x, input);
+  writeFloats(kernels, heap.w, weight);
+  if (accumulate) writeFloats(kernels, heap.y, out);
+  for (let n = 0; n < batch; n++) {
+    for (let g = 0; g < groups; g++) {
+      exports.loweredProduct(
+        m,
+        depth,
+        heap.x + n * sampleIn * 4,
+        g * geometry.inChannelsPerGroup,
+        heap.w + g * m * depth * 4,
+        heap.y + (n * sampleOut + g * m * outputVolume) * 4,
+        accumulate ? 1 : 0,
+        heap.work,
+      );
+    }
+  }
+  out.set(viewFloats(kernels, heap.y, out.length));
+  return out;
+}
+
+/**
+ * target[n, g] += col2im(W_g^T · source[n, g]) for a (non-transposed) geometry; `target`
+ * ([N, C_in, ...bufferSpatial]) holds its starting values (zeros, or the bias).
+ */
+function foldedProduct(
+  geometry: ConvGeometry,
+  source: Float32Array,
+  weight: Float32Array,
+  target: Float32Array,
+  bufferSpatial: readonly number[],
+): Float32Array {
+  const { kernels, exports } = kernelsFor(geometry);
+  const { batch, inChannels, outChannels, groups, outputVolume } = geometry;
+  const m = geometry.outChannelsPerGroup;
+  const depth = geometry.inChannelsPerGroup * geometry.kernelVolume;
+  const sampleIn = inChannels * product(bufferSpatial);
+  const sampleOut = outChannels * outputVolume;
+  const tileColumns = Math.max(8, Math.min(outputVolume, Math.floor(FOLD_TILE_BYTES / 4 / depth / 8) * 8));
+  const heap = planHeap(geometry.op, kernels, {
+    x: batch * sampleIn * 4,
+    w: outChannels * depth * 4,
+    y: batch * sampleOut * 4,
+    tile: depth * tileColumns * 4,
+    ktab: depth * global(exports.KTAB_ENTRY_BYTES),
+    work: global(exports.GEMM_WORK_BYTES),
+  });
+  writeParams(kernels, exports, geometry, bufferSpatial);
+  writeFloats(kernels, heap.x, target);
+  writeFloats(kernels, heap.w, weight);
+  writeFloats(kernels, heap.y, source);
+  for (let n = 0; n < batch; n++) {
+    for (let g = 0; g < groups; g++) {
+      exports.foldedProduct(
+        m,
+        depth,
+        heap.y + (n * sampleOut + g * m * outputVolume) * 4,
+        heap.w + g * m * depth * 4,
+        heap.x + n * sampleIn * 4,
+        g * geometry.inChannelsPerGroup,
+        tileColumns,
+        heap.tile,
+        heap.ktab,
+        heap.work,
+      );
+    }
+  }
+  target.set(viewFloats(kernels, heap.x, target.length));
+  return target;
+}
+
+/** Σ_n source[n, g] · im2col(x[n, g])^T per group, [C_out, C_in/g * prod(k)]. */
+function columnCorrelation(
+  geometry: ConvGeometry,
+  source: Float32Array,
+  input: Float32Array,
+  bufferSpatial: readonly number[],
+): Float32Array {
+  const { kernels, exports } = kernelsFor(geometry);
+  const { batch, inChannels, outChannels, groups, outputVolume } = geometry;
+  const m = geometry.outChannelsPerGroup;
+  const depth = geometry.inChannelsPerGroup * geometry.kernelVolume;
+  const sampleIn = inChannels * product(bufferSpatial);
+  const sampleOut = outChannels * outputVolume;
+  const heap = planHeap(geometry.op, kernels, {
+    x: batch * sampleIn * 4,
+    y: batch * sampleOut * 4,
+    gw: outChannels * depth * 4,
+    temp: depth * m * 4,
+    ktab: depth * global(exports.KTAB_ENTRY_BYTES),
+    work: global(exports.GEMM_WORK_BYTES),
+  });
+  writeParams(kernels, exports, geometry, bufferSpatial);
+  writeFloats(kernels, heap.x, input);
+  writeFloats(kernels, heap.y, source);
+  viewFloats(kernels, heap.gw, outChannels * depth).fill(0);
+  for (let n = 0; n < batch; n++) {
+    for (let g = 0; g < groups; g++) {
+      exports.columnCorrelation(
+        m,
+        depth,
+        heap.y + (n * sampleOut + g * m * outputVolume) * 4,
+        heap.x + n * sampleIn * 4,
+        g * geometry.inChannelsPerGroup,
+        heap.gw + g * m * depth * 4,
+        heap.temp,
+        heap.ktab,
+        heap.work,
+      );
+    }
+  }
+  return readFloats(kernels, heap.gw, outChannels * depth);
+}
+
+function biasFilled(
+  bias: Float32Array | null,
+  batch: number,
+  channels: number,
+  volume: number,
+): Float32Array {
+  const out = new Float32Array(batch * channels * volume);
+  if (bias !== null) {
+    for (let n = 0; n < batch; n++) {
+      for (let c = 0; c < channels; c++)
+        out.fill(bias[c]!, (n * channels + c) * volume, (n * channels + c + 1) * volume);
+    }
+  }
+  return out;
+}
+
+export function convWasm(
+  input: Float32Array,
+  weight: Float32Array,
+  bias: Float32Array | null,
+  geometry: ConvGeometry,
+): Float32Array {
+  const out = biasFilled(bias, geometry.batch, geometry.outChannels, geometry.outputVolume);
+  if (geometry.paddingMode !== 'zeros') {
+    const padded = paddedGeometry(geometry);
+    return loweredProduct(padded, padInput(input, geometry), padded.inputSpatial, weight, out, bias !== null);
+  }
+  return loweredProduct(geometry, input, geometry.inputSpatial, weight, out, bias !== null);
+}
+
+export function convBackwardInputWasm(
+  gradOutput: Float32Array,
+  weight: Float32Array,
+  geometry: ConvGeometry,
+): Float32Array {
+  if (geometry.paddingMode !== 'zeros') {
+    const padded = paddedGeometry(geometry);
+    const gradPadded = new Float32Array(geometry.batch * geometry.inChannels * padded.inputVolume);
+    foldedProduct(padded, gradOutput, weight, gradPadded, padded.inputSpatial);
+    return foldPaddedGradient(gradPadded, geometry);
+  }
+  const gradInput = new Float32Array(geometry.batch * geometry.inChannels * geometry.inputVolume);
+  return foldedProduct(geometry, gradOutput, weight, gradInput, geometry.inputSpatial);
+}
+
+export function convBackwardWeightWasm(
+  gradOutput: Float32Array,
+  input: Float32Array,
+  geometry: ConvGeometry,
+): Float32Array {
+  if (geometry.paddingMode !== 'zeros') {
+    const padded = paddedGeometry(geometry);
+    return columnCorrelation(padded, gradOutput, padInput(input, geometry), padded.inputSpatial);
+  }
+  return columnCorrelation(geometry, gradOutput, input, geometry.inputSpatial);
+}
+
+export function convTransposeWasm(
+  input: Float32Array,
+  weight: Float32Array,
+  bias: Float32Array | null,
+  geometry: ConvGeometry,
+): Float32Array {
+  const output = biasFilled(bias, geometry.batch, geometry.outChannels, geometry.outputVolume);
+  const adjoint = adjointConvGeometry(geometry);
+  // null: no tap lands on the output, which is the bias alone.
+  if (adjoint === null) return output;
+  return foldedProduct(adjoint, input, weight, output, geometry.outputSpatial);
+}
+
+export function convTransposeBackwardInputWasm(
+  gradOutput: Float32Array,
+  weight: Float32Array,
+  geometry: ConvGeometry,
+): Float32Array {
+  const gradInput = new Float32Array(geometry.batch * geometry.inChannels * geometry.inputVolume);
+  const adjoint = adjointConvGeometry(geometry);
+  if (adjoint === null) return gradInput;
+  return loweredProduct(adjoint, gradOutput, geometry.outputSpatial, weight, gradInput, false);
+}
+
+export function convTransposeBackwardWeightWasm(
+  gradOutput: Float32Array,
+  input: Float32Array,
+  geometry: ConvGeometry,
+): Float32Array {
+  const adjoint = adjointConvGeometry(geometry);
+  if (adjoint === null) {
+    return new Float32Array(geometry.inChannels * geometry.outChannelsPerGroup * geometry.kernelVolume);
+  }
+  return columnCorrelation(adjoint, input, gradOutput, geometry.outputSpatial);
+}
+
+/** The bias gradient is a plain sum: the reference's float64 loop. */
+export const biasGradientWasm = biasGradientReference;

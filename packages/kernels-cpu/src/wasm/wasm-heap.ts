@@ -1,0 +1,40 @@
+/**
+ * Laying out one kernel call's working set in WebAssembly memory: `planHeap` places named
+ * regions (sizes in bytes) one after another from HEAP_BASE, each 64-byte aligned (a cache
+ * line: vector loads never split one), grows the memory once for the whole call, and returns
+ * their byte offsets. Views are made after the grow, so none is detached mid-call.
+ */
+import { reserveHeap, type WasmKernels } from './wasm-runtime';
+
+const ALIGN = 64;
+
+export function planHeap<Name extends string>(
+  op: string,
+  kernels: WasmKernels,
+  regions: Record<Name, number>,
+): Record<Name, number> {
+  const offsets = {} as Record<Name, number>;
+  let cursor = 0;
+  for (const name of Object.keys(regions) as Name[]) {
+    offsets[name] = cursor;
+    cursor += Math.ceil(regions[name] / ALIGN) * ALIGN;
+  }
+  const base = reserveHeap(op, kernels, cursor);
+  for (const name of Object.keys(offsets) as Name[]) offsets[name] += base;
+  return offsets;
+}
+
+/** Copies `data` into memory at byte offset `at`. */
+export function writeFloats(kernels: WasmKernels, at: number, data: Float32Array): void {
+  new Float32Array(kernels.memory.buffer, at, data.length).set(data);
+}
+
+/** A fresh copy of `length` floats at byte offset `at`. */
+export function readFloats(kernels: WasmKernels, at: number, length: number): Float32Array {
+  return new Float32Array(kernels.memory.buffer, at, length).slice();
+}
+
+/** A view (not a copy) of `length` floats at byte offset `at`; valid until memory grows. */
+export function viewFloats(kernels: WasmKernels, at: number, length: number): Float32Array {
+  return new Float32Array(kernels.memory.buffer, at, length);
+}

@@ -1,0 +1,268 @@
+/**
+ * The WebAssembly runtime of the CPU package: which build runs, its one instance, and its
+ * memory. Two builds of the same kernels ship inlined (./generated/kernels-wasm.ts): SIMD 128,
+ * and SIMD 128 + relaxed SIMD (a fused multiply-add). At load the relaxed build is used when
+ * `WebAssembly.validate` accepts it (Chrome >= 114, Firefox >= 146, Node >= 22; Node 20 with
+ * --experimental-wasm-relaxed-simd), else the plain one, else none: then 'auto' runs the
+ * TypeScript kernels. Nothing here changes an engine flag.
+ *
+ * The ops are synchronous. Where the engine compiles synchronously (Node, workers) the module
+ * is compiled on first use; a browser's main thread refuses to compile a large module
+ * synchronously, so pages call `await initWasm()` once (before that, 'auto' runs TypeScript).
+ *
+ * Memory: one `WebAssembly.Memory` per instance, reused by every call. A kernel call asks
+ * `reserve(bytes)` for its whole working set (inputs, outputs, scratch), which grows the memory
+ * to the call's high-water mark and never shrinks it, so repeated calls of one shape allocate
+ * nothing and memory stays flat. The first 64 KiB are the kernels' own (parameter blocks).
+ */
+import { ArgumentError, checkAllocationBytes, ResourceError } from '@convkit/tensor';
+import { RELAXED_SIMD_WASM_BASE64, SIMD_WASM_BASE64 } from './generated/kernels-wasm';
+
+/*
+ * The slice of the WebAssembly JS API this package uses, typed here so that the package needs
+ * neither the DOM lib nor a global declaration that could clash with a user's.
+ */
+/** A WebAssembly.Memory. */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(deltaPages: number): number;
+}
+/** A WasmGlobal (the kernels export their constants as i32 globals). */
+export interface WasmGlobal {
+  readonly value: unknown;
+}
+type WasmModule = object;
+interface WebAssemblyApi {
+  validate(bytes: Uint8Array): boolean;
+  compile(bytes: Uint8Array): Promise<WasmModule>;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { exports: object };
+  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
+}
+const webAssembly = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+
+/** The two builds: plain SIMD 128, and SIMD 128 with relaxed SIMD. */
+export type WasmBuild = 'simd' | 'relaxed-simd';
+
+/** The raw exports of the kernel module (pointers are byte offsets, counts are elements). */
+export interface WasmExports {
+  sgemm(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    rsa: number,
+    csa: number,
+    b: number,
+    rsb: number,
+    csb: number,
+    c: number,
+    ldc: number,
+    accumulate: number,
+    work: number,
+  ): void;
+  peakLoop(iterations: number, seed: number): number;
+  readonly GEMM_WORK_BYTES: WasmGlobal;
+  readonly [name: string]: unknown;
+}
+
+/** One instantiated build with its memory. */
+export interface WasmKernels {
+  readonly build: WasmBuild;
+  readonly exports: WasmExports;
+  readonly memory: WasmMemory;
+}
+
+/** What `initWasm` and `wasmInfo` report. */
+export interface WasmInfo {
+  /** The build the ops run, or null when none is loaded (yet). */
+  build: WasmBuild | null;
+  /** Which builds this engine validates. */
+  supported: { simd: boolean; relaxedSimd: boolean };
+  /** Bytes of WebAssembly memory held now. */
+  memoryBytes: number;
+}
+
+const PAGE_BYTES = 65536;
+/** The kernels' own area: parameter blocks live below this offset. */
+export const HEAP_BASE = PAGE_BYTES;
+/** wasm32 addresses 4 GiB; one page less keeps every byte offset a valid u32 pointer. */
+const MAX_PAGES = 65535;
+
+function decodeBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+let binaries: Record<WasmBuild, Uint8Array> | null = null;
+function binary(build: WasmBuild): Uint8Array {
+  binaries ??= {
+    simd: decodeBase64(SIMD_WASM_BASE64),
+    'relaxed-simd': decodeBase64(RELAXED_SIMD_WASM_BASE64),
+  };
+  return binaries[build];
+}
+
+let supportCache: { simd: boolean; relaxedSimd: boolean } | null = null;
+/** Which builds this engine accepts (WebAssembly.validate on the builds themselves). */
+export function wasmSupport(): { simd: boolean; relaxedSimd: boolean } {
+  if (supportCache) return supportCache;
+  const validate = (build: WasmBuild) => {
+    try {
+      return webAssembly?.validate(binary(build)) === true;
+    } catch {
+      return false;
+    }
+  };
+  supportCache = { simd: validate('simd'), relaxedSimd: validate('relaxed-simd') };
+  return supportCache;
+}
+
+/** The build 'auto' loads here: relaxed SIMD where validated, else SIMD, else null. */
+export function preferredBuild(): WasmBuild | null {
+  const support = wasmSupport();
+  if (support.relaxedSimd) return 'relaxed-simd';
+  if (support.simd) return 'simd';
+  return null;
+}
+
+function api(): WebAssemblyApi {
+  if (webAssembly === undefined) throw new ResourceError('convkit: this engine has no WebAssembly');
+  return webAssembly;
+}
+
+function compileSync(build: WasmBuild): WasmModule {
+  return new (api().Module)(binary(build));
+}
+
+function instantiate(module: WasmModule, build: WasmBuild): WasmKernels {
+  const memory = new (api().Memory)({ initial: 2, maximum: MAX_PAGES });
+  const instance = new (api().Instance)(module, { env: { memory } });
+  return { build, exports: instance.exports as unknown as WasmExports, memory };
+}
+
+function checkBuild(op: string, build: unknown): WasmBuild | null {
+  if (build === undefined || build === 'auto') return preferredBuild();
+  if (build !== 'simd' && build !== 'relaxed-simd') {
+    throw new ArgumentError(`${op}: build must be 'auto', 'simd' or 'relaxed-simd', got ${String(build)}`);
+  }
+  const support = wasmSupport();
+  if (!(build === 'simd' ? support.simd : support.relaxedSimd)) {
+    throw new ResourceError(
+      `${op}: this engine does not validate the '${build}' WebAssembly build` +
+        (build === 'relaxed-simd'
+          ? ' (relaxed SIMD needs Chrome >= 114, Firefox >= 146, Node >= 22, or Node 20 with --experimental-wasm-relaxed-simd)'
+          : ' (it needs WebAssembly SIMD 128)'),
+    );
+  }
+  return build;
+}
+
+const instances: Partial<Record<WasmBuild, WasmKernels>> = {};
+let current: WasmKernels | null = null;
+/** True once a synchronous compile was refused (a browser main thread): wait for initWasm. */
+let syncRefused = false;
+
+/** Options of initWasm / initWasmSync. */
+export interface InitWasmOptions {
+  /** 'auto' (default): relaxed SIMD where the engine has it, else SIMD. */
+  build?: 'auto' | WasmBuild;
+}
+
+function info(): WasmInfo {
+  return {
+    build: current?.build ?? null,
+    supported: { ...wasmSupport() },
+    memoryBytes: current ? current.memory.buffer.byteLength : 0,
+  };
+}
+
+/**
+ * Compiles and instantiates the WebAssembly kernels (asynchronously: allowed on a browser's
+ * main thread) and makes them the ones the ops run. Resolves to what was loaded; with no
+ * usable build it resolves with `build: null` and the ops keep running TypeScript.
+ */
+export async function initWasm(options?: InitWasmOptions): Promise<WasmInfo> {
+  const build = checkBuild('initWasm', options?.build);
+  if (build !== null) {
+    if (!instances[build]) {
+      const module = await api().compile(binary(build));
+      instances[build] ??= instantiate(module, build);
+    }
+    current = instances[build] ?? null;
+  }
+  return info();
+}
+
+/**
+ * initWasm, synchronously: for Node and workers (a browser's main thread refuses to compile
+ * the module synchronously; use initWasm there). Also switches the build the ops run, which
+ * the bench and the tests use to compare the two.
+ */
+export function initWasmSync(options?: InitWasmOptions): WasmInfo {
+  const build = checkBuild('initWasmSync', options?.build);
+  if (build !== null) {
+    instances[build] ??= instantiate(compileSync(build), build);
+    current = instances[build] ?? null;
+  }
+  return info();
+}
+
+/** What is loaded now, without loading anything. */
+export function wasmInfo(): WasmInfo {
+  return info();
+}
+
+/**
+ * The kernels the ops run, or null when no build can run here (yet). Compiles the preferred
+ * build synchronously on first use where the engine allows it.
+ */
+export function wasmKernels(): WasmKernels | null {
+  if (current !== null) return current;
+  if (syncRefused) return null;
+  const build = preferredBuild();
+  if (build === null) return null;
+  try {
+    instances[build] ??= instantiate(compileSync(build), build);
+    current = instances[build] ?? null;
+  } catch {
+    // A browser's main thread refuses synchronous compiles of modules over 4 KiB.
+    syncRefused = true;
+  }
+  return current;
+}
+
+/** The kernels of one build (tests and the bench compare builds); throws when unsupported. */
+export function wasmKernelsOfBuild(build: WasmBuild): WasmKernels {
+  checkBuild('wasmKernelsOfBuild', build);
+  instances[build] ??= instantiate(compileSync(build), build);
+  return instances[build] as WasmKernels;
+}
+
+/**
+ * Grows `kernels.memory` so that [HEAP_BASE, HEAP_BASE + bytes) is addressable, and returns
+ * HEAP_BASE. A working set over the memory budget or over what 32-bit WebAssembly addresses
+ * is refused with a ResourceError naming the op.
+ */
+export function reserveHeap(op: string, kernels: WasmKernels, bytes: number): number {
+  checkAllocationBytes(op, 'WebAssembly working memory', Math.ceil(bytes / 4));
+  const needed = HEAP_BASE + bytes;
+  if (needed > MAX_PAGES * PAGE_BYTES) {
+    throw new ResourceError(
+      `${op}: the WebAssembly kernels need ${(bytes / 2 ** 30).toFixed(2)} GiB of working memory, more than 32-bit WebAssembly addresses (4 GiB); use a smaller batch or input, or algorithm: 'im2col'`,
+    );
+  }
+  const have = kernels.memory.buffer.byteLength;
+  if (needed > have) {
+    try {
+      kernels.memory.grow(Math.ceil((needed - have) / PAGE_BYTES));
+    } catch {
+      throw new ResourceError(
+        `${op}: the engine refused to grow WebAssembly memory to ${(needed / 2 ** 20).toFixed(0)} MiB; use a smaller batch or input, or algorithm: 'im2col'`,
+      );
+    }
+  }
+  return HEAP_BASE;
+}
