@@ -9,7 +9,7 @@
  * geometry (STYLE.md; the counter-example is flags and thresholds spread through kernels).
  */
 import { DEFAULT_TILE_BYTES } from '@convkit/im2col';
-import { ArgumentError, type ConvGeometry } from '@convkit/tensor';
+import { ArgumentError, type ConvGeometry, UnsupportedError } from '@convkit/tensor';
 import { convBackwardInputIm2col } from './im2col/conv-backward-input-im2col';
 import { convBackwardWeightIm2col } from './im2col/conv-backward-weight-im2col';
 import { convIm2col } from './im2col/conv-im2col';
@@ -119,6 +119,27 @@ export const CONV_ALGORITHMS: readonly ConvAlgorithmName[] = Object.freeze(
 /** Which pass of an op a kernel serves: the forward, or the gradients. */
 export type ConvPass = 'forward' | 'backward';
 
+/**
+ * The limits of algorithms that run only some geometries (a Winograd kernel: stride 1, 3x3;
+ * a depthwise kernel: one input channel per group): for each, a function that returns null
+ * when the algorithm runs this geometry and pass, else why not, in words that finish the
+ * sentence "algorithm 'NAME' ..." (`runs stride-1 3x3 convolutions only, got stride [2, 2]`).
+ * An algorithm with no entry runs everything. Asking for an algorithm outside its limits is
+ * an UnsupportedError; 'auto' never selects it there.
+ */
+const CONV_ALGORITHM_LIMITS: Partial<
+  Record<ConvAlgorithmName, (geometry: ConvGeometry, pass: ConvPass) => string | null>
+> = {};
+
+/** Null when `algorithm` runs this geometry and pass, else the reason it does not. */
+export function convAlgorithmLimit(
+  algorithm: ConvAlgorithmName,
+  geometry: ConvGeometry,
+  pass: ConvPass,
+): string | null {
+  return CONV_ALGORITHM_LIMITS[algorithm]?.(geometry, pass) ?? null;
+}
+
 /** What the engine running convkit offers the selection: whether the WebAssembly kernels are loaded. */
 export interface EngineCaps {
   wasm: boolean;
@@ -203,5 +224,7 @@ export function convKernelsFor(
     CONV_ALGORITHMS,
     selectConvAlgorithm(geometry, pass, engineCaps()),
   );
+  const limit = convAlgorithmLimit(name, geometry, pass);
+  if (limit !== null) throw new UnsupportedError(`${op}: algorithm '${name}' ${limit}`);
   return CONV_KERNELS[name];
 }

@@ -6,7 +6,13 @@
  */
 
 export type { ConvAlgorithmName, ConvKernels, ConvPass, EngineCaps } from './algorithms';
-export { CONV_ALGORITHMS, engineCaps, resolveAlgorithm, selectConvAlgorithm } from './algorithms';
+export {
+  CONV_ALGORITHMS,
+  convAlgorithmLimit,
+  engineCaps,
+  resolveAlgorithm,
+  selectConvAlgorithm,
+} from './algorithms';
 export { conv, conv1d, conv2d, conv3d } from './conv';
 export { convBackward } from './conv-backward';
 export { convTranspose, convTranspose1d, convTranspose2d, convTranspose3d } from './conv-transpose';
