@@ -6,7 +6,7 @@
  * (Winograd, FFT...) means adding its kernel set to `CONV_KERNELS`; its name then
  * appears in `CONV_ALGORITHMS`, is accepted by every op's `algorithm` option and can be
  * returned by `selectConvAlgorithm`. The choice for 'auto' is one pure function of the
- * geometry (STYLE.md; the counter-example is flags and thresholds spread through kernels).
+ * geometry, never flags and thresholds spread through the kernels.
  */
 import { DEFAULT_TILE_BYTES } from '@convkit/im2col';
 import { ArgumentError, type ConvGeometry, UnsupportedError } from '@convkit/tensor';

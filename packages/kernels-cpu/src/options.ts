@@ -1,5 +1,5 @@
 /**
- * The public option objects of the CPU ops (the contract in shared/DESIGN.md). Shapes and
+ * The public option objects of the CPU ops (a contract listed in ARCHITECTURE.md). Shapes and
  * hyper-parameters are resolved by `convGeometry` in @convkit/tensor; these types only name
  * what a caller may pass.
  */
