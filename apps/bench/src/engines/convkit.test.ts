@@ -1,4 +1,4 @@
-import { CONV_ALGORITHMS } from '@convkit/kernels-cpu';
+import { CONV_ALGORITHMS, wasmSupport } from '@convkit/kernels-cpu';
 import { describe, expect, it } from 'vitest';
 import { BENCH_CONFIGS } from '../bench-configs';
 import { isUnsupported, type PreparedRun } from '../engine';
@@ -16,9 +16,11 @@ async function prepared(algorithm: string, id: string): Promise<PreparedRun> {
 }
 
 describe('convkitEngines', () => {
-  it('has one engine per registered algorithm, the reference first and marked as the oracle', () => {
+  it("has 'auto' (also on the plain SIMD build where relaxed SIMD is the default) and one engine per registered algorithm, the reference first and marked as the oracle", () => {
     const engines = convkitEngines();
-    expect(engines.map((e) => e.info.id).sort()).toEqual(CONV_ALGORITHMS.map((a) => `convkit-${a}`).sort());
+    const expected = ['auto', ...CONV_ALGORITHMS].map((a) => `convkit-${a}`);
+    if (wasmSupport().relaxedSimd) expected.push('convkit-auto-simd');
+    expect(engines.map((e) => e.info.id).sort()).toEqual(expected.sort());
     expect(engines[0]!.info).toMatchObject({ id: 'convkit-reference', oracle: true, convkit: true });
     expect(engines.slice(1).every((e) => !e.info.oracle)).toBe(true);
   });

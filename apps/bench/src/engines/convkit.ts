@@ -5,7 +5,16 @@
  * against. Inputs are convkit Tensors in channels-first layout, as the ops take them.
  */
 import { createRequire } from 'node:module';
-import { CONV_ALGORITHMS, conv, convBackward, convTranspose, deformConv } from '@convkit/kernels-cpu';
+import {
+  CONV_ALGORITHMS,
+  conv,
+  convBackward,
+  convTranspose,
+  deformConv,
+  initWasmSync,
+  type WasmBuild,
+  wasmSupport,
+} from '@convkit/kernels-cpu';
 import { ArgumentError, type Tensor, UnsupportedError } from '@convkit/tensor';
 import { concatOutputs, type Engine, type PreparedRun, timeRun } from '../engine';
 import { EngineUnsupportedError } from '../engine-unsupported-error';
@@ -55,15 +64,25 @@ function isMissingAlgorithm(error: unknown): boolean {
   );
 }
 
-/** The engine of one convkit algorithm. */
-export function convkitEngine(algorithm: string): Engine {
+/** Algorithms written in TypeScript; every other one runs WebAssembly kernels. */
+const TYPESCRIPT_ALGORITHMS = new Set(['reference', 'im2col']);
+
+/**
+ * The engine of one convkit algorithm ('auto' is what users get). `build` pins the WebAssembly
+ * build ('simd' measures engines without relaxed SIMD); by default the one convkit picks.
+ */
+export function convkitEngine(algorithm: string, build?: WasmBuild): Engine {
+  const wasm = !TYPESCRIPT_ALGORITHMS.has(algorithm);
+  const backend = !wasm
+    ? 'TypeScript'
+    : `WebAssembly ${build ?? (wasmSupport().relaxedSimd ? 'relaxed-simd' : 'simd')}`;
   return {
     info: {
-      id: `convkit-${algorithm}`,
-      label: `convkit ${algorithm}`,
+      id: build ? `convkit-${algorithm}-${build}` : `convkit-${algorithm}`,
+      label: build ? `convkit ${algorithm} (${build})` : `convkit ${algorithm}`,
       library: '@convkit/kernels-cpu',
       version: kernelsVersion,
-      backend: `${algorithm} (TypeScript)`,
+      backend: `${algorithm} (${backend})`,
       threads: 1,
       convkit: true,
       oracle: algorithm === ORACLE_ALGORITHM,
@@ -71,10 +90,15 @@ export function convkitEngine(algorithm: string): Engine {
     async init() {},
     async prepare(problem) {
       const call = callFor(problem, algorithm);
+      // Each engine selects its build before it runs: engines of both builds share one instance cache.
+      const selectBuild = () => {
+        if (wasm) initWasmSync({ build: build ?? 'auto' });
+      };
       const prepared: PreparedRun = {
         async run(options) {
           let timed: { ms: number; value: Tensor[] };
           try {
+            selectBuild();
             timed = await timeRun(call);
           } catch (error) {
             if (isMissingAlgorithm(error)) throw new EngineUnsupportedError((error as Error).message);
@@ -95,10 +119,17 @@ export function convkitEngine(algorithm: string): Engine {
   };
 }
 
-/** Every algorithm kernels-cpu has now, the oracle first. */
+/**
+ * The oracle first, then 'auto' (what users get: relaxed SIMD where the engine has it), 'auto'
+ * on the plain SIMD build (when relaxed SIMD is the default, to show both), and every other
+ * algorithm kernels-cpu has now.
+ */
 export function convkitEngines(): Engine[] {
-  const names = [...CONV_ALGORITHMS].sort(
-    (a, b) => Number(b === ORACLE_ALGORITHM) - Number(a === ORACLE_ALGORITHM),
-  );
-  return names.map((name) => convkitEngine(name));
+  const others = CONV_ALGORITHMS.filter((name) => name !== ORACLE_ALGORITHM);
+  return [
+    convkitEngine(ORACLE_ALGORITHM),
+    convkitEngine('auto'),
+    ...(wasmSupport().relaxedSimd ? [convkitEngine('auto', 'simd')] : []),
+    ...others.map((name) => convkitEngine(name)),
+  ];
 }
