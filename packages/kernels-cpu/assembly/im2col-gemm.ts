@@ -1,5 +1,5 @@
 /**
- * im2col-gemm: the three products of the im2col algorithm, run on the packed 6x8 GEMM with
+ * im2col-gemm: the three products of the im2col algorithm, run on the packed 4x8 GEMM with
  * the im2col matrix kept implicit: its panels are gathered straight from the input into the
  * GEMM's packed layout, so no column matrix is ever materialised (one copy, the packing the
  * GEMM needs anyway, instead of two). For one sample and one group of a convolution geometry
@@ -17,7 +17,7 @@
  * written.
  */
 // @ts-nocheck: AssemblyScript source.
-import { GEMM_WORK_BYTES, KC, MC, MR, macroKernel, NC, NR, packA, packB, sgemm } from './gemm-6x8';
+import { GEMM_WORK_BYTES, KC, MC, MR, macroKernel, NC, NR, packA, packB, sgemm } from './gemm-4x8';
 
 /** Byte address of the parameter block. */
 export const PARAMS: usize = 1024;
@@ -199,6 +199,95 @@ function scatterRow(x: usize, e: usize, od: i32, oh: i32, ow: i32, count: i32, s
 }
 
 /**
+ * Writes cols[k][p .. p + count) (k: the k-table entry `e`) into its row of the packed B
+ * panels: value j goes to dst + (j / 8) * panelStride + (j % 8) * 4, where dst is the row's
+ * place in the first panel. One call per row of a block, so the geometry is read once per
+ * NC values; a row inside the input at stride 1 moves in whole vectors once j is 4-aligned.
+ */
+function gatherRowPanels(
+  x: usize,
+  e: usize,
+  od: i32,
+  oh: i32,
+  ow: i32,
+  count: i32,
+  dst: usize,
+  panelStride: usize,
+): void {
+  const inD = param(0);
+  const inH = param(1);
+  const inW = param(2);
+  const bufH = param(4);
+  const bufW = param(5);
+  const outH = param(7);
+  const outW = param(8);
+  const sD = param(12);
+  const sH = param(13);
+  const sW = param(14);
+  const channelOffset = load<i32>(e);
+  const deltaD = load<i32>(e, 4);
+  const deltaH = load<i32>(e, 8);
+  const deltaW = load<i32>(e, 12);
+  const jump = panelStride - 28;
+  let j = 0;
+  let d = dst;
+  while (j < count) {
+    const run = min(count - j, outW - ow);
+    const end = j + run;
+    const id = od * sD + deltaD;
+    const ih = oh * sH + deltaH;
+    if (id >= 0 && id < inD && ih >= 0 && ih < inH) {
+      const row = x + (<usize>(channelOffset + (id * bufH + ih) * bufW) << 2);
+      let iw = ow * sW + deltaW;
+      if (sW == 1 && iw >= 0 && iw + run <= inW) {
+        let s = row + (<usize>iw << 2);
+        // Scalars up to a 4-aligned j, then vectors (a vector never straddles a panel), then the rest.
+        while (j < end && (j & 3) != 0) {
+          store<f32>(d, load<f32>(s));
+          s += 4;
+          j++;
+          d += (j & 7) == 0 ? jump : 4;
+        }
+        while (j + 4 <= end) {
+          v128.store(d, v128.load(s));
+          s += 16;
+          j += 4;
+          d += (j & 7) == 0 ? jump + 12 : 16;
+        }
+        while (j < end) {
+          store<f32>(d, load<f32>(s));
+          s += 4;
+          j++;
+          d += (j & 7) == 0 ? jump : 4;
+        }
+      } else {
+        while (j < end) {
+          store<f32>(d, iw >= 0 && iw < inW ? load<f32>(row + (<usize>iw << 2)) : 0);
+          iw += sW;
+          j++;
+          d += (j & 7) == 0 ? jump : 4;
+        }
+      }
+    } else {
+      while (j < end) {
+        store<f32>(d, 0);
+        j++;
+        d += (j & 7) == 0 ? jump : 4;
+      }
+    }
+    ow += run;
+    if (ow == outW) {
+      ow = 0;
+      oh++;
+      if (oh == outH) {
+        oh = 0;
+        od++;
+      }
+    }
+  }
+}
+
+/**
  * Packs columns [p0, p0 + nc) of cols rows (the kc k-table entries at ktab) into B panels of
  * 8 output positions, [panel][kc][8], positions past nc zero.
  */
@@ -206,18 +295,19 @@ function packColsB(x: usize, ktab: usize, kc: i32, p0: i32, nc: i32, bpack: usiz
   const outH = param(7);
   const outW = param(8);
   const plane = outH * outW;
-  for (let jr = 0; jr < nc; jr += NR) {
-    const nr = min(NR, nc - jr);
-    const p = p0 + jr;
-    const od = p / plane;
-    const rest = p - od * plane;
-    const oh = rest / outW;
-    const ow = rest - oh * outW;
-    const panel = bpack + <usize>(jr * kc * 4);
+  const od = p0 / plane;
+  const rest = p0 - od * plane;
+  const oh = rest / outW;
+  const ow = rest - oh * outW;
+  const panelStride = <usize>(kc * NR * 4);
+  for (let kk = 0; kk < kc; kk++) {
+    gatherRowPanels(x, ktab + <usize>(kk * KTAB_ENTRY_BYTES), od, oh, ow, nc, bpack + <usize>(kk * NR * 4), panelStride);
+  }
+  const tail = nc & (NR - 1);
+  if (tail != 0) {
+    const last = bpack + <usize>(nc >> 3) * panelStride;
     for (let kk = 0; kk < kc; kk++) {
-      const dst = panel + <usize>(kk * 32);
-      gatherRow(x, ktab + <usize>(kk * KTAB_ENTRY_BYTES), od, oh, ow, nr, dst, 4);
-      for (let j = nr; j < NR; j++) store<f32>(dst + <usize>(j << 2), 0);
+      for (let j = tail; j < NR; j++) store<f32>(last + <usize>(kk * NR * 4 + j * 4), 0);
     }
   }
 }
@@ -337,12 +427,12 @@ export function columnCorrelation(
           const mr = min(MR, mc - ir);
           for (let i = 0; i < MR; i++) {
             if (i < mr) {
-              gatherRow(x, ktab + <usize>((ic + ir + i) * KTAB_ENTRY_BYTES), od, oh, ow, kc, dst + <usize>(i << 2), 24);
+              gatherRow(x, ktab + <usize>((ic + ir + i) * KTAB_ENTRY_BYTES), od, oh, ow, kc, dst + <usize>(i << 2), MR * 4);
             } else {
               let d = dst + <usize>(i << 2);
               for (let p = 0; p < kc; p++) {
                 store<f32>(d, 0);
-                d += 24;
+                d += MR * 4;
               }
             }
           }

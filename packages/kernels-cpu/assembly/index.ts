@@ -5,6 +5,17 @@
  * (src/wasm/) owns the memory layout and never lets a kernel allocate.
  */
 // @ts-nocheck: AssemblyScript source.
-export { GEMM_WORK_BYTES, sgemm } from './gemm-6x8';
+export { GEMM_WORK_BYTES, sgemm } from './gemm-4x8';
 export { columnCorrelation, foldedProduct, KTAB_ENTRY_BYTES, loweredProduct, PARAMS } from './im2col-gemm';
 export { peakLoop } from './peak';
+export { DW_GEOMETRY_BYTES, depthwiseConv, depthwiseWeightGrad } from './depthwise-conv';
+export {
+  PHASE_BLOCK_POSITIONS,
+  PHASE_KTAB_ENTRY_BYTES,
+  PHASE_PARAMS_BYTES,
+  PHASE_WORK_BYTES,
+  phaseCorrelation,
+  phaseGather,
+  phaseProduct,
+} from './phase-conv-transpose';
+export { winogradConv, winogradPackInput, winogradTransformWeights, winogradWeightBytes, winogradWorkBytes } from './winograd-f4x3';

@@ -1,7 +1,7 @@
 /**
  * peak: a register-resident multiply-add loop that measures this engine's f32x4 peak
  * (apps/bench/scripts/wasm-peak.ts). Twelve independent accumulators hide the latency of
- * the multiply-add, as in the 6x8 GEMM micro-kernel, and nothing touches memory, so the loop
+ * the multiply-add, as a GEMM micro-kernel would, and nothing touches memory, so the loop
  * runs at the rate the core retires vector multiply-adds: 12 x 4 x 2 flops per iteration.
  */
 // @ts-nocheck: AssemblyScript source.

@@ -24,6 +24,16 @@ import { convTransposeBackwardInputReference } from './reference/conv-transpose-
 import { convTransposeBackwardWeightReference } from './reference/conv-transpose-backward-weight-reference';
 import { convTransposeReference } from './reference/conv-transpose-reference';
 import {
+  biasGradientDepthwise,
+  convBackwardInputDepthwise,
+  convBackwardWeightDepthwise,
+  convDepthwise,
+  convTransposeBackwardInputDepthwise,
+  convTransposeBackwardWeightDepthwise,
+  convTransposeDepthwise,
+} from './wasm/depthwise-kernels';
+import { depthwiseLimit } from './wasm/depthwise-limit';
+import {
   biasGradientWasm,
   convBackwardInputWasm,
   convBackwardWeightWasm,
@@ -96,7 +106,7 @@ const CONV_KERNELS = {
     convTransposeBackwardWeight: convTransposeBackwardWeightIm2col,
     biasGradient: biasGradientReference,
   },
-  // The im2col products on the WebAssembly SIMD 6x8 GEMM with implicit columns (./wasm).
+  // The im2col products on the WebAssembly SIMD 4x8 GEMM with implicit columns (./wasm).
   wasm: {
     conv: convWasm,
     convBackwardInput: convBackwardInputWasm,
@@ -105,6 +115,17 @@ const CONV_KERNELS = {
     convTransposeBackwardInput: convTransposeBackwardInputWasm,
     convTransposeBackwardWeight: convTransposeBackwardWeightWasm,
     biasGradient: biasGradientWasm,
+  },
+  // Depthwise convolution (one input channel per group) on WebAssembly SIMD, vectorised over
+  // the output width of channels-first planes (./wasm/depthwise-kernels.ts).
+  depthwise: {
+    conv: convDepthwise,
+    convBackwardInput: convBackwardInputDepthwise,
+    convBackwardWeight: convBackwardWeightDepthwise,
+    convTranspose: convTransposeDepthwise,
+    convTransposeBackwardInput: convTransposeBackwardInputDepthwise,
+    convTransposeBackwardWeight: convTransposeBackwardWeightDepthwise,
+    biasGradient: biasGradientDepthwise,
   },
 } as const satisfies Record<string, ConvKernels>;
 
@@ -129,7 +150,9 @@ export type ConvPass = 'forward' | 'backward';
  */
 const CONV_ALGORITHM_LIMITS: Partial<
   Record<ConvAlgorithmName, (geometry: ConvGeometry, pass: ConvPass) => string | null>
-> = {};
+> = {
+  depthwise: depthwiseLimit,
+};
 
 /** Null when `algorithm` runs this geometry and pass, else the reason it does not. */
 export function convAlgorithmLimit(

@@ -32,5 +32,6 @@ export type {
   DeformConvGradients,
   DeformConvOptions,
 } from './options';
+export { measureWasmPeak } from './wasm/wasm-peak';
 export type { InitWasmOptions, WasmBuild, WasmInfo } from './wasm/wasm-runtime';
 export { initWasm, initWasmSync, wasmInfo, wasmSupport } from './wasm/wasm-runtime';

@@ -15,7 +15,7 @@
  * Buffers are channels-first; a call copies its operands into WebAssembly memory once
  * (planHeap), runs, and copies the result out. The kernels pad with zeros; the other padding
  * modes pad the input explicitly first, as PyTorch does (./padded-input.ts).
- * Sums run in float32 inside the 6x8 tiles (the reference sums in float64); the property and
+ * Sums run in float32 inside the 4x8 tiles (the reference sums in float64); the property and
  * golden tests hold them to the package's 1e-4 tolerance.
  */
 import { adjointConvGeometry, type ConvGeometry, UnsupportedError } from '@convkit/tensor';

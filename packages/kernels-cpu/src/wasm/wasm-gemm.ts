@@ -1,5 +1,5 @@
 /**
- * wasmGemm: the packed 6x8 WebAssembly GEMM (assembly/gemm-6x8.ts) on Float32Arrays, with the
+ * wasmGemm: the packed 4x8 WebAssembly GEMM (assembly/gemm-4x8.ts) on Float32Arrays, with the
  * row-major BLAS contract of the TypeScript `gemm`: C = op(A) * op(B) (+ C when beta = 1).
  * Used by the tests (against gemmReference) and by kernels that form their own operands.
  */

@@ -1,0 +1,442 @@
+/**
+ * depthwise-conv: depthwise convolution (one input channel per group, any channel multiplier)
+ * on channels-first planes, vectorised over the output width: one f32x4 holds four
+ * consecutive output columns of one output row.
+ *
+ * The padded, phase-split plane. Before a source plane is used it is copied once into a
+ * scratch "padded plane" that holds every input position the convolution reads, zeros where
+ * the geometry pads, and, per row, the columns split by the width stride into `sW` phase rows
+ * (phase p holds padded columns p, p + sW, p + 2 sW, ...). Output column ow, tap kw then reads
+ * phase (kw dW) mod sW at index ow + floor(kw dW / sW): four consecutive output columns are
+ * four consecutive floats for every stride, so each tap of a vector of outputs is one plain
+ * v128.load and no lane ever needs a bounds check (XNNPACK's dwconv2d-chw kernels do the same
+ * over width with masked edge loads; here the copy absorbs the edges, the strides and the
+ * zero-insertion below, and costs one pass over the input against kernelVolume passes of
+ * compute). Rows (and depth slices) need no split: a row of taps is a row offset.
+ *
+ * The source may also be zero-upsampled by (uD, uH, uW) and padded by a negative amount
+ * (a crop), which turns the transposed passes into the same forward loop: the gradient of a
+ * stride-s convolution with respect to its input (and a transposed convolution's forward) is
+ * a stride-1 convolution of the s-upsampled gradient with the flipped kernel and padding
+ * (k - 1) d - p (Dumoulin & Visin, arXiv 1603.07285, section 4). The caller flips the kernel.
+ *
+ * Two exports, both driven by a geometry block of i32 slots the caller writes (order below):
+ *
+ *   depthwiseConv        y = bias + conv(x, w) per plane. Mode 0 (fan-out): source plane
+ *                        (n, c) feeds output planes (n, c m + j) with filters c m + j
+ *                        (forward, transposed forward). Mode 1 (fan-in): source planes
+ *                        (n, c m + j) with filters c m + j sum into output plane (n, c)
+ *                        (both gradInputs).
+ *   depthwiseWeightGrad  gw[c m + j, tap] += sum over n and output positions of
+ *                        gy-role[pos] * x-role[pos s + tap d - p]: one correlation per tap,
+ *                        f32x4 partial sums over blocks of at most ~64 vectors per chain,
+ *                        folded into float64 accumulators (the caller's gw64) so that sums over
+ *                        large planes and batches hold the 1e-4 tolerance. Mode 0: x-role plane
+ *                        (n, c), gy-role (n, c m + j) (convolution); mode 1: x-role
+ *                        (n, c m + j), gy-role (n, c) (transposed convolution).
+ *
+ * Fast path: the 2-D 3x3 forward keeps its nine splatted weights in registers and sums its
+ * three kernel rows in three independent chains (V8 gives a function about 13 xmm registers:
+ * 9 weights + 3 partial sums + 1 load). Everything else takes the tap-table loop (any kernel
+ * size, 1-3-D), two chains per vector.
+ */
+// @ts-nocheck: AssemblyScript source.
+import { fma } from './fma';
+
+// Geometry block slots (i32), written by src/wasm/depthwise-kernels.ts.
+// 0 batch, 1 channels (groups), 2 multiplier, 3 mode, 4-6 source D H W, 7-9 output D H W,
+// 10-12 kernel D H W, 13-15 stride, 16-18 padding before (negative: a crop), 19-21 dilation,
+// 22-24 source upsampling, 25 padded-plane depth slices, 26 padded-plane rows per slice,
+// 27 phase-row length (floats), 28 has bias.
+/** Number of i32 slots of the geometry block (and 16 bytes of lane scratch after them). */
+export const DW_GEOMETRY_BYTES: i32 = 32 * 4 + 16;
+
+// @ts-expect-error: decorator
+@inline function slot(geo: usize, i: i32): i32 {
+  return load<i32>(geo + (<usize>i << 2));
+}
+
+// @ts-expect-error: decorator
+@inline function bytes(elements: i32): usize {
+  return <usize>elements << 2;
+}
+
+/** dst[0 .. count) = 0. */
+function zeroFloats(dst: usize, count: i32): void {
+  const z = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= count; i += 4) v128.store(dst + bytes(i), z);
+  for (; i < count; i++) store<f32>(dst + bytes(i), 0);
+}
+
+/**
+ * One padded row: all sW phase rows of length L from source row `src` (inW floats), padded
+ * by pW before (negative: cropped), upsampled by uW.
+ */
+function fillRow(src: usize, dst: usize, inW: i32, sW: i32, pW: i32, uW: i32, L: i32): void {
+  if (uW == 1 && sW == 1) {
+    // Padded column j reads source column j - pW.
+    const lo = min(max(pW, 0), L);
+    const hi = max(min(pW + inW, L), lo);
+    zeroFloats(dst, lo);
+    let s = src + bytes(lo - pW);
+    let d = dst + bytes(lo);
+    let j = lo;
+    for (; j + 4 <= hi; j += 4) {
+      v128.store(d, v128.load(s));
+      s += 16;
+      d += 16;
+    }
+    for (; j < hi; j++) {
+      store<f32>(d, load<f32>(s));
+      s += 4;
+      d += 4;
+    }
+    zeroFloats(dst + bytes(hi), L - hi);
+    return;
+  }
+  if (uW == 1 && sW == 2) {
+    // Phase 0 index j reads source column 2j - pW, phase 1 the next one: de-interleave four
+    // pairs at a time where all eight lie inside the row.
+    const odd = dst + bytes(L);
+    let j = 0;
+    for (; j < L; j++) {
+      const t = 2 * j - pW;
+      if (t >= 0 && j + 4 <= L && t + 8 <= inW) {
+        const a = v128.load(src + bytes(t));
+        const b = v128.load(src + bytes(t + 4));
+        v128.store(dst + bytes(j), v128.shuffle<f32>(a, b, 0, 2, 4, 6));
+        v128.store(odd + bytes(j), v128.shuffle<f32>(a, b, 1, 3, 5, 7));
+        j += 3;
+        continue;
+      }
+      store<f32>(dst + bytes(j), t >= 0 && t < inW ? load<f32>(src + bytes(t)) : 0);
+      store<f32>(odd + bytes(j), t + 1 >= 0 && t + 1 < inW ? load<f32>(src + bytes(t + 1)) : 0);
+    }
+    return;
+  }
+  for (let p = 0; p < sW; p++) {
+    const row = dst + bytes(p * L);
+    for (let j = 0; j < L; j++) {
+      const t = p + sW * j - pW;
+      let v: f32 = 0;
+      if (t >= 0) {
+        const i = t / uW;
+        if (i * uW == t && i < inW) v = load<f32>(src + bytes(i));
+      }
+      store<f32>(row + bytes(j), v);
+    }
+  }
+}
+
+/** Source index of padded position q (padding `pad`, upsampling `up`, size `size`), or -1. */
+// @ts-expect-error: decorator
+@inline function sourceIndex(q: i32, pad: i32, up: i32, size: i32): i32 {
+  const t = q - pad;
+  if (t < 0) return -1;
+  const i = t / up;
+  return i * up == t && i < size ? i : -1;
+}
+
+/** Copies source plane `src` into the padded, phase-split plane at `scratch`. */
+function fillScratch(geo: usize, src: usize, scratch: usize): void {
+  const inD = slot(geo, 4);
+  const inH = slot(geo, 5);
+  const inW = slot(geo, 6);
+  const sW = slot(geo, 15);
+  const pD = slot(geo, 16);
+  const pH = slot(geo, 17);
+  const pW = slot(geo, 18);
+  const uD = slot(geo, 22);
+  const uH = slot(geo, 23);
+  const uW = slot(geo, 24);
+  const rowsD = slot(geo, 25);
+  const rowsH = slot(geo, 26);
+  const L = slot(geo, 27);
+  const rowFloats = sW * L;
+  let dst = scratch;
+  for (let rd = 0; rd < rowsD; rd++) {
+    const id = sourceIndex(rd, pD, uD, inD);
+    for (let rh = 0; rh < rowsH; rh++) {
+      const ih = sourceIndex(rh, pH, uH, inH);
+      if (id < 0 || ih < 0) zeroFloats(dst, rowFloats);
+      else fillRow(src + bytes((id * inH + ih) * inW), dst, inW, sW, pW, uW, L);
+      dst += bytes(rowFloats);
+    }
+  }
+}
+
+/** Byte offset of every tap (kd, kh, kw in C order) from an output position's padded origin. */
+function fillTaps(geo: usize, taps: usize): void {
+  const kD = slot(geo, 10);
+  const kH = slot(geo, 11);
+  const kW = slot(geo, 12);
+  const sW = slot(geo, 15);
+  const dD = slot(geo, 19);
+  const dH = slot(geo, 20);
+  const dW = slot(geo, 21);
+  const rowsH = slot(geo, 26);
+  const L = slot(geo, 27);
+  const rowFloats = sW * L;
+  let t = taps;
+  for (let kd = 0; kd < kD; kd++) {
+    for (let kh = 0; kh < kH; kh++) {
+      for (let kw = 0; kw < kW; kw++) {
+        const column = kw * dW;
+        store<i32>(t, <i32>bytes((kd * dD * rowsH + kh * dH) * rowFloats + (column % sW) * L + column / sW));
+        t += 4;
+      }
+    }
+  }
+}
+
+/**
+ * Stores the first `count` (< 4) lanes of `acc` at `out`, each plus `init` or, when
+ * accumulating, plus what is there. `lanes` is 16 bytes of scratch.
+ */
+function storeTail(out: usize, acc: v128, count: i32, init: f32, accumulate: bool, lanes: usize): void {
+  v128.store(lanes, acc);
+  for (let l = 0; l < count; l++) {
+    const at = out + bytes(l);
+    store<f32>(at, (accumulate ? load<f32>(at) : init) + load<f32>(lanes + bytes(l)));
+  }
+}
+
+/** Byte offset of output row (od, oh)'s origin in the padded plane. */
+// @ts-expect-error: decorator
+@inline function rowOrigin(od: i32, oh: i32, sD: i32, sH: i32, rowsH: i32, rowFloats: i32): usize {
+  return bytes((od * sD * rowsH + oh * sH) * rowFloats);
+}
+
+/** One output plane from the padded plane, any kernel: the tap table, two chains per vector. */
+function convPlaneTaps(geo: usize, scratch: usize, taps: usize, w: usize, dst: usize, init: f32, accumulate: bool): void {
+  const outD = slot(geo, 7);
+  const outH = slot(geo, 8);
+  const outW = slot(geo, 9);
+  const kernelVolume = slot(geo, 10) * slot(geo, 11) * slot(geo, 12);
+  const sD = slot(geo, 13);
+  const sH = slot(geo, 14);
+  const rowsH = slot(geo, 26);
+  const rowFloats = slot(geo, 15) * slot(geo, 27);
+  const initV = f32x4.splat(init);
+  let out = dst;
+  for (let od = 0; od < outD; od++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const origin = scratch + rowOrigin(od, oh, sD, sH, rowsH, rowFloats);
+      for (let ow = 0; ow < outW; ow += 4) {
+        const p = origin + bytes(ow);
+        let a0 = f32x4.splat(0);
+        let a1 = f32x4.splat(0);
+        let t = 0;
+        for (; t + 2 <= kernelVolume; t += 2) {
+          const e = bytes(t);
+          a0 = fma(v128.load32_splat(w + e), v128.load(p + <usize>load<i32>(taps + e)), a0);
+          a1 = fma(v128.load32_splat(w + e + 4), v128.load(p + <usize>load<i32>(taps + e + 4)), a1);
+        }
+        if (t < kernelVolume) {
+          a0 = fma(v128.load32_splat(w + bytes(t)), v128.load(p + <usize>load<i32>(taps + bytes(t))), a0);
+        }
+        const acc = f32x4.add(a0, a1);
+        const o = out + bytes(ow);
+        if (ow + 4 <= outW) v128.store(o, f32x4.add(acc, accumulate ? v128.load(o) : initV));
+        else storeTail(o, acc, outW - ow, init, accumulate, geo + 128);
+      }
+      out += bytes(outW);
+    }
+  }
+}
+
+/** One output plane of a 2-D 3x3 kernel: nine weights in registers, one chain per kernel row. */
+function convPlane3x3(geo: usize, scratch: usize, taps: usize, w: usize, dst: usize, init: f32, accumulate: bool): void {
+  const outH = slot(geo, 8);
+  const outW = slot(geo, 9);
+  const sH = slot(geo, 14);
+  const rowsH = slot(geo, 26);
+  const rowFloats = slot(geo, 15) * slot(geo, 27);
+  // Kernel rows are whole padded rows apart; kernel columns 1 and 2 are the same offsets in every row.
+  const row1 = <usize>load<i32>(taps, 12);
+  const row2 = <usize>load<i32>(taps, 24);
+  const col1 = <usize>load<i32>(taps, 4);
+  const col2 = <usize>load<i32>(taps, 8);
+  const w0 = v128.load32_splat(w);
+  const w1 = v128.load32_splat(w, 4);
+  const w2 = v128.load32_splat(w, 8);
+  const w3 = v128.load32_splat(w, 12);
+  const w4 = v128.load32_splat(w, 16);
+  const w5 = v128.load32_splat(w, 20);
+  const w6 = v128.load32_splat(w, 24);
+  const w7 = v128.load32_splat(w, 28);
+  const w8 = v128.load32_splat(w, 32);
+  const initV = f32x4.splat(init);
+  let out = dst;
+  for (let oh = 0; oh < outH; oh++) {
+    let r0 = scratch + rowOrigin(0, oh, 0, sH, rowsH, rowFloats);
+    let o = out;
+    const end = out + bytes(outW & ~3);
+    while (o < end) {
+      const r1 = r0 + row1;
+      const r2 = r0 + row2;
+      let a0 = f32x4.mul(w0, v128.load(r0));
+      let a1 = f32x4.mul(w3, v128.load(r1));
+      let a2 = f32x4.mul(w6, v128.load(r2));
+      a0 = fma(w1, v128.load(r0 + col1), a0);
+      a1 = fma(w4, v128.load(r1 + col1), a1);
+      a2 = fma(w7, v128.load(r2 + col1), a2);
+      a0 = fma(w2, v128.load(r0 + col2), a0);
+      a1 = fma(w5, v128.load(r1 + col2), a1);
+      a2 = fma(w8, v128.load(r2 + col2), a2);
+      const acc = f32x4.add(f32x4.add(a0, a1), a2);
+      v128.store(o, f32x4.add(acc, accumulate ? v128.load(o) : initV));
+      r0 += 16;
+      o += 16;
+    }
+    const rest = outW & 3;
+    if (rest != 0) {
+      const r1 = r0 + row1;
+      const r2 = r0 + row2;
+      let a0 = f32x4.mul(w0, v128.load(r0));
+      a0 = fma(w1, v128.load(r0 + col1), a0);
+      a0 = fma(w2, v128.load(r0 + col2), a0);
+      a0 = fma(w3, v128.load(r1), a0);
+      a0 = fma(w4, v128.load(r1 + col1), a0);
+      a0 = fma(w5, v128.load(r1 + col2), a0);
+      a0 = fma(w6, v128.load(r2), a0);
+      a0 = fma(w7, v128.load(r2 + col1), a0);
+      a0 = fma(w8, v128.load(r2 + col2), a0);
+      storeTail(o, a0, rest, init, accumulate, geo + 128);
+    }
+    out += bytes(outW);
+  }
+}
+
+/**
+ * Depthwise convolution of all planes (see the header for modes). `w` holds one filter of
+ * kernelVolume floats per output plane c m + j; `bias` (if slot 28) one float per filter.
+ * `scratch` holds one padded plane, `taps` kernelVolume i32.
+ */
+export function depthwiseConv(geo: usize, x: usize, w: usize, bias: usize, y: usize, scratch: usize, taps: usize): void {
+  const batch = slot(geo, 0);
+  const channels = slot(geo, 1);
+  const multiplier = slot(geo, 2);
+  const fanIn = slot(geo, 3) == 1;
+  const sourceVolume = slot(geo, 4) * slot(geo, 5) * slot(geo, 6);
+  const outputVolume = slot(geo, 7) * slot(geo, 8) * slot(geo, 9);
+  const kernelVolume = slot(geo, 10) * slot(geo, 11) * slot(geo, 12);
+  const hasBias = slot(geo, 28) != 0;
+  const is3x3 = slot(geo, 10) == 1 && slot(geo, 11) == 3 && slot(geo, 12) == 3;
+  fillTaps(geo, taps);
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      if (!fanIn) fillScratch(geo, x + bytes((n * channels + c) * sourceVolume), scratch);
+      for (let j = 0; j < multiplier; j++) {
+        const filter = c * multiplier + j;
+        const wide = (n * channels + c) * multiplier + j;
+        if (fanIn) fillScratch(geo, x + bytes(wide * sourceVolume), scratch);
+        const dst = y + bytes((fanIn ? n * channels + c : wide) * outputVolume);
+        const init: f32 = hasBias ? load<f32>(bias + bytes(filter)) : 0;
+        const accumulate = fanIn && j > 0;
+        const wf = w + bytes(filter * kernelVolume);
+        if (is3x3) convPlane3x3(geo, scratch, taps, wf, dst, init, accumulate);
+        else convPlaneTaps(geo, scratch, taps, wf, dst, init, accumulate);
+      }
+    }
+  }
+}
+
+/** Lanes below `count` all ones, the rest zero. */
+// @ts-expect-error: decorator
+@inline function laneMask(count: i32): v128 {
+  return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(count));
+}
+
+/** a + the float64 sum of the four lanes of v. */
+// @ts-expect-error: decorator
+@inline function addLanes(a: v128, v: v128): v128 {
+  return f64x2.add(
+    a,
+    f64x2.add(f64x2.promote_low_f32x4(v), f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1))),
+  );
+}
+
+/**
+ * gw64[tap] += sum over output positions of gy[pos] * padded[pos origin + tap], for one
+ * (padded x-role plane, gy-role plane) pair. Per tap: two f32x4 chains over blocks of rows of
+ * at most ~64 vectors each, then folded into float64.
+ */
+function weightGradPlane(geo: usize, scratch: usize, taps: usize, gy: usize, gw64: usize): void {
+  const outD = slot(geo, 7);
+  const outH = slot(geo, 8);
+  const outW = slot(geo, 9);
+  const kernelVolume = slot(geo, 10) * slot(geo, 11) * slot(geo, 12);
+  const sD = slot(geo, 13);
+  const sH = slot(geo, 14);
+  const rowsH = slot(geo, 26);
+  const rowFloats = slot(geo, 15) * slot(geo, 27);
+  const full = outW & ~3;
+  const rest = outW & 3;
+  const mask = laneMask(rest);
+  const blockRows = max(1, 128 / ((outW + 3) >> 2));
+  for (let t = 0; t < kernelVolume; t++) {
+    const tap = <usize>load<i32>(taps + bytes(t));
+    let total = f64x2.splat(0);
+    let a0 = f32x4.splat(0);
+    let a1 = f32x4.splat(0);
+    let rowsInBlock = 0;
+    let g = gy;
+    for (let od = 0; od < outD; od++) {
+      for (let oh = 0; oh < outH; oh++) {
+        const p = scratch + rowOrigin(od, oh, sD, sH, rowsH, rowFloats) + tap;
+        let ow = 0;
+        for (; ow + 8 <= full; ow += 8) {
+          a0 = fma(v128.load(g + bytes(ow)), v128.load(p + bytes(ow)), a0);
+          a1 = fma(v128.load(g + bytes(ow + 4)), v128.load(p + bytes(ow + 4)), a1);
+        }
+        if (ow < full) a0 = fma(v128.load(g + bytes(ow)), v128.load(p + bytes(ow)), a0);
+        if (rest != 0) {
+          const gv = v128.and(v128.load(g + bytes(full)), mask);
+          const xv = v128.and(v128.load(p + bytes(full)), mask);
+          a1 = fma(gv, xv, a1);
+        }
+        g += bytes(outW);
+        if (++rowsInBlock == blockRows) {
+          total = addLanes(total, f32x4.add(a0, a1));
+          a0 = f32x4.splat(0);
+          a1 = f32x4.splat(0);
+          rowsInBlock = 0;
+        }
+      }
+    }
+    total = addLanes(total, f32x4.add(a0, a1));
+    const at = gw64 + (<usize>t << 3);
+    store<f64>(at, load<f64>(at) + f64x2.extract_lane(total, 0) + f64x2.extract_lane(total, 1));
+  }
+}
+
+/**
+ * Weight gradient of all planes (see the header for modes): gw64 (float64, one row of
+ * kernelVolume per filter c m + j, zeroed by the caller) accumulates over the batch. The
+ * geometry's source dims are the x-role plane's, its output dims the gy-role plane's.
+ */
+export function depthwiseWeightGrad(geo: usize, x: usize, gy: usize, gw64: usize, scratch: usize, taps: usize): void {
+  const batch = slot(geo, 0);
+  const channels = slot(geo, 1);
+  const multiplier = slot(geo, 2);
+  const xPerFilter = slot(geo, 3) == 1;
+  const sourceVolume = slot(geo, 4) * slot(geo, 5) * slot(geo, 6);
+  const outputVolume = slot(geo, 7) * slot(geo, 8) * slot(geo, 9);
+  const kernelVolume = slot(geo, 10) * slot(geo, 11) * slot(geo, 12);
+  fillTaps(geo, taps);
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const narrow = n * channels + c;
+      if (!xPerFilter) fillScratch(geo, x + bytes(narrow * sourceVolume), scratch);
+      for (let j = 0; j < multiplier; j++) {
+        const filter = c * multiplier + j;
+        const wide = narrow * multiplier + j;
+        if (xPerFilter) fillScratch(geo, x + bytes(wide * sourceVolume), scratch);
+        const g = gy + bytes((xPerFilter ? narrow : wide) * outputVolume);
+        weightGradPlane(geo, scratch, taps, g, gw64 + (<usize>(filter * kernelVolume) << 3));
+      }
+    }
+  }
+}

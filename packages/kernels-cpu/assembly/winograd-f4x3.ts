@@ -1,0 +1,490 @@
+/**
+ * winograd-f4x3: stride-1, kernel-3 convolution by Winograd's minimal filtering, F(4x4, 3x3) in
+ * 2-D and F(4, 3) in 1-D (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks",
+ * 2016), for one sample at a time, channels-first, with groups, bias and dilation.
+ *
+ *   Y = A^T [ (G g G^T) ⊙ (B^T d B) ] A     (2-D; 1-D drops the right-hand factors)
+ *
+ * d: a 6x6 (1-D: 6) input tile, g: the 3x3 (3) filter, Y: a 4x4 (4) output tile; the
+ * interpolation points are 0, ±1, ±2 and ∞, whose small integer transforms keep the float32
+ * error near that of the direct sum (F(6x6, 3x3) needs ±1/2 and ±3 as well and loses about
+ * two decimal digits: see the README for the measured errors).
+ *
+ * Dilation d: a dilated stride-1 convolution is d^dims undilated ones, one per phase of the
+ * input (every d-th row and column from an offset): `winogradPackInput` de-interleaves the
+ * zero-padded input into per-phase planes, and the output transform writes each phase's tiles
+ * back with a step of d. Padding is realised in those planes (zeros around the data, the
+ * planes sized so that every tile reads inside them), so the transforms never test bounds.
+ *
+ * Blocking, per sample and group, in blocks of `blockTiles` tiles (a multiple of 8, chosen by
+ * the caller so that one block's transformed input and products stay in L2):
+ *   1. input transform, vectorised over four tiles (f32x4 lanes = tiles): each lane loads its
+ *      tile's rows (two vectors), a 4x4 transpose turns them into lanes-over-tiles, and the
+ *      B^T row and column passes are multiply-adds on whole vectors. The result is written
+ *      straight into the GEMM's packed B layout, V[point][8-tile panel][C_in/g][8], so the
+ *      product needs no packing copy;
+ *   2. per transform point (36 in 2-D, 6 in 1-D) one GEMM M[C_out/g x tiles] = U[C_out/g x
+ *      C_in/g] V[C_in/g x tiles] on the packed GEMM's micro-kernel (gemm-4x8.ts macroKernel, MR x 8 tiles), U
+ *      prepacked once per call by `winogradTransformWeights` in the packed A layout (computed
+ *      in float64), each 8-tile V panel reused from L1 by every MR-row U panel;
+ *   3. output transform, vectorised over four tiles again: A^T passes, the bias, a transpose
+ *      back to rows of each tile, stored with vector stores where the tile is whole and
+ *      undilated (scalar stores on edges and dilated phases).
+ * NNPACK and XNNPACK follow the same three stages; this code is written from the paper.
+ */
+// @ts-nocheck: AssemblyScript source.
+import { fma } from './fma';
+import { MR, macroKernel, NR } from './gemm-4x8';
+
+/** Transform points: 6x6 in 2-D, 6 in 1-D. */
+// @ts-expect-error: decorator
+@inline function pointsOf(dims: i32): i32 {
+  return dims == 2 ? 36 : 6;
+}
+
+/** Bytes of one tile-table entry: input offset, output offset, valid rows, valid columns. */
+const TILE_ENTRY: i32 = 16;
+/** Bytes of the small scratch of the transforms (36 vectors + 16 vectors + one MR x 8 tail tile). */
+const SMALL_SCRATCH: i32 = 36 * 16 + 16 * 16 + MR * NR * 4;
+
+/** Bytes of the transformed weights of all groups (`winogradTransformWeights`). */
+export function winogradWeightBytes(dims: i32, groups: i32, coutG: i32, cinG: i32): i32 {
+  const coutPad = ((coutG + MR - 1) / MR) * MR;
+  return groups * pointsOf(dims) * coutPad * cinG * 4;
+}
+
+/** Bytes of scratch `winogradConv` needs for blocks of `blockTiles` tiles. */
+export function winogradWorkBytes(dims: i32, cinG: i32, coutG: i32, blockTiles: i32): i32 {
+  const points = pointsOf(dims);
+  const v = points * blockTiles * cinG * 4;
+  const m = coutG * points * blockTiles * 4;
+  return ((v + 63) & ~63) + ((m + 63) & ~63) + blockTiles * TILE_ENTRY + SMALL_SCRATCH;
+}
+
+/**
+ * Transformed weights U = G g G^T (1-D: G g) of every group, in the packed A layout of
+ * gemm-4x8: u[group][point][MR-row panel of C_out/g][C_in/g][MR], rows past C_out/g zero.
+ * Element (group, co, ci, kh, kw) of the source is at w + 4 * (base + group * sG + co * sCo +
+ * ci * sCi + kh * sKh + kw * sKw), so flipped and channel-transposed weights (the gradient and
+ * transposed convolutions) are read in place. 1-D ignores kh.
+ */
+export function winogradTransformWeights(
+  dims: i32,
+  w: usize,
+  base: i32,
+  sG: i32,
+  sCo: i32,
+  sCi: i32,
+  sKh: i32,
+  sKw: i32,
+  groups: i32,
+  coutG: i32,
+  cinG: i32,
+  u: usize,
+): void {
+  const points = pointsOf(dims);
+  const coutPad = ((coutG + MR - 1) / MR) * MR;
+  const pointBytes = <usize>(coutPad * cinG * 4);
+  const groupBytes = pointBytes * <usize>points;
+  memory.fill(u, 0, groupBytes * <usize>groups);
+  for (let g = 0; g < groups; g++) {
+    for (let co = 0; co < coutG; co++) {
+      for (let ci = 0; ci < cinG; ci++) {
+        const at = base + g * sG + co * sCo + ci * sCi;
+        const dst = u + <usize>g * groupBytes + <usize>((co / MR) * cinG * MR * 4 + ci * MR * 4 + (co % MR) * 4);
+        if (dims == 1) {
+          const g0 = weightAt(w, at);
+          const g1 = weightAt(w, at + sKw);
+          const g2 = weightAt(w, at + 2 * sKw);
+          for (let i = 0; i < 6; i++) store<f32>(dst + <usize>i * pointBytes, <f32>gRow(i, g0, g1, g2));
+          continue;
+        }
+        const g00 = weightAt(w, at);
+        const g01 = weightAt(w, at + sKw);
+        const g02 = weightAt(w, at + 2 * sKw);
+        const g10 = weightAt(w, at + sKh);
+        const g11 = weightAt(w, at + sKh + sKw);
+        const g12 = weightAt(w, at + sKh + 2 * sKw);
+        const g20 = weightAt(w, at + 2 * sKh);
+        const g21 = weightAt(w, at + 2 * sKh + sKw);
+        const g22 = weightAt(w, at + 2 * sKh + 2 * sKw);
+        for (let i = 0; i < 6; i++) {
+          // Row i of G g (along kh), then G along kw: U[i][j].
+          const t0 = gRow(i, g00, g10, g20);
+          const t1 = gRow(i, g01, g11, g21);
+          const t2 = gRow(i, g02, g12, g22);
+          const row = dst + <usize>(i * 6) * pointBytes;
+          for (let j = 0; j < 6; j++) store<f32>(row + <usize>j * pointBytes, <f32>gRow(j, t0, t1, t2));
+        }
+      }
+    }
+  }
+}
+
+// @ts-expect-error: decorator
+@inline function weightAt(w: usize, element: i32): f64 {
+  return <f64>load<f32>(w + <usize>(element << 2));
+}
+
+/**
+ * Row i of G (6x3) times (g0, g1, g2): rows [1/4, 0, 0], [-1/6, -1/6, -1/6], [-1/6, 1/6, -1/6],
+ * [1/24, 1/12, 1/6], [1/24, -1/12, 1/6], [0, 0, 1].
+ */
+function gRow(i: i32, g0: f64, g1: f64, g2: f64): f64 {
+  switch (i) {
+    case 0:
+      return g0 / 4;
+    case 1:
+      return -(g0 + g1 + g2) / 6;
+    case 2:
+      return -(g0 - g1 + g2) / 6;
+    case 3:
+      return g0 / 24 + g1 / 12 + g2 / 6;
+    case 4:
+      return g0 / 24 - g1 / 12 + g2 / 6;
+    default:
+      return g2;
+  }
+}
+
+/**
+ * De-interleaves and zero-pads one sample's channels into per-phase planes:
+ * planes[phase][c][i][j] = x[c][ph + i * dH - padH][pw + j * dW - padW] (zero outside the
+ * input), phase = ph * dW + pw. Negative padding crops. 1-D: inH = planeH = dH = 1, padH = 0.
+ */
+export function winogradPackInput(
+  x: usize,
+  channels: i32,
+  inH: i32,
+  inW: i32,
+  padH: i32,
+  padW: i32,
+  dH: i32,
+  dW: i32,
+  planes: usize,
+  planeH: i32,
+  planeW: i32,
+): void {
+  const rowBytes = <usize>(planeW * 4);
+  let dst = planes;
+  for (let ph = 0; ph < dH; ph++) {
+    for (let pw = 0; pw < dW; pw++) {
+      // Columns j whose source pw + j * dW - padW lies in [0, inW).
+      const lo = pw - padW;
+      let j0 = lo >= 0 ? 0 : (-lo + dW - 1) / dW;
+      let j1 = inW - lo <= 0 ? 0 : (inW - lo + dW - 1) / dW;
+      j1 = min(j1, planeW);
+      j0 = min(j0, j1);
+      for (let c = 0; c < channels; c++) {
+        const plane = x + <usize>(c * inH * inW * 4);
+        for (let i = 0; i < planeH; i++) {
+          const sh = ph + i * dH - padH;
+          if (sh < 0 || sh >= inH || j0 == j1) {
+            memory.fill(dst, 0, rowBytes);
+          } else {
+            const src = plane + <usize>((sh * inW + lo) * 4);
+            if (j0 > 0) memory.fill(dst, 0, <usize>(j0 * 4));
+            if (dW == 1) {
+              memory.copy(dst + <usize>(j0 * 4), src + <usize>(j0 * 4), <usize>((j1 - j0) * 4));
+            } else {
+              const step = <usize>(dW * 4);
+              let s = src + <usize>(j0 * dW * 4);
+              for (let j = j0; j < j1; j++) {
+                store<f32>(dst + <usize>(j * 4), load<f32>(s));
+                s += step;
+              }
+            }
+            if (j1 < planeW) memory.fill(dst + <usize>(j1 * 4), 0, <usize>((planeW - j1) * 4));
+          }
+          dst += rowBytes;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Loads each lane's tile row (six values at a_l), transposes them to lanes-over-tiles and
+ * applies B^T along the row; the six results go to s, s + step, ...
+ */
+// @ts-expect-error: decorator
+@inline function transposeRow(a0: usize, a1: usize, a2: usize, a3: usize, s: usize, step: usize): void {
+  const lo0 = v128.load(a0);
+  const lo1 = v128.load(a1);
+  const lo2 = v128.load(a2);
+  const lo3 = v128.load(a3);
+  const hi0 = v128.load(a0, 16);
+  const hi1 = v128.load(a1, 16);
+  const hi2 = v128.load(a2, 16);
+  const hi3 = v128.load(a3, 16);
+  const p = v128.shuffle<f32>(lo0, lo1, 0, 4, 1, 5);
+  const q = v128.shuffle<f32>(lo0, lo1, 2, 6, 3, 7);
+  const r = v128.shuffle<f32>(lo2, lo3, 0, 4, 1, 5);
+  const t = v128.shuffle<f32>(lo2, lo3, 2, 6, 3, 7);
+  const ph = v128.shuffle<f32>(hi0, hi1, 0, 4, 1, 5);
+  const rh = v128.shuffle<f32>(hi2, hi3, 0, 4, 1, 5);
+  const d0 = v128.shuffle<f64>(p, r, 0, 2);
+  const d1 = v128.shuffle<f64>(p, r, 1, 3);
+  const d2 = v128.shuffle<f64>(q, t, 0, 2);
+  const d3 = v128.shuffle<f64>(q, t, 1, 3);
+  const d4 = v128.shuffle<f64>(ph, rh, 0, 2);
+  const d5 = v128.shuffle<f64>(ph, rh, 1, 3);
+  inputRow(d0, d1, d2, d3, d4, d5, s, step);
+}
+
+/** B^T x over six vectors; the results go to s, s + step, ..., s + 5 * step. */
+// @ts-expect-error: decorator
+@inline function inputRow(x0: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128, s: usize, step: usize): void {
+  const four = f32x4.splat(4);
+  const minusFour = f32x4.splat(-4);
+  const minusFive = f32x4.splat(-5);
+  const two = f32x4.splat(2);
+  const minusTwo = f32x4.splat(-2);
+  const q = f32x4.sub(x4, x2);
+  const r = f32x4.sub(x3, x1);
+  v128.store(s, fma(x0, four, fma(x2, minusFive, x4)));
+  v128.store(s + step, fma(f32x4.add(x1, x2), minusFour, f32x4.add(x3, x4)));
+  v128.store(s + 2 * step, fma(f32x4.sub(x1, x2), four, f32x4.sub(x4, x3)));
+  v128.store(s + 3 * step, fma(r, two, q));
+  v128.store(s + 4 * step, fma(r, minusTwo, q));
+  v128.store(s + 5 * step, fma(x1, four, fma(x3, minusFive, x5)));
+}
+
+/** A^T m over six vectors at m, m + step, ...; the four results go to s, s + 16, ... */
+// @ts-expect-error: decorator
+@inline function outputRow(m: usize, step: usize, s: usize, sStep: usize): void {
+  const m0 = v128.load(m);
+  const m1 = v128.load(m + step);
+  const m2 = v128.load(m + 2 * step);
+  const m3 = v128.load(m + 3 * step);
+  const m4 = v128.load(m + 4 * step);
+  const m5 = v128.load(m + 5 * step);
+  const a = f32x4.add(m1, m2);
+  const b = f32x4.sub(m1, m2);
+  const c = f32x4.add(m3, m4);
+  const e = f32x4.sub(m3, m4);
+  v128.store(s, f32x4.add(f32x4.add(m0, a), c));
+  v128.store(s + sStep, fma(e, f32x4.splat(2), b));
+  v128.store(s + 2 * sStep, fma(c, f32x4.splat(4), a));
+  v128.store(s + 3 * sStep, f32x4.add(fma(e, f32x4.splat(8), b), m5));
+}
+
+/**
+ * Stores four tiles' output rows: r0..r3 hold row `row` of the tiles as lanes-over-tiles
+ * (element ow of each lane in r_ow); transposed back so each vector is one tile's row.
+ */
+// @ts-expect-error: decorator
+@inline function storeRows(
+  r0: v128,
+  r1: v128,
+  r2: v128,
+  r3: v128,
+  row: i32,
+  table: usize,
+  y: usize,
+  rowStep: usize,
+  colStep: usize,
+  scratch: usize,
+): void {
+  const p = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const q = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const r = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(scratch, v128.shuffle<f64>(p, r, 0, 2));
+  v128.store(scratch, v128.shuffle<f64>(p, r, 1, 3), 16);
+  v128.store(scratch, v128.shuffle<f64>(q, t, 0, 2), 32);
+  v128.store(scratch, v128.shuffle<f64>(q, t, 1, 3), 48);
+  for (let l = 0; l < 4; l++) {
+    const e = table + <usize>(l * TILE_ENTRY);
+    const validH = load<i32>(e, 8);
+    const validW = load<i32>(e, 12);
+    if (row >= validH) continue;
+    const dst = y + <usize>load<i32>(e, 4) + <usize>row * rowStep;
+    const src = scratch + <usize>(l * 16);
+    if (validW == 4 && colStep == 4) {
+      v128.store(dst, v128.load(src));
+    } else {
+      for (let j = 0; j < validW; j++) store<f32>(dst + <usize>j * colStep, load<f32>(src + <usize>(j * 4)));
+    }
+  }
+}
+
+/**
+ * One sample of a stride-1, kernel-3 convolution (see the header). planes: the sample's
+ * packed input (`winogradPackInput`, all C_in channels); u: `winogradTransformWeights`; y:
+ * the sample's output [C_out][outH][outW] (overwritten); bias: C_out floats when hasBias.
+ * Tiles: tilesH x tilesW per phase (phase 0's output, the largest), dH * dW phases.
+ */
+export function winogradConv(
+  dims: i32,
+  planes: usize,
+  inChannels: i32,
+  planeH: i32,
+  planeW: i32,
+  u: usize,
+  bias: usize,
+  hasBias: bool,
+  y: usize,
+  outH: i32,
+  outW: i32,
+  dH: i32,
+  dW: i32,
+  tilesH: i32,
+  tilesW: i32,
+  groups: i32,
+  cinG: i32,
+  coutG: i32,
+  blockTiles: i32,
+  work: usize,
+): void {
+  const points = pointsOf(dims);
+  const v = work;
+  const vBytes = points * blockTiles * cinG * 4;
+  const m = v + <usize>((vBytes + 63) & ~63);
+  const mBytes = coutG * points * blockTiles * 4;
+  const table = m + <usize>((mBytes + 63) & ~63);
+  const scratch = table + <usize>(blockTiles * TILE_ENTRY);
+  const outScratch = scratch + 36 * 16;
+  const tail = outScratch + 16 * 16;
+  const planeBytes = planeH * planeW * 4;
+  const rowBytes = <usize>(planeW * 4);
+  const outPlaneBytes = <usize>(outH * outW * 4);
+  const rowStep = <usize>(dH * outW * 4);
+  const colStep = <usize>(dW * 4);
+  const coutPad = ((coutG + MR - 1) / MR) * MR;
+  const uPointBytes = <usize>(coutPad * cinG * 4);
+  const phaseTiles = tilesH * tilesW;
+  const totalTiles = dH * dW * phaseTiles;
+  for (let t0 = 0; t0 < totalTiles; t0 += blockTiles) {
+    const nt = min(blockTiles, totalTiles - t0);
+    const ntp = (nt + NR - 1) & ~(NR - 1);
+    // The tile table: where each tile reads (phase plane, channel 0) and writes (channel 0).
+    for (let k = 0; k < ntp; k++) {
+      const tile = k < nt ? t0 + k : t0;
+      const phase = tile / phaseTiles;
+      const rest = tile - phase * phaseTiles;
+      const th = rest / tilesW;
+      const tw = rest - th * tilesW;
+      const ph = phase / dW;
+      const pw = phase - ph * dW;
+      const phaseH = (outH - ph + dH - 1) / dH;
+      const phaseW = (outW - pw + dW - 1) / dW;
+      const e = table + <usize>(k * TILE_ENTRY);
+      store<i32>(e, phase * inChannels * planeBytes + (4 * th * planeW + 4 * tw) * 4);
+      store<i32>(e, ((ph + 4 * th * dH) * outW + pw + 4 * tw * dW) * 4, 4);
+      store<i32>(e, k < nt ? min(4, phaseH - 4 * th) : 0, 8);
+      store<i32>(e, k < nt ? min(4, phaseW - 4 * tw) : 0, 12);
+    }
+    const vPointBytes = <usize>(ntp * cinG * 4);
+    const ldc = <usize>(points * ntp * 4);
+    for (let g = 0; g < groups; g++) {
+      const groupPlanes = planes + <usize>(g * cinG * planeBytes);
+      // 1. Input transform into V[point][panel][ci][8].
+      for (let k = 0; k < ntp; k += 4) {
+        const e = table + <usize>(k * TILE_ENTRY);
+        let a0 = groupPlanes + <usize>load<i32>(e);
+        let a1 = groupPlanes + <usize>load<i32>(e, TILE_ENTRY);
+        let a2 = groupPlanes + <usize>load<i32>(e, 2 * TILE_ENTRY);
+        let a3 = groupPlanes + <usize>load<i32>(e, 3 * TILE_ENTRY);
+        let dst = v + <usize>((k >> 3) * cinG * 32 + (k & 7) * 4);
+        for (let ci = 0; ci < cinG; ci++) {
+          if (dims == 1) {
+            transposeRow(a0, a1, a2, a3, dst, vPointBytes);
+          } else {
+            // Rows: the B^T pass along w for each of the six rows (scratch[r][j]).
+            let off: usize = 0;
+            for (let r = 0; r < 6; r++) {
+              transposeRow(a0 + off, a1 + off, a2 + off, a3 + off, scratch + <usize>(r * 96), 16);
+              off += rowBytes;
+            }
+            // Columns: the B^T pass along h, point (i, j) = i * 6 + j.
+            for (let j = 0; j < 6; j++) {
+              const s = scratch + <usize>(j * 16);
+              inputRow(
+                v128.load(s),
+                v128.load(s, 96),
+                v128.load(s, 192),
+                v128.load(s, 288),
+                v128.load(s, 384),
+                v128.load(s, 480),
+                dst + <usize>j * vPointBytes,
+                6 * vPointBytes,
+              );
+            }
+          }
+          a0 += <usize>planeBytes;
+          a1 += <usize>planeBytes;
+          a2 += <usize>planeBytes;
+          a3 += <usize>planeBytes;
+          dst += 32;
+        }
+      }
+      // 2. One GEMM per transform point: M[co][point][tile] = U[point] V[point].
+      const ug = u + <usize>g * uPointBytes * <usize>points;
+      for (let p = 0; p < points; p++) {
+        macroKernel(
+          coutG,
+          ntp,
+          cinG,
+          ug + <usize>p * uPointBytes,
+          v + <usize>p * vPointBytes,
+          m + <usize>(p * ntp * 4),
+          ldc,
+          false,
+          tail,
+        );
+      }
+      // 3. Output transform, bias, stores.
+      const pointStep = <usize>(ntp * 4);
+      for (let co = 0; co < coutG; co++) {
+        const channel = g * coutG + co;
+        const b = hasBias ? f32x4.splat(load<f32>(bias + <usize>(channel * 4))) : f32x4.splat(0);
+        const yc = y + <usize>channel * outPlaneBytes;
+        const mc = m + <usize>co * ldc;
+        for (let k = 0; k < nt; k += 4) {
+          const e = table + <usize>(k * TILE_ENTRY);
+          const mk = mc + <usize>(k * 4);
+          if (dims == 1) {
+            outputRow(mk, pointStep, outScratch, 16);
+            storeRows(
+              f32x4.add(v128.load(outScratch), b),
+              f32x4.add(v128.load(outScratch, 16), b),
+              f32x4.add(v128.load(outScratch, 32), b),
+              f32x4.add(v128.load(outScratch, 48), b),
+              0,
+              e,
+              yc,
+              rowStep,
+              colStep,
+              scratch,
+            );
+            continue;
+          }
+          // Along w: scratch[i][ow] = A^T over points (i, 0..5).
+          for (let i = 0; i < 6; i++) {
+            outputRow(mk + <usize>(i * 6) * pointStep, pointStep, scratch + <usize>(i * 64), 16);
+          }
+          // Along h: outScratch[oh][ow] = A^T over scratch[0..5][ow].
+          for (let ow = 0; ow < 4; ow++) {
+            outputRow(scratch + <usize>(ow * 16), 64, outScratch + <usize>(ow * 16), 64);
+          }
+          for (let oh = 0; oh < 4; oh++) {
+            const s = outScratch + <usize>(oh * 64);
+            storeRows(
+              f32x4.add(v128.load(s), b),
+              f32x4.add(v128.load(s, 16), b),
+              f32x4.add(v128.load(s, 32), b),
+              f32x4.add(v128.load(s, 48), b),
+              oh,
+              e,
+              yc,
+              rowStep,
+              colStep,
+              scratch + 36 * 16 - 64,
+            );
+          }
+        }
+      }
+    }
+  }
+}
