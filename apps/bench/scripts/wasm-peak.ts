@@ -36,7 +36,7 @@ const flag = (name: string) => {
 };
 const budgetMs = Number(flag('--budget-ms') ?? 1500);
 const configs = flag('--filter')
-  ? selectById(BENCH_CONFIGS, (c) => c.id, flag('--filter')!.split(','))
+  ? selectById(BENCH_CONFIGS, (c) => c.id, flag('--filter')!.split(','), 'filter')
   : BENCH_CONFIGS;
 const TS_ALGORITHMS = new Set(['reference', 'im2col']);
 const algorithms = ['auto', ...CONV_ALGORITHMS.filter((a) => !TS_ALGORITHMS.has(a))];
