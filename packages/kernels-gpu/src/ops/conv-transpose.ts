@@ -1,0 +1,33 @@
+/**
+ * convTranspose on the GPU: PyTorch's torch.nn.functional.conv_transpose{1,2,3}d, checked by
+ * `resolveConvTransposeCall` as on the CPU; the direct gather kernel (no zero-stuffed input).
+ */
+import { resolveConvTransposeCall, shapeSize } from '@convkit/tensor';
+import { resolveGpuAlgorithm } from '../gpu-algorithms';
+import type { GpuContext } from '../gpu-context';
+import type { GpuTensor } from '../gpu-tensor';
+import { runOp } from '../op-run';
+import { convTransposeForwardProgram } from '../programs/gather-transposed-program';
+import { standIn, standInOptions, type TensorLike, tensorOption } from '../resolve-gpu-call';
+
+export function gpuConvTranspose(
+  ctx: GpuContext,
+  op: string,
+  input: TensorLike,
+  weight: TensorLike,
+  options: unknown,
+  dims?: 1 | 2 | 3,
+): GpuTensor {
+  const call = resolveConvTransposeCall(op, standIn(input), standIn(weight), standInOptions(options), dims);
+  const geometry = call.geometry;
+  resolveGpuAlgorithm(op, call.algorithm, geometry, 'forward');
+  const bias = tensorOption(options, 'bias');
+  return runOp(ctx, op, (run, ready) => {
+    const x = run.input(input);
+    const w = run.input(weight);
+    const b = bias ? run.input(bias) : null;
+    const y = run.output('output', shapeSize(geometry.outputShape));
+    run.dispatch(convTransposeForwardProgram(geometry, b !== null), b ? [x, w, b, y] : [x, w, y]);
+    return run.finish(ready, [[y, geometry.outputShape, geometry.layout]])[0]!;
+  });
+}
