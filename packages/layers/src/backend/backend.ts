@@ -1,0 +1,103 @@
+/**
+ * Backend: the kernels a model needs, on plain Tensors (values in, fresh values out; no
+ * autograd). The autograd ops in `functional/` call only these, so another backend (the GPU
+ * package) runs the same modules by providing the same functions. `cpuBackend` is convkit's
+ * CPU implementation: the convolutions of @convkit/kernels-cpu (their 'auto' algorithm) and
+ * the loops in `cpu/`.
+ */
+import type {
+  ConvGradients,
+  ConvOptions,
+  ConvTransposeOptions,
+  DeformConvGradients,
+  DeformConvOptions,
+} from '@convkit/kernels-cpu';
+import type { ConvGeometry, Tensor } from '@convkit/tensor';
+import type { BinaryKind, UnaryKind } from '../cpu/elementwise';
+import type { BatchNormGradients, ChannelStats, NormalizedRows } from '../cpu/normalization';
+import type { AvgPoolOptions, MaxPoolResult } from '../cpu/pooling';
+
+export interface Backend {
+  readonly name: string;
+  // Convolutions (options as @convkit/kernels-cpu's ops).
+  conv(input: Tensor, weight: Tensor, options: ConvOptions): Tensor;
+  convBackward(gradOutput: Tensor, input: Tensor, weight: Tensor, options: ConvOptions): ConvGradients;
+  convTranspose(input: Tensor, weight: Tensor, options: ConvTransposeOptions): Tensor;
+  convTransposeBackward(
+    gradOutput: Tensor,
+    input: Tensor,
+    weight: Tensor,
+    options: ConvTransposeOptions,
+  ): ConvGradients;
+  deformConv(input: Tensor, weight: Tensor, offset: Tensor, options: DeformConvOptions): Tensor;
+  deformConvBackward(
+    gradOutput: Tensor,
+    input: Tensor,
+    weight: Tensor,
+    offset: Tensor,
+    options: DeformConvOptions,
+  ): DeformConvGradients;
+  // Dense algebra.
+  matmul(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor;
+  // Element-wise.
+  unary(kind: UnaryKind, input: Tensor, param: number): Tensor;
+  unaryBackward(kind: UnaryKind, input: Tensor, output: Tensor, gradOutput: Tensor, param: number): Tensor;
+  affine(input: Tensor, scale: number, shift: number): Tensor;
+  binary(kind: BinaryKind, a: Tensor, b: Tensor): Tensor;
+  sumToShape(input: Tensor, shape: readonly number[]): Tensor;
+  broadcastTo(input: Tensor, shape: readonly number[]): Tensor;
+  /** A contiguous copy of any view (permute, slice), and a strided write into a view. */
+  contiguous(input: Tensor): Tensor;
+  assignInto(target: Tensor, source: Tensor): void;
+  // Softmax.
+  softmax(input: Tensor, dim: number, log: boolean): Tensor;
+  softmaxBackward(gradOutput: Tensor, output: Tensor, dim: number, log: boolean): Tensor;
+  // Pooling (geometry from convGeometry with groups = channels).
+  maxPool(input: Tensor, geometry: ConvGeometry): MaxPoolResult;
+  maxPoolBackward(gradOutput: Tensor, argmax: Int32Array, geometry: ConvGeometry): Tensor;
+  avgPool(input: Tensor, geometry: ConvGeometry, options: AvgPoolOptions): Tensor;
+  avgPoolBackward(gradOutput: Tensor, geometry: ConvGeometry, options: AvgPoolOptions): Tensor;
+  adaptiveAvgPool(input: Tensor, outputSpatial: readonly number[]): Tensor;
+  adaptiveAvgPoolBackward(gradOutput: Tensor, inputShape: readonly number[]): Tensor;
+  // Normalisation.
+  batchNormStats(input: Tensor): ChannelStats;
+  batchNormApply(
+    input: Tensor,
+    mean: Float64Array,
+    invstd: Float64Array,
+    weight: Tensor | null,
+    bias: Tensor | null,
+  ): Tensor;
+  batchNormBackward(
+    gradOutput: Tensor,
+    input: Tensor,
+    mean: Float64Array,
+    invstd: Float64Array,
+    weight: Tensor | null,
+    training: boolean,
+  ): BatchNormGradients;
+  normalizeRows(input: Tensor, rows: number, eps: number): NormalizedRows;
+  normalizeRowsBackward(gradOutput: Tensor, output: Tensor, invstd: Float64Array): Tensor;
+  // Resampling.
+  upsampleNearest(input: Tensor, outputSpatial: readonly number[], scales: readonly number[]): Tensor;
+  upsampleNearestBackward(
+    gradOutput: Tensor,
+    inputShape: readonly number[],
+    scales: readonly number[],
+  ): Tensor;
+  upsampleBilinear(
+    input: Tensor,
+    outputSpatial: readonly number[],
+    scales: readonly number[],
+    alignCorners: boolean,
+  ): Tensor;
+  upsampleBilinearBackward(
+    gradOutput: Tensor,
+    inputShape: readonly number[],
+    scales: readonly number[],
+    alignCorners: boolean,
+  ): Tensor;
+  // Lookup.
+  embeddingLookup(table: Tensor, ids: Tensor): Tensor;
+  embeddingBackward(gradOutput: Tensor, ids: Tensor, tableShape: readonly number[]): Tensor;
+}

@@ -1,0 +1,75 @@
+/** cpuBackend: the Backend of @convkit/kernels-cpu's convolutions and the TypeScript loops in cpu/. */
+import {
+  conv,
+  convBackward,
+  convTranspose,
+  convTransposeBackward,
+  deformConv,
+  deformConvBackward,
+} from '@convkit/kernels-cpu';
+import type { Tensor } from '@convkit/tensor';
+import { affine, binary, broadcastTo, sumToShape, unary, unaryBackward } from '../cpu/elementwise';
+import { embeddingBackward, embeddingLookup } from '../cpu/gather';
+import { matmul } from '../cpu/matmul';
+import {
+  batchNormApply,
+  batchNormBackward,
+  batchNormStats,
+  normalizeRows,
+  normalizeRowsBackward,
+} from '../cpu/normalization';
+import {
+  adaptiveAvgPool,
+  adaptiveAvgPoolBackward,
+  avgPool,
+  avgPoolBackward,
+  maxPool,
+  maxPoolBackward,
+} from '../cpu/pooling';
+import { softmax, softmaxBackward } from '../cpu/softmax';
+import { assignInto } from '../cpu/strided';
+import {
+  upsampleBilinear,
+  upsampleBilinearBackward,
+  upsampleNearest,
+  upsampleNearestBackward,
+} from '../cpu/upsample';
+import type { Backend } from './backend';
+
+export const cpuBackend: Backend = Object.freeze({
+  name: 'cpu',
+  conv,
+  convBackward,
+  convTranspose,
+  convTransposeBackward,
+  deformConv,
+  deformConvBackward,
+  matmul,
+  unary,
+  unaryBackward,
+  affine,
+  binary,
+  sumToShape,
+  broadcastTo,
+  contiguous: (input: Tensor) => input.contiguous(),
+  assignInto,
+  softmax,
+  softmaxBackward,
+  maxPool,
+  maxPoolBackward,
+  avgPool,
+  avgPoolBackward,
+  adaptiveAvgPool,
+  adaptiveAvgPoolBackward,
+  batchNormStats,
+  batchNormApply,
+  batchNormBackward,
+  normalizeRows,
+  normalizeRowsBackward,
+  upsampleNearest,
+  upsampleNearestBackward,
+  upsampleBilinear,
+  upsampleBilinearBackward,
+  embeddingLookup,
+  embeddingBackward,
+});

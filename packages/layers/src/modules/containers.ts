@@ -1,0 +1,117 @@
+/**
+ * Containers with PyTorch's child naming: Sequential (children '0', '1', ... run in order),
+ * ModuleList (indexed, no forward of its own) and ModuleDict (named, no forward).
+ */
+import type { LayerSpec } from '@convkit/analysis';
+import { ArgumentError } from '@convkit/tensor';
+import { asVariable, type Input } from '../autograd/record';
+import type { Variable } from '../autograd/variable';
+import { Module } from './module';
+
+function checkModule(op: string, m: unknown, at: string): Module {
+  if (!(m instanceof Module)) throw new ArgumentError(`${op}: ${at} must be a Module, got ${String(m)}`);
+  return m;
+}
+
+export class Sequential extends Module {
+  readonly typeName = 'Sequential';
+
+  constructor(...modules: Module[]) {
+    super();
+    for (const [i, m] of modules.entries())
+      this.registerModule(String(i), checkModule('Sequential', m, `module ${i}`));
+  }
+
+  /** Appends a module under the next index. */
+  append(module: Module): this {
+    this.registerModule(String(this.namedChildren().length), checkModule('Sequential', module, 'module'));
+    return this;
+  }
+
+  get length(): number {
+    return this.namedChildren().length;
+  }
+
+  at(index: number): Module {
+    const m = this.children()[index];
+    if (m === undefined)
+      throw new ArgumentError(`Sequential.at: index ${index} is outside [0, ${this.length - 1}]`);
+    return m;
+  }
+
+  forward(x: Input): Variable {
+    let y = asVariable('Sequential', 'input', x);
+    for (const m of this.children()) y = m.forward(y);
+    return y;
+  }
+
+  override toLayerSpec(): LayerSpec {
+    return { type: 'Sequential', layers: this.toLayerSpecs() };
+  }
+
+  override toLayerSpecs(): LayerSpec[] {
+    return this.namedChildren().map(([name, m]) => ({ ...m.toLayerSpec(), name }));
+  }
+}
+
+export class ModuleList extends Module {
+  readonly typeName = 'ModuleList';
+
+  constructor(modules: readonly Module[] = []) {
+    super();
+    if (!Array.isArray(modules)) throw new ArgumentError('ModuleList: modules must be an array of Modules');
+    for (const [i, m] of modules.entries())
+      this.registerModule(String(i), checkModule('ModuleList', m, `modules[${i}]`));
+  }
+
+  append(module: Module): this {
+    this.registerModule(String(this.namedChildren().length), checkModule('ModuleList', module, 'module'));
+    return this;
+  }
+
+  get length(): number {
+    return this.namedChildren().length;
+  }
+
+  at(index: number): Module {
+    const m = this.children()[index];
+    if (m === undefined)
+      throw new ArgumentError(`ModuleList.at: index ${index} is outside [0, ${this.length - 1}]`);
+    return m;
+  }
+
+  forward(): Variable {
+    throw new ArgumentError('ModuleList: has no forward; call its modules');
+  }
+}
+
+export class ModuleDict extends Module {
+  readonly typeName = 'ModuleDict';
+
+  constructor(modules: Record<string, Module> = {}) {
+    super();
+    if (typeof modules !== 'object' || modules === null) {
+      throw new ArgumentError('ModuleDict: modules must be an object of Modules by name');
+    }
+    for (const [name, m] of Object.entries(modules))
+      this.registerModule(name, checkModule('ModuleDict', m, `'${name}'`));
+  }
+
+  get(name: string): Module {
+    const found = this.namedChildren().find(([n]) => n === name);
+    if (!found) throw new ArgumentError(`ModuleDict.get: no module named '${name}'`);
+    return found[1];
+  }
+
+  set(name: string, module: Module): void {
+    this.registerModule(name, checkModule('ModuleDict', module, `'${name}'`));
+  }
+
+  keys(): string[] {
+    return this.namedChildren().map(([n]) => n);
+  }
+
+  forward(): Variable {
+    throw new ArgumentError('ModuleDict: has no forward; call its modules');
+  }
+}

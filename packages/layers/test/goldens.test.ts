@@ -1,0 +1,195 @@
+/**
+ * The PyTorch equivalence of @convkit/layers (tooling/goldens/layers.json and the
+ * safetensors files in tooling/goldens/layers/, written by gen_layers.py): for each of the 12
+ * models, the PyTorch-saved weights load with strict keys; the eval and train outputs, the
+ * loss, every parameter's gradient, the running statistics after the train step, and every
+ * parameter after 3 steps of SGD with momentum and of AdamW match at atol = rtol = 1e-4.
+ * Then the optimizers step by step and the learning-rate schedules, against PyTorch.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { assertClose, type Tensor } from '@convkit/tensor';
+import { describe, expect, it } from 'vitest';
+import { type GoldenCase, loadGoldens } from '../../../tooling/goldens/load';
+import {
+  Adam,
+  AdamW,
+  bceWithLogits,
+  CosineAnnealingLR,
+  crossEntropy,
+  l1Loss,
+  loadSafetensors,
+  type Module,
+  mseLoss,
+  nllLoss,
+  noGrad,
+  OneCycleLR,
+  Parameter,
+  SGD,
+  StepLR,
+  type Variable,
+} from '../src/index';
+import { GOLDEN_MODELS } from './golden-models';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const goldenDir = join(here, '../../../tooling/goldens/layers');
+const { cases } = loadGoldens('layers');
+const close = { atol: 1e-4, rtol: 1e-4 };
+
+function lossOf(kind: string, output: Variable, target: Tensor): Variable {
+  switch (kind) {
+    case 'crossEntropySmooth':
+      return crossEntropy(output, target, { labelSmoothing: 0.1 });
+    case 'crossEntropy':
+      return crossEntropy(output, target);
+    case 'nll':
+      return nllLoss(output, target);
+    case 'mse':
+      return mseLoss(output, target);
+    case 'l1':
+      return l1Loss(output, target);
+    case 'bce':
+      return bceWithLogits(output, target);
+    default:
+      throw new Error(`unknown loss ${kind}`);
+  }
+}
+
+function loaded(c: GoldenCase): Module {
+  const model = GOLDEN_MODELS[c.name]!();
+  const bytes = new Uint8Array(readFileSync(join(goldenDir, `${c.name}.safetensors`)));
+  const report = model.loadStateDict(loadSafetensors(bytes));
+  expect(report).toEqual({ missingKeys: [], unexpectedKeys: [] });
+  return model;
+}
+
+function inputsOf(c: GoldenCase): Tensor[] {
+  return (c.options.inputs as string[]).map((n) => c.tensors[`input.${n}`]!);
+}
+
+function trainSteps(c: GoldenCase, model: Module, optimizer: { zeroGrad(): void; step(): void }): void {
+  for (let i = 0; i < 3; i++) {
+    optimizer.zeroGrad();
+    lossOf(c.options.loss as string, model.forward(...inputsOf(c)), c.tensors.target!).backward();
+    optimizer.step();
+  }
+}
+
+function expectState(c: GoldenCase, model: Module, prefix: string): void {
+  const state = model.stateDict();
+  const keys = Object.keys(c.tensors).filter((k) => k.startsWith(`${prefix}.`));
+  expect(keys.length).toBeGreaterThan(0);
+  for (const key of keys) {
+    assertClose(state[key.slice(prefix.length + 1)]!, c.tensors[key]!, {
+      ...close,
+      label: `${c.name} ${key}`,
+    });
+  }
+}
+
+const modelCases = cases.filter((c) => c.op === 'model');
+
+describe('layers goldens: 12 models against PyTorch', () => {
+  it('has the 12 models', () => {
+    expect(modelCases.map((c) => c.name).sort()).toEqual(Object.keys(GOLDEN_MODELS).sort());
+  });
+
+  for (const c of modelCases) {
+    describe(c.name, () => {
+      it('eval forward', () => {
+        const model = loaded(c).eval();
+        const y = noGrad(() => model.forward(...inputsOf(c)));
+        assertClose(y.data, c.tensors.outputEval!, { ...close, label: `${c.name} outputEval` });
+      });
+
+      it('train forward, loss, every gradient and the running statistics', () => {
+        const model = loaded(c).train();
+        const y = model.forward(...inputsOf(c));
+        assertClose(y.data, c.tensors.output!, { ...close, label: `${c.name} output` });
+        const loss = lossOf(c.options.loss as string, y, c.tensors.target!);
+        assertClose(loss.data.reshape([1]), c.tensors.loss!, { ...close, label: `${c.name} loss` });
+        loss.backward();
+        const params = model.namedParameters();
+        const gradKeys = Object.keys(c.tensors).filter((k) => k.startsWith('grad.'));
+        expect(params.map(([k]) => `grad.${k}`).sort()).toEqual(gradKeys.sort());
+        for (const [key, p] of params) {
+          assertClose(p.grad!, c.tensors[`grad.${key}`]!, { ...close, label: `${c.name} grad.${key}` });
+        }
+        const state = model.stateDict();
+        for (const key of Object.keys(c.tensors).filter((k) => k.startsWith('buffer.'))) {
+          assertClose(state[key.slice(7)]!, c.tensors[key]!, { ...close, label: `${c.name} ${key}` });
+        }
+      });
+
+      it('3 steps of SGD with momentum', () => {
+        const model = loaded(c).train();
+        trainSteps(c, model, new SGD(model.parameters(), c.options.sgd as { lr: number }));
+        expectState(c, model, 'sgd');
+      });
+
+      it('3 steps of AdamW', () => {
+        const model = loaded(c).train();
+        trainSteps(c, model, new AdamW(model.parameters(), c.options.adamw as { lr: number }));
+        expectState(c, model, 'adamw');
+      });
+    });
+  }
+});
+
+describe('layers goldens: optimizers step by step', () => {
+  for (const c of cases.filter((k) => k.op === 'optimizer')) {
+    it(c.name, () => {
+      const { optimizer, ...options } = c.options as { optimizer: string } & Record<string, unknown>;
+      const p = new Parameter(c.tensors.start!.clone());
+      const make = {
+        SGD: () => new SGD([p], options as { lr: number }),
+        Adam: () => new Adam([p], options),
+        AdamW: () => new AdamW([p], options),
+      };
+      const opt = make[optimizer as keyof typeof make]();
+      const grads = c.tensors.grads!;
+      const params = c.tensors.params!;
+      for (let i = 0; i < grads.shape[0]!; i++) {
+        p.grad = grads
+          .slice(0, i, i + 1)
+          .squeeze(0)
+          .contiguous();
+        opt.step();
+        assertClose(p.data, params.slice(0, i, i + 1).squeeze(0), {
+          ...close,
+          label: `${c.name} step ${i + 1}`,
+        });
+      }
+    });
+  }
+});
+
+describe('layers goldens: learning-rate schedules', () => {
+  for (const c of cases.filter((k) => k.op === 'schedule')) {
+    it(c.name, () => {
+      const { scheduler, optimizer, lr, ...options } = c.options as Record<string, unknown>;
+      const p = new Parameter(c.tensors.lr!.slice(0, 0, 1).contiguous());
+      const opt =
+        optimizer === 'SGD'
+          ? new SGD([p], { lr: lr as number, momentum: 0.9 })
+          : new Adam([p], { lr: lr as number });
+      const sched =
+        scheduler === 'StepLR'
+          ? new StepLR(opt, options as { stepSize: number })
+          : scheduler === 'CosineAnnealingLR'
+            ? new CosineAnnealingLR(opt, options as { tMax: number })
+            : new OneCycleLR(opt, options as { maxLr: number; totalSteps: number });
+      const lrs: number[] = [];
+      const momenta: number[] = [];
+      for (let i = 0; i < c.tensors.lr!.size; i++) {
+        const h = opt.paramGroups[0]!.hyper as { lr: number; momentum?: number; betas?: [number, number] };
+        lrs.push(h.lr);
+        momenta.push(h.betas ? h.betas[0] : h.momentum!);
+        sched.step();
+      }
+      assertClose(lrs, c.tensors.lr!, { atol: 1e-7, rtol: 1e-6, label: `${c.name} lr` });
+      assertClose(momenta, c.tensors.momentum!, { atol: 1e-7, rtol: 1e-6, label: `${c.name} momentum` });
+    });
+  }
+});
