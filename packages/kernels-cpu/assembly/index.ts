@@ -15,7 +15,9 @@ export {
   PHASE_PARAMS_BYTES,
   PHASE_WORK_BYTES,
   phaseCorrelation,
+  phaseFill,
   phaseGather,
+  phasePad,
   phaseProduct,
 } from './phase-conv-transpose';
 export { winogradConv, winogradPackInput, winogradTransformWeights, winogradWeightBytes, winogradWorkBytes } from './winograd-f4x3';

@@ -234,6 +234,8 @@ describe('every registered algorithm', () => {
     const w = rng.normalTensor([...first.weightShape]).data;
     const gy = rng.normalTensor([2, 6, ...first.outputSpatial]).data;
     for (const name of CONV_ALGORITHMS) {
+      // An algorithm whose limits refuse this geometry has no kernels to compare here.
+      if (convAlgorithmLimit(name, first, 'forward') !== null) continue;
       const k = convKernelsFor('conv2d', name, first, 'forward');
       expect(Array.from(k.conv(x, w, null, last))).toEqual(Array.from(k.conv(x, w, null, first)));
       expect(Array.from(k.convBackwardInput(gy, w, last))).toEqual(
@@ -267,6 +269,7 @@ describe('every registered algorithm', () => {
     const b = rng.normalTensor([6]).data;
     const gy = rng.normalTensor([2, 6, ...first.outputSpatial]).data;
     for (const name of CONV_ALGORITHMS) {
+      if (convAlgorithmLimit(name, first, 'forward') !== null) continue;
       const k = convKernelsFor('convTranspose2d', name, first, 'forward');
       expect(Array.from(k.convTranspose(x, w, b, last))).toEqual(Array.from(k.convTranspose(x, w, b, first)));
       expect(Array.from(k.convTransposeBackwardInput(gy, w, last))).toEqual(
