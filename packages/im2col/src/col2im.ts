@@ -15,12 +15,15 @@
 import {
   ArgumentError,
   checkAllocation,
-  checkOptionKeys,
-  checkTensor,
   formatShape,
+  formatValue,
   type Layout,
+  type OptionRecord,
+  optionIntList,
   type Padding,
   type PaddingMode,
+  readOptions,
+  readTensor,
   ShapeError,
   Tensor,
 } from '@convkit/tensor';
@@ -53,7 +56,7 @@ const COL2IM_OPTION_KEYS = Object.keys({
 } satisfies Record<keyof Col2imOptions, true>);
 
 /** The number of spatial dims: the length of the first per-dim list, else 2 (as torch fold). */
-function spatialDims(options: Col2imOptions): number {
+function spatialDims(options: OptionRecord<keyof Col2imOptions>): number {
   const { padding } = options;
   for (const value of [options.outputSize, options.kernelSize, options.stride, options.dilation, padding]) {
     if (Array.isArray(value)) return value.length;
@@ -62,15 +65,14 @@ function spatialDims(options: Col2imOptions): number {
 }
 
 /** Folds columns [N, C * prod(k), L] back into [N, C, ...outputSize], summing overlaps. */
-export function col2im(columns: Tensor, options: Col2imOptions): Tensor {
-  checkTensor('col2im', 'columns', columns);
+export function col2im(columnsArg: Tensor, optionsArg: Col2imOptions): Tensor {
+  const columns = readTensor('col2im', 'columns', columnsArg);
   const required =
     'col2im: options { outputSize, kernelSize, stride?, padding?, dilation?, paddingMode?, layout? } are required';
-  if (typeof options !== 'object' || options === null) throw new ArgumentError(required);
+  if (optionsArg === undefined || optionsArg === null) throw new ArgumentError(required);
   // Before the required keys, so a misspelt one (output_size) is named.
-  checkOptionKeys('col2im', options, COL2IM_OPTION_KEYS);
+  const options = readOptions('col2im', optionsArg, COL2IM_OPTION_KEYS as (keyof Col2imOptions)[]);
   if (options.outputSize === undefined) throw new ArgumentError(required);
-  // shape.length, not rank: a tensor from another copy of the package may be a plain object.
   if (columns.shape.length !== 3) {
     const hint = columns.shape.length === 2 ? '; add a batch dimension with unsqueeze(0)' : '';
     throw new ShapeError(
@@ -80,23 +82,26 @@ export function col2im(columns: Tensor, options: Col2imOptions): Tensor {
   const dims = spatialDims(options);
   if (dims < 1 || dims > 3) {
     throw new ShapeError(
-      `col2im: outputSize must have 1 to 3 spatial dims, got ${JSON.stringify(options.outputSize)}`,
+      `col2im: outputSize must have 1 to 3 spatial dims, got ${formatValue(options.outputSize)}`,
     );
   }
-  const outputSize =
-    typeof options.outputSize === 'number'
-      ? new Array<number>(dims).fill(options.outputSize)
-      : [...options.outputSize];
+  // Checked here, so that a bad size is named as outputSize (the geometry calls it the input).
+  const outputSize = optionIntList('col2im', 'outputSize', options.outputSize, {
+    length: dims,
+    min: 1,
+    fallback: [],
+  });
   const [batch, rows, length] = columns.shape as [number, number, number];
   // The kernel volume comes from a one-channel geometry, so the checks below do no size arithmetic.
-  const kernelVolume = loweringGeometry('col2im', batch, 1, outputSize, options).kernelVolume;
+  const lowering = options as Partial<Col2imOptions>;
+  const kernelVolume = loweringGeometry('col2im', batch, 1, outputSize, lowering).kernelVolume;
   if (rows === 0 || rows % kernelVolume !== 0) {
     throw new ShapeError(
       `col2im: columns dim 1 must be a positive multiple of prod(kernelSize) = ${kernelVolume} (C * prod(k) rows), got ${rows} (shape ${formatShape(columns.shape)})`,
     );
   }
   const channels = rows / kernelVolume;
-  const geometry = loweringGeometry('col2im', batch, channels, outputSize, options);
+  const geometry = loweringGeometry('col2im', batch, channels, outputSize, lowering);
   if (length !== geometry.outputVolume) {
     throw new ShapeError(
       `col2im: columns dim 2 must equal the number of sliding blocks ${geometry.outputSpatial.join(' * ')} = ${geometry.outputVolume} for outputSize ${formatShape(outputSize)}, got ${length} (shape ${formatShape(columns.shape)})`,
@@ -104,6 +109,7 @@ export function col2im(columns: Tensor, options: Col2imOptions): Tensor {
   }
 
   checkAllocation('col2im', 'output', geometry.inputShape);
+  checkAllocation('col2im', 'a contiguous copy of columns', columns.shape);
   const source = columns.contiguous();
   const sampleSize = channels * geometry.inputVolume;
   const out = new Float32Array(batch * sampleSize);

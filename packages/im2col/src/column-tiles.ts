@@ -15,8 +15,9 @@ import {
   ArgumentError,
   type ConvGeometry,
   checkAllocation,
-  checkOptionKeys,
+  formatValue,
   ResourceError,
+  readOptions,
 } from '@convkit/tensor';
 import { checkGeometry } from './check-geometry';
 import { plural } from './plural';
@@ -70,15 +71,22 @@ const COLUMN_TILE_OPTION_KEYS = Object.keys({
 export function planColumnTiles(geometry: ConvGeometry, options: ColumnTileOptions = {}): ColumnTilePlan {
   const op = 'columnTiles';
   checkGeometry(op, geometry);
-  checkOptionKeys(op, options, COLUMN_TILE_OPTION_KEYS);
-  const maxBytes = options.maxBytes ?? DEFAULT_TILE_BYTES;
-  if (typeof maxBytes !== 'number' || !(maxBytes > 0) || Number.isNaN(maxBytes)) {
-    throw new ArgumentError(`${op}: maxBytes must be a positive number of bytes, got ${maxBytes}`);
-  }
-  const channels = options.channels ?? geometry.inChannels;
-  if (!Number.isInteger(channels) || channels < 1 || channels > geometry.inChannels) {
+  const opts = readOptions(op, options, COLUMN_TILE_OPTION_KEYS as (keyof ColumnTileOptions)[]);
+  const maxBytes = opts.maxBytes ?? DEFAULT_TILE_BYTES;
+  if (typeof maxBytes !== 'number' || !(maxBytes > 0)) {
     throw new ArgumentError(
-      `${op}: channels must be an integer in [1, ${geometry.inChannels}] (the input channels), got ${channels}`,
+      `${op}: maxBytes must be a positive number of bytes, got ${formatValue(maxBytes)}`,
+    );
+  }
+  const channels = opts.channels ?? geometry.inChannels;
+  if (
+    typeof channels !== 'number' ||
+    !Number.isInteger(channels) ||
+    channels < 1 ||
+    channels > geometry.inChannels
+  ) {
+    throw new ArgumentError(
+      `${op}: channels must be an integer in [1, ${geometry.inChannels}] (the input channels), got ${formatValue(channels)}`,
     );
   }
   const rows = channels * geometry.kernelVolume;

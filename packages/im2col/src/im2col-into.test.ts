@@ -133,13 +133,14 @@ describe('im2colInto', () => {
       const misspelt = { geometry, input, columns, column_start: 1 } as LoweringArgs;
       expect(() => im2colInto(misspelt)).toThrow(ArgumentError);
       expect(() => im2colInto(misspelt)).toThrow(
-        /^im2colInto: unknown option 'column_start'; the options are/,
+        /^im2colInto: unknown option 'column_start' in args; the options are .*; did you mean 'columnStart'\?$/,
       );
       expect(() => im2colInto(undefined as unknown as LoweringArgs)).toThrow(
-        /^im2colInto: args \{ geometry, input, columns, \.\.\. \} must be an object, got undefined/,
+        /^im2colInto: args \{ geometry, input, columns, \.\.\. \} must be a plain object, got undefined/,
       );
+      // The null rule: a null argument is a missing one.
       expect(() => im2colInto({ geometry: null as unknown as typeof geometry, input, columns })).toThrow(
-        /^im2colInto: geometry must be a ConvGeometry from convGeometry\(\), got null/,
+        /^im2colInto: geometry must be a ConvGeometry from convGeometry\(\), got undefined/,
       );
     });
     it('index tables above the memory limit, with a ResourceError before allocating', () => {

@@ -17,7 +17,7 @@ export function im2colInto(args: LoweringArgs): void {
   const r = resolveLowering('im2colInto', args);
   const { input, columns, columnCount, columnsRowStride, channelStride } = r;
   if (columnCount === 0) return;
-  const [kernelD, kernelH, kernelW] = r.kernel;
+  const [, kernelH, kernelW] = r.kernel;
   const [outD, outH, outW] = r.output;
   const [tableD, tableH, tableW] = r.tables;
   const [strideD, strideH, strideW] = r.spatialStrides;
@@ -26,40 +26,41 @@ export function im2colInto(args: LoweringArgs): void {
   const startH = Math.floor(r.columnStart / outW) % outH;
   const startD = Math.floor(r.columnStart / (outW * outH));
 
+  const kernelPlane = kernelH * kernelW;
+  const tapEnd = r.tapStart + r.tapCount;
   let row = 0;
   for (let c = r.channelStart; c < r.channelStart + r.channelCount; c++) {
     const channelBase = r.inputOffset + c * channelStride;
-    // kd, kh, kw: the kernel tap this row holds.
-    for (let kd = 0; kd < kernelD; kd++) {
-      for (let kh = 0; kh < kernelH; kh++) {
-        for (let kw = 0; kw < kernelW; kw++, row++) {
-          let p = r.columnsOffset + row * columnsRowStride;
-          const end = p + columnCount;
-          const tapW = kw * outW;
-          // od, oh, ow: the output position of column p; one pass per output row segment.
-          let od = startD;
-          let oh = startH;
-          let ow = startW;
-          while (p < end) {
-            const run = Math.min(end - p, outW - ow);
-            const id = tableD[kd * outD + od]!;
-            const ih = tableH[kh * outH + oh]!;
-            if (id < 0 || ih < 0) {
-              columns.fill(0, p, p + run);
-            } else {
-              const base = channelBase + id * strideD + ih * strideH;
-              for (let q = p, t = tapW + ow, qEnd = p + run; q < qEnd; q++, t++) {
-                const iw = tableW[t]!;
-                columns[q] = iw < 0 ? 0 : input[base + iw * strideW]!;
-              }
-            }
-            p += run;
-            ow = 0;
-            if (++oh === outH) {
-              oh = 0;
-              od++;
-            }
+    // tap: the kernel tap this row holds, (kd, kh, kw) row-major over the kernel.
+    for (let tap = r.tapStart; tap < tapEnd; tap++, row++) {
+      const kd = Math.floor(tap / kernelPlane);
+      const kh = Math.floor(tap / kernelW) % kernelH;
+      const kw = tap % kernelW;
+      let p = r.columnsOffset + row * columnsRowStride;
+      const end = p + columnCount;
+      const tapW = kw * outW;
+      // od, oh, ow: the output position of column p; one pass per output row segment.
+      let od = startD;
+      let oh = startH;
+      let ow = startW;
+      while (p < end) {
+        const run = Math.min(end - p, outW - ow);
+        const id = tableD[kd * outD + od]!;
+        const ih = tableH[kh * outH + oh]!;
+        if (id < 0 || ih < 0) {
+          columns.fill(0, p, p + run);
+        } else {
+          const base = channelBase + id * strideD + ih * strideH;
+          for (let q = p, t = tapW + ow, qEnd = p + run; q < qEnd; q++, t++) {
+            const iw = tableW[t]!;
+            columns[q] = iw < 0 ? 0 : input[base + iw * strideW]!;
           }
+        }
+        p += run;
+        ow = 0;
+        if (++oh === outH) {
+          oh = 0;
+          od++;
         }
       }
     }

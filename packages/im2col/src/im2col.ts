@@ -14,12 +14,15 @@
 import {
   ArgumentError,
   checkAllocation,
-  checkOptionKeys,
-  checkTensor,
   formatShape,
+  formatValue,
+  LAYOUTS,
   type Layout,
+  optionEnum,
   type Padding,
   type PaddingMode,
+  readOptions,
+  readTensor,
   ShapeError,
   Tensor,
 } from '@convkit/tensor';
@@ -53,19 +56,18 @@ const IM2COL_OPTION_KEYS = Object.keys({
 const RANK_NAMES: Record<number, string> = { 3: 'L', 4: 'H, W', 5: 'D, H, W' };
 
 /** Unfolds every receptive field of `input` into a column: [N, C * prod(k), L]. */
-export function im2col(input: Tensor, options: Im2colOptions): Tensor {
-  checkTensor('im2col', 'input', input);
-  if (typeof options !== 'object' || options === null) {
+export function im2col(inputArg: Tensor, optionsArg: Im2colOptions): Tensor {
+  const input = readTensor('im2col', 'input', inputArg);
+  if (optionsArg === undefined || optionsArg === null) {
     throw new ArgumentError(
       'im2col: options { kernelSize, stride?, padding?, dilation?, paddingMode?, layout? } are required',
     );
   }
   // Before the required key, so a misspelt one (kernel_size) is named.
-  checkOptionKeys('im2col', options, IM2COL_OPTION_KEYS);
+  const options = readOptions('im2col', optionsArg, IM2COL_OPTION_KEYS as (keyof Im2colOptions)[]);
   if (options.kernelSize === undefined) throw new ArgumentError('im2col: options.kernelSize is required');
-  // shape.length, not rank: a tensor from another copy of the package may be a plain object.
   const rank = input.shape.length;
-  const layout = options.layout ?? 'channels-first';
+  const layout = optionEnum('im2col', 'layout', options.layout, LAYOUTS, 'channels-first');
   if (rank < 3 || rank > 5) {
     const hint = rank === 2 ? '; add a batch dimension with unsqueeze(0)' : '';
     throw new ShapeError(
@@ -77,10 +79,10 @@ export function im2col(input: Tensor, options: Im2colOptions): Tensor {
     layout === 'channels-last'
       ? input.shape.slice(1, rank - 1).map((_, i) => i + 1)
       : input.shape.slice(2).map((_, i) => i + 2);
-  const kernelDims = typeof options.kernelSize === 'number' ? null : options.kernelSize.length;
+  const kernelDims = Array.isArray(options.kernelSize) ? options.kernelSize.length : null;
   if (kernelDims !== null && kernelDims !== rank - 2) {
     throw new ShapeError(
-      `im2col: kernelSize ${formatShape(options.kernelSize as readonly number[])} has ${plural(kernelDims, 'dim')} but input ${formatShape(input.shape)} has ${plural(rank - 2, 'spatial dim')} ([N, C, ${RANK_NAMES[rank]}])`,
+      `im2col: kernelSize ${formatValue(options.kernelSize)} has ${plural(kernelDims, 'dim')} but input ${formatShape(input.shape)} has ${plural(rank - 2, 'spatial dim')} ([N, C, ${RANK_NAMES[rank]}])`,
     );
   }
   const batch = input.shape[0]!;
@@ -91,7 +93,7 @@ export function im2col(input: Tensor, options: Im2colOptions): Tensor {
     batch,
     channels,
     spatialAxes.map((a) => input.shape[a]!),
-    options,
+    options as Partial<Im2colOptions>,
   );
 
   const rows = channels * geometry.kernelVolume;

@@ -10,14 +10,18 @@
  *
  * so a tile is the [channelCount * prod(k), columnCount] block of torch unfold's
  * [C * prod(k), L] matrix, and the full call (all channels, all columns) is unfold itself.
+ * With `tapStart`/`tapCount` a tile holds only the taps [tapStart, tapStart + tapCount) of
+ * each channel (row = (c - channelStart) * tapCount + tap - tapStart): the tiling over kernel
+ * taps used when one whole column does not fit the tile budget.
  */
 import {
   ArgumentError,
   type ConvGeometry,
-  checkOptionKeys,
   contiguousStrides,
   describeValue,
   formatShape,
+  formatValue,
+  readOptions,
   UnsupportedError,
 } from '@convkit/tensor';
 import { checkGeometry } from './check-geometry';
@@ -49,6 +53,10 @@ export interface LoweringArgs {
   channelStart?: number;
   /** Number of input channels (default: the rest of inChannels). */
   channelCount?: number;
+  /** First kernel tap (row-major over kernelSize) of each channel's rows (default 0). */
+  tapStart?: number;
+  /** Number of kernel taps per channel (default: the rest of prod(kernelSize)). */
+  tapCount?: number;
 }
 
 /** The arguments with defaults filled and everything widened to three spatial dims. */
@@ -65,6 +73,8 @@ export interface ResolvedLowering {
   columnCount: number;
   channelStart: number;
   channelCount: number;
+  tapStart: number;
+  tapCount: number;
   kernel: readonly [number, number, number];
   output: readonly [number, number, number];
   /** Source index tables per dim (see sourceIndexTables); a missing dim reads index 0. */
@@ -84,26 +94,57 @@ const LOWERING_ARG_KEYS = Object.keys({
   columnCount: true,
   channelStart: true,
   channelCount: true,
+  tapStart: true,
+  tapCount: true,
 } satisfies Record<keyof LoweringArgs, true>);
 
 const UNIT_TABLE = new Int32Array([0]);
 
-function integerIn(op: string, name: string, value: number, low: number, high: number): number {
-  if (!Number.isInteger(value) || value < low || value > high) {
-    throw new ArgumentError(`${op}: ${name} must be an integer in [${low}, ${high}], got ${value}`);
+function integerIn(op: string, name: string, value: unknown, low: number, high: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < low || value > high) {
+    throw new ArgumentError(
+      `${op}: ${name} must be an integer in [${low}, ${high}], got ${formatValue(value)}`,
+    );
   }
   return value;
 }
 
-/** Checks the arguments once per call, so the loops themselves never index out of range. */
-export function resolveLowering(op: string, args: LoweringArgs): ResolvedLowering {
-  if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+/**
+ * Throws when `input` and `columns` share memory in the ranges the call touches: the loops
+ * would read what they have just written (im2colInto) or accumulate into what they read
+ * (col2imAccumulate), and return wrong numbers.
+ */
+function checkNoAliasing(
+  op: string,
+  input: Float32Array,
+  inputRange: readonly [number, number],
+  columns: Float32Array,
+  columnsRange: readonly [number, number],
+): void {
+  if (input.buffer !== columns.buffer) return;
+  const bytes = Float32Array.BYTES_PER_ELEMENT;
+  const inputStart = input.byteOffset + inputRange[0] * bytes;
+  const inputEnd = input.byteOffset + (inputRange[1] + 1) * bytes;
+  const columnsStart = columns.byteOffset + columnsRange[0] * bytes;
+  const columnsEnd = columns.byteOffset + (columnsRange[1] + 1) * bytes;
+  if (inputStart < columnsEnd && columnsStart < inputEnd) {
     throw new ArgumentError(
-      `${op}: args { geometry, input, columns, ... } must be an object, got ${describeValue(args)}`,
+      `${op}: input and columns must not overlap, got views of one buffer sharing bytes [${Math.max(inputStart, columnsStart)}, ${Math.min(inputEnd, columnsEnd)}); pass separate buffers`,
     );
   }
-  checkOptionKeys(op, args, LOWERING_ARG_KEYS);
-  const { geometry } = args;
+}
+
+/** Checks the arguments once per call, so the loops themselves never index out of range. */
+export function resolveLowering(op: string, rawArgs: LoweringArgs): ResolvedLowering {
+  if (rawArgs === undefined || rawArgs === null) {
+    throw new ArgumentError(
+      `${op}: args { geometry, input, columns, ... } must be a plain object, got ${describeValue(rawArgs)}`,
+    );
+  }
+  const args = readOptions(op, rawArgs, LOWERING_ARG_KEYS as (keyof LoweringArgs)[], 'args') as Partial<
+    Record<keyof LoweringArgs, unknown>
+  >;
+  const geometry = args.geometry as ConvGeometry;
   checkGeometry(op, geometry);
   if (geometry.transposed) {
     throw new ArgumentError(
@@ -125,6 +166,8 @@ export function resolveLowering(op: string, args: LoweringArgs): ResolvedLowerin
       throw new ArgumentError(`${op}: ${name} must be a Float32Array, got ${describeValue(args[name])}`);
     }
   }
+  const input = args.input as Float32Array;
+  const columnsArray = args.columns as Float32Array;
   const { dims, inChannels, inputSpatial, outputVolume, kernelVolume } = geometry;
 
   const columnStart = integerIn(op, 'columnStart', args.columnStart ?? 0, 0, outputVolume);
@@ -142,6 +185,14 @@ export function resolveLowering(op: string, args: LoweringArgs): ResolvedLowerin
     args.channelCount ?? inChannels - channelStart,
     0,
     inChannels - channelStart,
+  );
+  const tapStart = integerIn(op, 'tapStart', args.tapStart ?? 0, 0, kernelVolume);
+  const tapCount = integerIn(
+    op,
+    'tapCount',
+    args.tapCount ?? kernelVolume - tapStart,
+    0,
+    kernelVolume - tapStart,
   );
   const columnsOffset = integerIn(op, 'columnsOffset', args.columnsOffset ?? 0, 0, Number.MAX_SAFE_INTEGER);
   const columnsRowStride = integerIn(
@@ -161,29 +212,34 @@ export function resolveLowering(op: string, args: LoweringArgs): ResolvedLowerin
         ? [geometry.inputVolume, ...spatial]
         : [1, ...spatial.map((s) => s * inChannels)];
   } else {
-    strides = [...args.inputStrides];
-    if (strides.length !== dims + 1 || strides.some((s) => !Number.isInteger(s) || s < 0)) {
+    if (
+      !Array.isArray(args.inputStrides) ||
+      args.inputStrides.length !== dims + 1 ||
+      args.inputStrides.some((s) => typeof s !== 'number' || !Number.isSafeInteger(s) || s < 0)
+    ) {
       throw new ArgumentError(
-        `${op}: inputStrides must be ${dims + 1} non-negative integers ([channel, ...spatial]), got ${formatShape(strides)}`,
+        `${op}: inputStrides must be ${dims + 1} non-negative integers ([channel, ...spatial]), got ${formatValue(args.inputStrides)}`,
       );
     }
+    strides = [...(args.inputStrides as number[])];
   }
 
-  const rows = channelCount * kernelVolume;
+  const rows = channelCount * tapCount;
   if (rows > 0 && columnCount > 0) {
     const lastColumns = columnsOffset + (rows - 1) * columnsRowStride + columnCount - 1;
-    if (lastColumns >= args.columns.length) {
+    if (lastColumns >= columnsArray.length) {
       throw new ArgumentError(
-        `${op}: columns holds ${args.columns.length} elements but the tile [${rows}, ${columnCount}] at offset ${columnsOffset} with row stride ${columnsRowStride} reaches index ${lastColumns}`,
+        `${op}: columns holds ${columnsArray.length} elements but the tile [${rows}, ${columnCount}] at offset ${columnsOffset} with row stride ${columnsRowStride} reaches index ${lastColumns}`,
       );
     }
     let lastInput = inputOffset + (channelStart + channelCount - 1) * strides[0]!;
     for (let d = 0; d < dims; d++) lastInput += (inputSpatial[d]! - 1) * strides[d + 1]!;
-    if (lastInput >= args.input.length) {
+    if (lastInput >= input.length) {
       throw new ArgumentError(
-        `${op}: input holds ${args.input.length} elements but channels [${channelStart}, ${channelStart + channelCount}) of spatial size ${formatShape(inputSpatial)} with strides ${formatShape(strides)} at offset ${inputOffset} reach index ${lastInput}`,
+        `${op}: input holds ${input.length} elements but channels [${channelStart}, ${channelStart + channelCount}) of spatial size ${formatShape(inputSpatial)} with strides ${formatShape(strides)} at offset ${inputOffset} reach index ${lastInput}`,
       );
     }
+    checkNoAliasing(op, input, [inputOffset, lastInput], columnsArray, [columnsOffset, lastColumns]);
   }
 
   const tables = sourceIndexTables(geometry, op);
@@ -191,17 +247,19 @@ export function resolveLowering(op: string, args: LoweringArgs): ResolvedLowerin
   const widen = <T>(values: readonly T[], fill: T): [T, T, T] =>
     [...new Array<T>(pad).fill(fill), ...values] as [T, T, T];
   return {
-    input: args.input,
+    input,
     inputOffset,
     channelStride: strides[0]!,
     spatialStrides: widen(strides.slice(1), 0),
-    columns: args.columns,
+    columns: columnsArray,
     columnsOffset,
     columnsRowStride,
     columnStart,
     columnCount,
     channelStart,
     channelCount,
+    tapStart,
+    tapCount,
     kernel: widen(geometry.kernelSize, 1),
     output: widen(geometry.outputSpatial, 1),
     tables: widen(tables, UNIT_TABLE),

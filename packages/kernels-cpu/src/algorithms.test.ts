@@ -29,7 +29,7 @@ describe('algorithm names', () => {
     expect(Object.isFrozen(CONV_ALGORITHMS)).toBe(true);
   });
 
-  it("selects 'im2col' unless one column exceeds the tile budget or the groups are single-channel (a table of geometries)", () => {
+  it("selects 'im2col' (tap-tiled when one column exceeds the tile budget) unless the groups are single-channel (a table of geometries)", () => {
     // Columns that fit: C/groups * prod(k) * 4 bytes <= DEFAULT_TILE_BYTES (32 MiB = 8 Mi floats).
     const limit = DEFAULT_TILE_BYTES / 4;
     const conv = (args: Partial<ConvGeometryArgs>) =>
@@ -146,13 +146,13 @@ describe('algorithm names', () => {
         'one float over',
         conv({ inChannels: limit / 4 + 1, outChannels: 1, kernelSize: 2, inputSpatial: [4, 4] }),
         'forward',
-        'reference',
+        'im2col',
       ],
       [
         'column over the budget',
         conv({ inChannels: limit / 8, outChannels: 1, inputSpatial: [4, 4] }),
         'backward',
-        'reference',
+        'im2col',
       ],
       [
         'grouped: per-group column fits',
@@ -164,7 +164,19 @@ describe('algorithm names', () => {
         'transposed: C_out/g sets the rows',
         convT({ inChannels: 1, outChannels: limit / 8, inputSpatial: [4, 4] }),
         'forward',
-        'reference',
+        'im2col',
+      ],
+      [
+        'a 3000x3000 transposed kernel on a 1x1 input (one column of 36 MB)',
+        convT({ inChannels: 1, outChannels: 1, inputSpatial: [1, 1], kernelSize: 3000 }),
+        'forward',
+        'im2col',
+      ],
+      [
+        'depthwise conv3d whose reference tap table exceeds the memory limit',
+        conv({ inChannels: 1, outChannels: 1, inputSpatial: [64, 512, 512], kernelSize: 5, padding: 2 }),
+        'forward',
+        'im2col',
       ],
       [
         'transposed: C_in does not',

@@ -9,7 +9,7 @@
  * geometry, never flags and thresholds spread through the kernels.
  */
 import { DEFAULT_TILE_BYTES } from '@convkit/im2col';
-import { ArgumentError, type ConvGeometry, UnsupportedError } from '@convkit/tensor';
+import { ArgumentError, type ConvGeometry, getMemoryLimit, UnsupportedError } from '@convkit/tensor';
 import { convBackwardInputIm2col } from './im2col/conv-backward-input-im2col';
 import { convBackwardWeightIm2col } from './im2col/conv-backward-weight-im2col';
 import { convIm2col } from './im2col/conv-im2col';
@@ -198,8 +198,9 @@ export function engineCaps(): EngineCaps {
  *
  * - one column of the lowering (C_in/groups * prod(k) floats for convolution, C_out/groups *
  *   prod(k) for transposed convolution, whose lowering is the adjoint convolution's) does not
- *   fit the default tile budget: 'reference', which needs no buffer, instead of a
- *   ResourceError;
+ *   fit the default tile budget, or the reference's tap table (prod(out) * prod(k) entries,
+ *   convolution) would exceed the memory limit: 'im2col', which then tiles the columns over
+ *   kernel taps (orders of magnitude faster than the reference loop on such kernels);
  * - the backward pass of a transposed convolution with one input channel per group
  *   (depthwise transposed convolution, or a single input channel): both of its GEMMs
  *   (gradInput = W im2col(gradOutput), gradWeight = x im2col(gradOutput)^T) are then one
@@ -231,7 +232,8 @@ export function selectConvAlgorithm(
 ): ConvAlgorithmName {
   const channelsPerColumn = geometry.transposed ? geometry.outChannelsPerGroup : geometry.inChannelsPerGroup;
   const columnBytes = channelsPerColumn * geometry.kernelVolume * Float32Array.BYTES_PER_ELEMENT;
-  if (columnBytes > DEFAULT_TILE_BYTES) return 'reference';
+  const tapTableBytes = geometry.transposed ? 0 : geometry.outputVolume * geometry.kernelVolume * 4;
+  if (columnBytes > DEFAULT_TILE_BYTES || tapTableBytes > getMemoryLimit()) return 'im2col';
   if (!geometry.transposed && geometry.inChannelsPerGroup === 1 && geometry.outChannelsPerGroup === 1) {
     return 'reference';
   }

@@ -3,9 +3,12 @@
  * NaN only where asked, infinities equal when they match. `assertClose` throws with the
  * first and the worst mismatch, for tests.
  */
-import { formatShape, ShapeError } from './errors';
+import { checkTensorLayout } from './check-tensor-layout';
+import { describeValue } from './describe-value';
+import { ArgumentError, formatShape, ShapeError } from './errors';
+import { optionBoolean, optionNumber, optionString, readOptions } from './read-options';
 import { sameShape } from './shape';
-import type { Tensor } from './tensor';
+import { Tensor } from './tensor';
 
 export interface CloseOptions {
   /** Absolute tolerance (default 1e-4, the convkit contract). */
@@ -18,9 +21,51 @@ export interface CloseOptions {
 
 type Values = Tensor | ArrayLike<number>;
 
-function flat(v: Values): { values: ArrayLike<number>; shape: readonly number[] } {
-  if ('shape' in v && 'toFloat32Array' in v) return { values: v.toFloat32Array(), shape: v.shape };
-  return { values: v, shape: [v.length] };
+/** The values to compare, flat: a Tensor (of any copy of the package), a typed array or an array of numbers. */
+function flat(op: string, name: string, v: unknown): { values: ArrayLike<number>; shape: readonly number[] } {
+  if (typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) && 'shape' in v) {
+    const t = v as Tensor;
+    checkTensorLayout(op, name, t.data, t.shape, t.strides, t.offset);
+    const local = v instanceof Tensor ? v : new Tensor(t.data, [...t.shape], [...t.strides], t.offset);
+    return { values: local.toFloat32Array(), shape: local.shape };
+  }
+  if (
+    ArrayBuffer.isView(v) &&
+    !(v instanceof DataView) &&
+    !(v instanceof BigInt64Array) &&
+    !(v instanceof BigUint64Array)
+  ) {
+    return { values: v as unknown as ArrayLike<number>, shape: [(v as unknown as ArrayLike<number>).length] };
+  }
+  if (Array.isArray(v)) {
+    const bad = v.findIndex((x) => typeof x !== 'number');
+    if (bad >= 0) {
+      throw new ArgumentError(
+        `${op}: ${name} must hold numbers, got ${describeValue(v[bad])} at index ${bad}`,
+      );
+    }
+    return { values: v, shape: [v.length] };
+  }
+  throw new ArgumentError(
+    `${op}: ${name} must be a Tensor, a typed array or an array of numbers, got ${describeValue(v)}`,
+  );
+}
+
+const CLOSE_OPTION_KEYS = ['atol', 'rtol', 'equalNan'] as const;
+
+/** The tolerances, read and checked: finite, non-negative numbers (NaN would make every check false). */
+function readTolerances(
+  op: string,
+  options: unknown,
+  keys: readonly string[] = CLOSE_OPTION_KEYS,
+): { atol: number; rtol: number; equalNan: boolean; label: string | undefined } {
+  const o = readOptions(op, options, keys);
+  return {
+    atol: optionNumber(op, 'atol', o.atol, 1e-4, { min: 0 }),
+    rtol: optionNumber(op, 'rtol', o.rtol, 1e-4, { min: 0 }),
+    equalNan: optionBoolean(op, 'equalNan', o.equalNan, true),
+    label: optionString(op, 'label', o.label, undefined),
+  };
 }
 
 function closeAt(a: number, b: number, atol: number, rtol: number, equalNan: boolean): boolean {
@@ -42,15 +87,24 @@ export interface CloseReport {
 }
 
 /** Compares element by element; shapes must match (a flat array matches any shape of its size). */
-export function compareClose(actual: Values, expected: Values, options: CloseOptions = {}): CloseReport {
-  const { atol = 1e-4, rtol = 1e-4, equalNan = true } = options;
-  const a = flat(actual);
-  const b = flat(expected);
+export function compareClose(actual: Values, expected: Values, options?: CloseOptions): CloseReport {
+  return compareWith('compareClose', actual, expected, readTolerances('compareClose', options));
+}
+
+function compareWith(
+  op: string,
+  actual: unknown,
+  expected: unknown,
+  tolerances: { atol: number; rtol: number; equalNan: boolean },
+): CloseReport {
+  const { atol, rtol, equalNan } = tolerances;
+  const a = flat(op, 'actual', actual);
+  const b = flat(op, 'expected', expected);
   const shapesFit =
     a.values.length === b.values.length &&
     (a.shape.length === 1 || b.shape.length === 1 || sameShape(a.shape, b.shape));
   if (!shapesFit) {
-    throw new ShapeError(`allclose: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} differ`);
+    throw new ShapeError(`${op}: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} differ`);
   }
   let maxAbs = 0;
   let mismatches = 0;
@@ -77,13 +131,13 @@ export function compareClose(actual: Values, expected: Values, options: CloseOpt
 
 /** True when every element is within atol + rtol * |expected|. */
 export function allclose(actual: Values, expected: Values, options?: CloseOptions): boolean {
-  return compareClose(actual, expected, options).ok;
+  return compareWith('allclose', actual, expected, readTolerances('allclose', options)).ok;
 }
 
 /** Largest absolute elementwise difference (NaN if any pair differs in NaN-ness). */
 export function maxAbsDiff(actual: Values, expected: Values): number {
-  const a = flat(actual).values;
-  const b = flat(expected).values;
+  const a = flat('maxAbsDiff', 'actual', actual).values;
+  const b = flat('maxAbsDiff', 'expected', expected).values;
   if (a.length !== b.length) throw new ShapeError(`maxAbsDiff: sizes ${a.length} and ${b.length} differ`);
   let max = 0;
   for (let i = 0; i < a.length; i++) {
@@ -101,14 +155,15 @@ export function maxAbsDiff(actual: Values, expected: Values): number {
 export function assertClose(
   actual: Values,
   expected: Values,
-  options: CloseOptions & { label?: string } = {},
+  options?: CloseOptions & { label?: string },
 ): void {
-  const report = compareClose(actual, expected, options);
+  const tolerances = readTolerances('assertClose', options, [...CLOSE_OPTION_KEYS, 'label']);
+  const report = compareWith('assertClose', actual, expected, tolerances);
   if (report.ok) return;
-  const a = flat(actual).values;
-  const b = flat(expected).values;
+  const a = flat('assertClose', 'actual', actual).values;
+  const b = flat('assertClose', 'expected', expected).values;
   const at = (i: number) => `[${i}] got ${a[i]} expected ${b[i]}`;
   throw new Error(
-    `${options.label ?? 'assertClose'}: ${report.mismatches} of ${a.length} elements differ beyond atol=${options.atol ?? 1e-4} rtol=${options.rtol ?? 1e-4}; first ${at(report.firstMismatch)}; worst ${at(report.worstMismatch)}; max |diff| ${report.maxAbsDiff}`,
+    `${tolerances.label ?? 'assertClose'}: ${report.mismatches} of ${a.length} elements differ beyond atol=${tolerances.atol} rtol=${tolerances.rtol}; first ${at(report.firstMismatch)}; worst ${at(report.worstMismatch)}; max |diff| ${report.maxAbsDiff}`,
   );
 }

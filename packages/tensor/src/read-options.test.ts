@@ -88,7 +88,7 @@ describe('readOptions', () => {
     expect(
       thrown(() => readOptions('convGeometry', { inChanels: 1 }, ['inChannels'], 'arguments')).message,
     ).toBe(
-      "convGeometry: unknown key in arguments 'inChanels'; the keys are 'inChannels'; did you mean 'inChannels'?",
+      "convGeometry: unknown option 'inChanels' in arguments; the options are 'inChannels'; did you mean 'inChannels'?",
     );
   });
 

@@ -95,7 +95,7 @@ export function readOptions<K extends string>(
       const hint = closestName(key, keys);
       const list = keys.length ? keys.map((k) => `'${k}'`).join(', ') : 'none';
       throw new ArgumentError(
-        `${op}: unknown ${argument === 'options' ? 'option' : `key in ${argument}`} '${key}'; the ${argument === 'options' ? 'options' : 'keys'} are ${list}${hint ? `; did you mean '${hint}'?` : ''}`,
+        `${op}: unknown option '${key}'${argument === 'options' ? '' : ` in ${argument}`}; the options are ${list}${hint ? `; did you mean '${hint}'?` : ''}`,
       );
     }
     record[key] = value;

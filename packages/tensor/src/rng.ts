@@ -2,9 +2,41 @@
  * A seeded random number generator (xoshiro128**, seeded through splitmix32) so that
  * examples, tests and benchmarks draw the same numbers on every machine.
  */
-import { ArgumentError } from './errors';
-import { checkShape, shapeSize } from './shape';
+import { checkAllocation } from './check-allocation';
+import { formatValue } from './describe-value';
+import { ArgumentError, ShapeError } from './errors';
 import { Tensor } from './tensor';
+
+function finite(op: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new ArgumentError(`${op}: ${name} must be a finite number, got ${formatValue(value)}`);
+  }
+  return value;
+}
+
+function checkRange(op: string, low: unknown, high: unknown): void {
+  finite(op, 'low', low);
+  finite(op, 'high', high);
+  if ((low as number) > (high as number)) {
+    throw new ArgumentError(`${op}: low must be <= high, got low ${low} and high ${high}`);
+  }
+}
+
+function checkSpread(op: string, mean: unknown, std: unknown): void {
+  finite(op, 'mean', mean);
+  if (finite(op, 'std', std) < 0) throw new ArgumentError(`${op}: std must be >= 0, got ${std}`);
+}
+
+/** The element count of a shape given to a tensor sampler, within the memory budget. */
+function samplerSize(op: string, shape: unknown): number {
+  if (!Array.isArray(shape)) {
+    throw new ArgumentError(`${op}: shape must be an array of sizes, got ${formatValue(shape)}`);
+  }
+  if (shape.some((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)) {
+    throw new ShapeError(`${op}: shape ${formatValue(shape)} must hold non-negative integers`);
+  }
+  return checkAllocation(op, 'the tensor', shape as number[]);
+}
 
 export class Rng {
   private s0: number;
@@ -14,7 +46,8 @@ export class Rng {
   private spareNormal: number | null = null;
 
   constructor(seed = 0) {
-    if (!Number.isFinite(seed)) throw new ArgumentError(`Rng: seed must be a finite number, got ${seed}`);
+    if (typeof seed !== 'number' || !Number.isFinite(seed))
+      throw new ArgumentError(`Rng: seed must be a finite number, got ${formatValue(seed)}`);
     let state = Math.trunc(seed) >>> 0;
     const splitmix = () => {
       state = (state + 0x9e3779b9) >>> 0;
@@ -52,19 +85,28 @@ export class Rng {
 
   /** A uniform float in [low, high). */
   uniform(low = 0, high = 1): number {
+    checkRange('Rng.uniform', low, high);
     return low + (high - low) * this.next();
   }
 
   /** A uniform integer in [low, high] (both ends included). */
   int(low: number, high: number): number {
-    if (!Number.isInteger(low) || !Number.isInteger(high) || high < low) {
-      throw new ArgumentError(`Rng.int: need integers low <= high, got ${low} and ${high}`);
+    if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high) || high < low) {
+      throw new ArgumentError(
+        `Rng.int: low and high must be integers with low <= high, got ${formatValue(low)} and ${formatValue(high)}`,
+      );
     }
     return low + Math.floor(this.next() * (high - low + 1));
   }
 
   /** A normal sample (Box-Muller, both values used). */
   normal(mean = 0, std = 1): number {
+    checkSpread('Rng.normal', mean, std);
+    return this.sampleNormal(mean, std);
+  }
+
+  /** Box-Muller without the argument checks (the arithmetic of every seeded sample stays as it was). */
+  private sampleNormal(mean: number, std: number): number {
     if (this.spareNormal !== null) {
       const z = this.spareNormal;
       this.spareNormal = null;
@@ -80,23 +122,28 @@ export class Rng {
 
   /** One element of an array, uniformly. */
   pick<T>(items: readonly T[]): T {
+    if (!Array.isArray(items)) {
+      throw new ArgumentError(`Rng.pick: items must be an array, got ${formatValue(items)}`);
+    }
     if (items.length === 0) throw new ArgumentError('Rng.pick: cannot pick from an empty list');
     return items[Math.floor(this.next() * items.length)]!;
   }
 
   /** A tensor of uniform samples in [low, high). */
   uniformTensor(shape: readonly number[], low = 0, high = 1): Tensor {
-    checkShape('Rng.uniformTensor', 'the', shape);
-    const data = new Float32Array(shapeSize(shape));
-    for (let i = 0; i < data.length; i++) data[i] = this.uniform(low, high);
+    const size = samplerSize('Rng.uniformTensor', shape);
+    checkRange('Rng.uniformTensor', low, high);
+    const data = new Float32Array(size);
+    for (let i = 0; i < data.length; i++) data[i] = low + (high - low) * this.next();
     return new Tensor(data, shape);
   }
 
   /** A tensor of normal samples. */
   normalTensor(shape: readonly number[], mean = 0, std = 1): Tensor {
-    checkShape('Rng.normalTensor', 'the', shape);
-    const data = new Float32Array(shapeSize(shape));
-    for (let i = 0; i < data.length; i++) data[i] = this.normal(mean, std);
+    const size = samplerSize('Rng.normalTensor', shape);
+    checkSpread('Rng.normalTensor', mean, std);
+    const data = new Float32Array(size);
+    for (let i = 0; i < data.length; i++) data[i] = this.sampleNormal(mean, std);
     return new Tensor(data, shape);
   }
 }

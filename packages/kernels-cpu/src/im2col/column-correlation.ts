@@ -43,7 +43,7 @@ export function columnCorrelation(args: ColumnCorrelationArgs): void {
   forEachLoweredTile(geometry, args.input, args.inputSpatial, args.maxTileBytes, (tile) => {
     gemm(
       outPerGroup,
-      depth,
+      tile.rowCount,
       tile.columnCount,
       output,
       tile.sample * outputSample + tile.group * outPerGroup * geometry.outputVolume + tile.columnStart,
@@ -52,7 +52,7 @@ export function columnCorrelation(args: ColumnCorrelationArgs): void {
       tile.offset,
       tile.ld,
       weight,
-      tile.group * outPerGroup * depth,
+      tile.group * outPerGroup * depth + tile.rowStart,
       depth,
       gemmOptions,
     );

@@ -19,6 +19,7 @@ import { col2imAccumulate, columnTiles, planColumnTiles } from '@convkit/im2col'
 import type { ConvGeometry } from '@convkit/tensor';
 import { gemm } from '../gemm';
 import { loweredBuffer } from './lowered-buffer';
+import { needsTapTiles, planTapTiles } from './tap-tile-plan';
 import { tileScratch } from './tile-scratch';
 
 export interface FoldedProductArgs {
@@ -64,6 +65,58 @@ export function foldedProduct(args: FoldedProductArgs): void {
           outputVolume,
           { transA: true, beta: 1 },
         );
+      }
+    }
+    return;
+  }
+
+  if (needsTapTiles(inPerGroup, kernelVolume, maxTileBytes)) {
+    // One column does not fit: tiles of a tap range of one channel (see planTapTiles).
+    const { tapsPerTile, columnsPerTile } = planTapTiles(
+      geometry.op,
+      kernelVolume,
+      outputVolume,
+      maxTileBytes,
+    );
+    const tile = tileScratch(0, tapsPerTile * columnsPerTile);
+    for (let sample = 0; sample < batch; sample++) {
+      for (let columnStart = 0; columnStart < outputVolume; columnStart += columnsPerTile) {
+        const columnCount = Math.min(columnsPerTile, outputVolume - columnStart);
+        for (let g = 0; g < groups; g++) {
+          for (let c = 0; c < inPerGroup; c++) {
+            for (let tapStart = 0; tapStart < kernelVolume; tapStart += tapsPerTile) {
+              const tapCount = Math.min(tapsPerTile, kernelVolume - tapStart);
+              gemm(
+                tapCount,
+                columnCount,
+                outPerGroup,
+                weight,
+                g * outPerGroup * depth + c * kernelVolume + tapStart,
+                depth,
+                output,
+                sample * outputSample + g * outPerGroup * outputVolume + columnStart,
+                outputVolume,
+                tile,
+                0,
+                columnCount,
+                { transA: true },
+              );
+              col2imAccumulate({
+                geometry,
+                input,
+                inputOffset: sample * target.sampleSize,
+                inputStrides: target.strides,
+                columns: tile,
+                columnStart,
+                columnCount,
+                channelStart: g * inPerGroup + c,
+                channelCount: 1,
+                tapStart,
+                tapCount,
+              });
+            }
+          }
+        }
       }
     }
     return;

@@ -41,14 +41,16 @@ export function loweredProduct(args: LoweredProductArgs): void {
   const outPerGroup = geometry.outChannelsPerGroup;
   const depth = geometry.inChannelsPerGroup * geometry.kernelVolume;
   const outputSample = geometry.outChannels * geometry.outputVolume;
-  const gemmOptions = { beta: args.accumulate ? 1 : 0 };
+  // The first block of rows sets (or adds to) the output; tap tiles after it add.
+  const first = { beta: args.accumulate ? 1 : 0 };
+  const rest = { beta: 1 };
   forEachLoweredTile(geometry, args.input, args.inputSpatial, args.maxTileBytes, (tile) => {
     gemm(
       outPerGroup,
       tile.columnCount,
-      depth,
+      tile.rowCount,
       weight,
-      tile.group * outPerGroup * depth,
+      tile.group * outPerGroup * depth + tile.rowStart,
       depth,
       tile.columns,
       tile.offset,
@@ -56,7 +58,7 @@ export function loweredProduct(args: LoweredProductArgs): void {
       output,
       tile.sample * outputSample + tile.group * outPerGroup * geometry.outputVolume + tile.columnStart,
       geometry.outputVolume,
-      gemmOptions,
+      tile.rowStart === 0 ? first : rest,
     );
   });
 }
