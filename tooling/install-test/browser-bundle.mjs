@@ -1,0 +1,76 @@
+/**
+ * Bundles an installed package for the browser, as an app would, with esbuild and with Vite:
+ * every export kept (`export * from`), minified, Node built-ins refused. Returns the gzip size
+ * of each bundle. Optional peers (e.g. `webgpu`, the Node-only WebGPU) stay external.
+ */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+import { build as viteBuild } from 'vite';
+
+const BUILTINS = new Set(builtinModules);
+const isBuiltin = (id) => id.startsWith('node:') || BUILTINS.has(id) || BUILTINS.has(id.split('/')[0]);
+const gzipBytes = (code) => gzipSync(code, { level: 9 }).length;
+
+/** `{ esbuild, vite }`: gzip bytes of each bundle; throws if a bundle fails or needs Node. */
+export async function browserBundles({ project, packageName, externals }) {
+  const dir = join(project, 'browser');
+  mkdirSync(dir, { recursive: true });
+  const entry = join(dir, 'entry.js');
+  writeFileSync(entry, `export * from '${packageName}';\n`);
+
+  const builtinGuard = {
+    name: 'no-node-builtins',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, (args) =>
+        isBuiltin(args.path)
+          ? { errors: [{ text: `imports the Node built-in '${args.path}' (from ${args.importer})` }] }
+          : undefined,
+      );
+    },
+  };
+  const esbuilt = await esbuild.build({
+    entryPoints: [entry],
+    absWorkingDir: project,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    write: false,
+    external: externals,
+    plugins: [builtinGuard],
+    logLevel: 'silent',
+  });
+  const esbuildGzip = gzipBytes(esbuilt.outputFiles.map((f) => f.text).join(''));
+
+  const viteGuard = {
+    name: 'no-node-builtins',
+    enforce: 'pre',
+    resolveId(id, importer) {
+      if (isBuiltin(id)) this.error(`imports the Node built-in '${id}' (from ${importer})`);
+      return null;
+    },
+  };
+  const outDir = join(dir, 'vite');
+  await viteBuild({
+    configFile: false,
+    root: project,
+    logLevel: 'silent',
+    plugins: [viteGuard],
+    build: {
+      outDir,
+      emptyOutDir: true,
+      minify: true,
+      target: 'es2022',
+      lib: { entry, formats: ['es'], fileName: () => 'bundle.js' },
+      rollupOptions: { external: externals },
+    },
+  });
+  // Every chunk counts (a package with dynamic imports gets more than one).
+  const chunks = readdirSync(outDir, { recursive: true }).filter((f) => /\.m?js$/.test(f));
+  const viteGzip = gzipBytes(chunks.map((f) => readFileSync(join(outDir, f), 'utf8')).join(''));
+  return { esbuild: esbuildGzip, vite: viteGzip };
+}
