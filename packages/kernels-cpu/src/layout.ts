@@ -5,6 +5,7 @@
  * so every tensor an op returns is contiguous in the layout the caller asked for.
  */
 import { type Layout, Tensor } from '@convkit/tensor';
+import { transposeChannels } from './channels-transpose';
 
 /** The permutation that views channels-last [N, ...spatial, C] as channels-first [N, C, ...spatial]. */
 export function channelsLastToFirstOrder(rank: number): number[] {
@@ -21,6 +22,13 @@ export function channelsFirstToLastOrder(rank: number): number[] {
  * is returned when it already is exactly that (kernels only read it); otherwise a copy.
  */
 export function toChannelsFirst(activation: Tensor, layout: Layout): Float32Array {
+  if (layout === 'channels-last' && activation.isContiguous) {
+    // [N, S, C] row-major: one blocked transpose per sample to [N, C, S].
+    const [batch, ...rest] = activation.shape;
+    const channels = rest[rest.length - 1]!;
+    const spatial = rest.slice(0, -1).reduce((a, b) => a * b, 1);
+    return transposeChannels(activation.data, activation.offset, batch!, spatial, channels);
+  }
   const view =
     layout === 'channels-last'
       ? activation.permute(channelsLastToFirstOrder(activation.shape.length))
@@ -39,5 +47,11 @@ export function fromChannelsFirst(
 ): Tensor {
   const result = new Tensor(data, channelsFirstShape);
   if (layout === 'channels-first') return result;
-  return result.permute(channelsFirstToLastOrder(channelsFirstShape.length)).contiguous();
+  const [batch, channels, ...spatialShape] = channelsFirstShape;
+  const spatial = spatialShape.reduce((a, b) => a * b, 1);
+  return new Tensor(transposeChannels(data, 0, batch!, channels!, spatial), [
+    batch!,
+    ...spatialShape,
+    channels!,
+  ]);
 }
