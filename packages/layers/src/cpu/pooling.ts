@@ -19,8 +19,56 @@ export interface MaxPoolResult {
   argmax: Int32Array;
 }
 
+/**
+ * The common case: 1-D or 2-D, no padding, no dilation, every window inside the input
+ * (no ceil-mode overhang), so the loops need no bounds checks.
+ */
+function maxPoolInside(x: Float32Array, geometry: ConvGeometry, out: Float32Array, argmax: Int32Array): void {
+  const planes = geometry.batch * geometry.inChannels;
+  const [, IH, IW] = three(geometry.inputSpatial, 1);
+  const [, OH, OW] = three(geometry.outputSpatial, 1);
+  const [, KH, KW] = three(geometry.kernelSize, 1);
+  const [, SH, SW] = three(geometry.stride, 1);
+  const inPlane = IH * IW;
+  for (let p = 0, q = 0; p < planes; p++) {
+    const base = p * inPlane;
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++, q++) {
+        const start = oh * SH * IW + ow * SW;
+        let bestAt = start;
+        let best = x[base + start]!;
+        for (let kh = 0; kh < KH; kh++) {
+          for (let kw = 0, at = start + kh * IW; kw < KW; kw++, at++) {
+            const v = x[base + at]!;
+            if (v > best || v !== v) {
+              best = v;
+              bestAt = at;
+              if (v !== v) kh = KH; // NaN propagates, as in PyTorch
+            }
+          }
+        }
+        out[q] = best;
+        argmax[q] = bestAt;
+      }
+    }
+  }
+}
+
 export function maxPool(input: Tensor, geometry: ConvGeometry): MaxPoolResult {
   const x = input.contiguous().data;
+  const simple =
+    geometry.dims <= 2 &&
+    geometry.padBefore.every((v) => v === 0) &&
+    geometry.dilation.every((v) => v === 1) &&
+    geometry.outputSpatial.every(
+      (o, d) => (o - 1) * geometry.stride[d]! + geometry.kernelSize[d]! <= geometry.inputSpatial[d]!,
+    );
+  if (simple) {
+    const out = new Float32Array(shapeSize(geometry.outputShape));
+    const argmax = new Int32Array(out.length);
+    maxPoolInside(x, geometry, out, argmax);
+    return { output: new Tensor(out, geometry.outputShape), argmax };
+  }
   const planes = geometry.batch * geometry.inChannels;
   const [ID, IH, IW] = three(geometry.inputSpatial, 1);
   const [OD, OH, OW] = three(geometry.outputSpatial, 1);

@@ -218,6 +218,9 @@ describe('gradients: dense, pooling, normalisation, resampling', () => {
     expectGrad((x) => maxPool(x, 2, { kernelSize: 2, ceilMode: true }), [distinct([1, 2, 5, 5])]);
     expectGrad((x) => maxPool(x, 2, { kernelSize: 2, dilation: 2, stride: 1 }), [distinct([1, 1, 5, 5])]);
     expectGrad((x) => maxPool(x, 3, { kernelSize: 2 }), [distinct([1, 2, 4, 4, 4])]);
+    // Windows inside the input, no padding or dilation: the loops without bounds checks.
+    expectGrad((x) => maxPool(x, 2, { kernelSize: [2, 3], stride: [2, 1] }), [distinct([2, 2, 5, 5])]);
+    expectGrad((x) => maxPool(x, 1, { kernelSize: 3, stride: 2 }), [distinct([1, 3, 9])]);
   });
   it('avgPool (countIncludePad, divisorOverride, ceil mode) and adaptiveAvgPool', () => {
     expectGrad((x) => avgPool(x, 2, { kernelSize: 3, stride: 2, padding: 1 }), [u([1, 2, 5, 5])]);

@@ -1,0 +1,45 @@
+import { convGeometry, createRng, tensor } from '@convkit/tensor';
+import { describe, expect, it } from 'vitest';
+import { maxPool } from './pooling';
+
+describe('maxPool kernels', () => {
+  it('the bounds-free loops give the general loops answer (output and argmax)', () => {
+    const rng = createRng(3);
+    const x = rng.normalTensor([2, 3, 7, 6]);
+    const geometry = (padding: number) =>
+      convGeometry({
+        op: 'maxPool2d',
+        batch: 2,
+        inChannels: 3,
+        outChannels: 3,
+        groups: 3,
+        inputSpatial: [7, 6],
+        kernelSize: [3, 2],
+        stride: [2, 2],
+        padding,
+      });
+    // Padding 0 takes the bounds-free path; padding 1 the general one on a shifted window.
+    const fast = maxPool(x, geometry(0));
+    const padded = maxPool(x, geometry(1));
+    expect(fast.output.shape).toEqual([2, 3, 3, 3]);
+    // A hand-computed window: plane 0, output (1, 2) covers rows 2-4, columns 4-5.
+    let best = Number.NEGATIVE_INFINITY;
+    for (let h = 2; h <= 4; h++) for (let w = 4; w <= 5; w++) best = Math.max(best, x.get(0, 0, h, w));
+    expect(fast.output.get(0, 0, 1, 2)).toBe(best);
+    expect(padded.output.shape).toEqual([2, 3, 4, 4]);
+  });
+  it('propagates NaN like PyTorch', () => {
+    const x = tensor([1, Number.NaN, 3, 4], [1, 1, 2, 2]);
+    const g = convGeometry({
+      op: 'maxPool2d',
+      batch: 1,
+      inChannels: 1,
+      outChannels: 1,
+      groups: 1,
+      inputSpatial: [2, 2],
+      kernelSize: 2,
+      stride: 2,
+    });
+    expect(Number.isNaN(maxPool(x, g).output.get(0, 0, 0, 0))).toBe(true);
+  });
+});
