@@ -11,23 +11,27 @@
  *   columnCorrelation:  gW[m x depth] += y * cols^T                     (conv gradWeight)
  *
  * Transposed convolution runs the same three on its adjoint convolution. Only zero padding is
- * handled here (other modes take the TypeScript path). The geometry is read from a parameter
- * block the caller writes at PARAMS (i32 slots, order below); positions outside the
+ * handled here (other modes pad the input explicitly first). The geometry is read from a
+ * parameter block the caller writes and passes as `params` (i32 slots, order below; each
+ * call has its own, so instances on threads sharing one memory never collide); positions outside the
  * geometry's input (padding, or a cropped tail of a larger buffer) read as zero and are never
  * written.
  */
 // @ts-nocheck: AssemblyScript source.
 import { GEMM_WORK_BYTES, KC, MC, MR, macroKernel, NC, NR, packA, packB, sgemm } from './gemm-4x8';
 
-/** Byte address of the parameter block. */
-export const PARAMS: usize = 1024;
+/** Bytes of the parameter block. */
+export const IM2COL_PARAMS_BYTES: i32 = 21 * 4;
+
+/** The parameter block of the running call (a global: one per instance, so per thread). */
+let paramsBase: usize = 0;
 // Slots: 0 inD 1 inH 2 inW (the geometry's input, bounds) 3 bufD 4 bufH 5 bufW (the buffer's
 // spatial dims, strides) 6 outD 7 outH 8 outW 9 kD 10 kH 11 kW 12 sD 13 sH 14 sW 15 pD 16 pH
 // 17 pW (padding before) 18 dD 19 dH 20 dW.
 
 // @ts-expect-error: decorator
 @inline function param(slot: i32): i32 {
-  return load<i32>(PARAMS + <usize>(slot << 2));
+  return load<i32>(paramsBase + <usize>(slot << 2));
 }
 
 /** Bytes of one k-table entry: channel offset (elements), then the tap's d, h, w deltas. */
@@ -318,6 +322,7 @@ function packColsB(x: usize, ktab: usize, kc: i32, p0: i32, nc: i32, bpack: usiz
  * weight rows [m, depth] row-major. work: GEMM_WORK_BYTES + KC * KTAB_ENTRY_BYTES.
  */
 export function loweredProduct(
+  params: usize,
   m: i32,
   depth: i32,
   x: usize,
@@ -327,6 +332,7 @@ export function loweredProduct(
   accumulate: bool,
   work: usize,
 ): void {
+  paramsBase = params;
   const outputVolume = param(6) * param(7) * param(8);
   const apack = work;
   const bpack = apack + <usize>(MC * KC * 4);
@@ -355,6 +361,7 @@ export function loweredProduct(
  * work: GEMM_WORK_BYTES; ktab: depth entries.
  */
 export function foldedProduct(
+  params: usize,
   m: i32,
   depth: i32,
   y: usize,
@@ -366,6 +373,7 @@ export function foldedProduct(
   ktab: usize,
   work: usize,
 ): void {
+  paramsBase = params;
   const outH = param(7);
   const outW = param(8);
   const plane = outH * outW;
@@ -391,6 +399,7 @@ export function foldedProduct(
  * temp: depth * m floats.
  */
 export function columnCorrelation(
+  params: usize,
   m: i32,
   depth: i32,
   y: usize,
@@ -401,6 +410,7 @@ export function columnCorrelation(
   ktab: usize,
   work: usize,
 ): void {
+  paramsBase = params;
   const outH = param(7);
   const outW = param(8);
   const plane = outH * outW;

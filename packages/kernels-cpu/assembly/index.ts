@@ -6,7 +6,13 @@
  */
 // @ts-nocheck: AssemblyScript source.
 export { GEMM_WORK_BYTES, sgemm } from './gemm-4x8';
-export { columnCorrelation, foldedProduct, KTAB_ENTRY_BYTES, loweredProduct, PARAMS } from './im2col-gemm';
+export {
+  columnCorrelation,
+  foldedProduct,
+  IM2COL_PARAMS_BYTES,
+  KTAB_ENTRY_BYTES,
+  loweredProduct,
+} from './im2col-gemm';
 export { peakLoop } from './peak';
 export { DW_GEOMETRY_BYTES, depthwiseConv, depthwiseWeightGrad } from './depthwise-conv';
 export {
@@ -20,4 +26,20 @@ export {
   phasePad,
   phaseProduct,
 } from './phase-conv-transpose';
-export { winogradConv, winogradPackInput, winogradTransformWeights, winogradWeightBytes, winogradWorkBytes } from './winograd-f4x3';
+export {
+  winogradAllFinite,
+  winogradConv,
+  winogradPackInput,
+  winogradTransformWeights,
+  winogradWeightBytes,
+  winogradWorkBytes,
+} from './winograd-f4x3';
+export {
+  DEFORM_PARAMS_BYTES,
+  DEFORM_TABLE_FIELDS,
+  DEFORM_WORK_BYTES,
+  deformColumns,
+  deformProduct,
+  deformSampleTable,
+  deformScatter,
+} from './deform-conv';

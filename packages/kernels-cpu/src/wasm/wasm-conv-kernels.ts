@@ -27,6 +27,7 @@ import { type WasmGlobal, type WasmKernels, wasmKernels } from './wasm-runtime';
 /** The raw exports of assembly/im2col-gemm.ts. */
 interface Im2colGemmExports {
   loweredProduct(
+    params: number,
     m: number,
     depth: number,
     x: number,
@@ -37,6 +38,7 @@ interface Im2colGemmExports {
     work: number,
   ): void;
   foldedProduct(
+    params: number,
     m: number,
     depth: number,
     y: number,
@@ -49,6 +51,7 @@ interface Im2colGemmExports {
     work: number,
   ): void;
   columnCorrelation(
+    params: number,
     m: number,
     depth: number,
     y: number,
@@ -61,7 +64,7 @@ interface Im2colGemmExports {
   ): void;
   GEMM_WORK_BYTES: WasmGlobal;
   KTAB_ENTRY_BYTES: WasmGlobal;
-  PARAMS: WasmGlobal;
+  IM2COL_PARAMS_BYTES: WasmGlobal;
 }
 
 /** Bytes of the column tile foldedProduct forms before each scatter. */
@@ -86,10 +89,10 @@ function as3d(values: readonly number[], fill: number): number[] {
   return [...Array.from({ length: 3 - values.length }, () => fill), ...values];
 }
 
-/** Writes the parameter block of assembly/im2col-gemm.ts for `geometry` over a buffer of `bufferSpatial`. */
+/** Writes the parameter block of assembly/im2col-gemm.ts at `at` for `geometry` over a buffer of `bufferSpatial`. */
 function writeParams(
   kernels: WasmKernels,
-  exports: Im2colGemmExports,
+  at: number,
   geometry: ConvGeometry,
   bufferSpatial: readonly number[],
 ): void {
@@ -102,7 +105,7 @@ function writeParams(
     ...as3d(geometry.padBefore, 0),
     ...as3d(geometry.dilation, 1),
   ];
-  new Int32Array(kernels.memory.buffer, global(exports.PARAMS), slots.length).set(slots);
+  new Int32Array(kernels.memory.buffer, at, slots.length).set(slots);
 }
 
 const product = (values: readonly number[]) => values.reduce((a, b) => a * b, 1);
@@ -127,18 +130,20 @@ function loweredProduct(
   const sampleIn = inChannels * product(bufferSpatial);
   const sampleOut = outChannels * outputVolume;
   const heap = planHeap(geometry.op, kernels, {
+    params: global(exports.IM2COL_PARAMS_BYTES),
     x: batch * sampleIn * 4,
     w: outChannels * depth * 4,
     y: batch * sampleOut * 4,
     work: global(exports.GEMM_WORK_BYTES) + 256 * global(exports.KTAB_ENTRY_BYTES),
   });
-  writeParams(kernels, exports, geometry, bufferSpatial);
+  writeParams(kernels, heap.params, geometry, bufferSpatial);
   writeFloats(kernels, heap.x, input);
   writeFloats(kernels, heap.w, weight);
   if (accumulate) writeFloats(kernels, heap.y, out);
   for (let n = 0; n < batch; n++) {
     for (let g = 0; g < groups; g++) {
       exports.loweredProduct(
+        heap.params,
         m,
         depth,
         heap.x + n * sampleIn * 4,
@@ -173,6 +178,7 @@ function foldedProduct(
   const sampleOut = outChannels * outputVolume;
   const tileColumns = Math.max(8, Math.min(outputVolume, Math.floor(FOLD_TILE_BYTES / 4 / depth / 8) * 8));
   const heap = planHeap(geometry.op, kernels, {
+    params: global(exports.IM2COL_PARAMS_BYTES),
     x: batch * sampleIn * 4,
     w: outChannels * depth * 4,
     y: batch * sampleOut * 4,
@@ -180,13 +186,14 @@ function foldedProduct(
     ktab: depth * global(exports.KTAB_ENTRY_BYTES),
     work: global(exports.GEMM_WORK_BYTES),
   });
-  writeParams(kernels, exports, geometry, bufferSpatial);
+  writeParams(kernels, heap.params, geometry, bufferSpatial);
   writeFloats(kernels, heap.x, target);
   writeFloats(kernels, heap.w, weight);
   writeFloats(kernels, heap.y, source);
   for (let n = 0; n < batch; n++) {
     for (let g = 0; g < groups; g++) {
       exports.foldedProduct(
+        heap.params,
         m,
         depth,
         heap.y + (n * sampleOut + g * m * outputVolume) * 4,
@@ -218,6 +225,7 @@ function columnCorrelation(
   const sampleIn = inChannels * product(bufferSpatial);
   const sampleOut = outChannels * outputVolume;
   const heap = planHeap(geometry.op, kernels, {
+    params: global(exports.IM2COL_PARAMS_BYTES),
     x: batch * sampleIn * 4,
     y: batch * sampleOut * 4,
     gw: outChannels * depth * 4,
@@ -225,13 +233,14 @@ function columnCorrelation(
     ktab: depth * global(exports.KTAB_ENTRY_BYTES),
     work: global(exports.GEMM_WORK_BYTES),
   });
-  writeParams(kernels, exports, geometry, bufferSpatial);
+  writeParams(kernels, heap.params, geometry, bufferSpatial);
   writeFloats(kernels, heap.x, input);
   writeFloats(kernels, heap.y, source);
   viewFloats(kernels, heap.gw, outChannels * depth).fill(0);
   for (let n = 0; n < batch; n++) {
     for (let g = 0; g < groups; g++) {
       exports.columnCorrelation(
+        heap.params,
         m,
         depth,
         heap.y + (n * sampleOut + g * m * outputVolume) * 4,
