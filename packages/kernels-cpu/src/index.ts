@@ -32,6 +32,7 @@ export type {
   DeformConvGradients,
   DeformConvOptions,
 } from './options';
+export { isPreparedWeightData, PreparedWeight, preparedWeightCache, prepareWeight } from './prepare-weight';
 export { measureWasmPeak } from './wasm/wasm-peak';
 export type { InitWasmOptions, WasmBuild, WasmInfo } from './wasm/wasm-runtime';
 export { initWasm, initWasmSync, wasmInfo, wasmSupport } from './wasm/wasm-runtime';
