@@ -35,10 +35,12 @@
  *                        (n, c), gy-role (n, c m + j) (convolution); mode 1: x-role
  *                        (n, c m + j), gy-role (n, c) (transposed convolution).
  *
- * Fast path: the 2-D 3x3 forward keeps its nine splatted weights in registers and sums its
+ * Fast paths: the 2-D 3x3 weight gradient accumulates its nine taps at once (one gy load
+ * per nine multiply-adds); the 2-D 3x3 forward keeps its nine splatted weights in registers and sums its
  * three kernel rows in three independent chains (V8 gives a function about 13 xmm registers:
- * 9 weights + 3 partial sums + 1 load). Everything else takes the tap-table loop (any kernel
- * size, 1-3-D), two chains per vector.
+ * 9 weights + 3 partial sums + 1 load). Everything else takes the row loop (any kernel size,
+ * 1-3-D): per output row, only the kernel rows that read data (an upsampled source's zero
+ * rows and the padding rows are skipped), two chains per vector.
  */
 // @ts-nocheck: AssemblyScript source.
 import { fma } from './fma';
@@ -166,7 +168,10 @@ function fillScratch(geo: usize, src: usize, scratch: usize): void {
   }
 }
 
-/** Byte offset of every tap (kd, kh, kw in C order) from an output position's padded origin. */
+/**
+ * Byte offset of every tap (kd, kh, kw in C order) from an output position's padded origin,
+ * then of every kernel column (kW more i32).
+ */
 function fillTaps(geo: usize, taps: usize): void {
   const kD = slot(geo, 10);
   const kH = slot(geo, 11);
@@ -182,12 +187,21 @@ function fillTaps(geo: usize, taps: usize): void {
   for (let kd = 0; kd < kD; kd++) {
     for (let kh = 0; kh < kH; kh++) {
       for (let kw = 0; kw < kW; kw++) {
-        const column = kw * dW;
-        store<i32>(t, <i32>bytes((kd * dD * rowsH + kh * dH) * rowFloats + (column % sW) * L + column / sW));
+        store<i32>(t, <i32>bytes((kd * dD * rowsH + kh * dH) * rowFloats) + columnOffset(kw * dW, sW, L));
         t += 4;
       }
     }
   }
+  for (let kw = 0; kw < kW; kw++) {
+    store<i32>(t, columnOffset(kw * dW, sW, L));
+    t += 4;
+  }
+}
+
+/** Byte offset of padded column `column` from column 0 of its row: its phase row, then its index. */
+// @ts-expect-error: decorator
+@inline function columnOffset(column: i32, sW: i32, L: i32): i32 {
+  return <i32>bytes((column % sW) * L + column / sW);
 }
 
 /**
@@ -208,33 +222,139 @@ function storeTail(out: usize, acc: v128, count: i32, init: f32, accumulate: boo
   return bytes((od * sD * rowsH + oh * sH) * rowFloats);
 }
 
-/** One output plane from the padded plane, any kernel: the tap table, two chains per vector. */
-function convPlaneTaps(geo: usize, scratch: usize, taps: usize, w: usize, dst: usize, init: f32, accumulate: bool): void {
+/**
+ * Byte offsets of the kernel columns (kW i32 at `cols`), then, for output row (od, oh), the
+ * kernel rows that read a padded row holding data (not padding, not an inserted zero row):
+ * pairs (row offset in bytes from the output row's origin, byte offset of the kernel row's
+ * weights) at `rows`. Returns how many rows are active.
+ */
+function activeRows(geo: usize, od: i32, oh: i32, rows: usize): i32 {
+  const inD = slot(geo, 4);
+  const inH = slot(geo, 5);
+  const kD = slot(geo, 10);
+  const kH = slot(geo, 11);
+  const kW = slot(geo, 12);
+  const sD = slot(geo, 13);
+  const sH = slot(geo, 14);
+  const pD = slot(geo, 16);
+  const pH = slot(geo, 17);
+  const dD = slot(geo, 19);
+  const dH = slot(geo, 20);
+  const uD = slot(geo, 22);
+  const uH = slot(geo, 23);
+  const rowsH = slot(geo, 26);
+  const rowFloats = slot(geo, 15) * slot(geo, 27);
+  let count = 0;
+  for (let kd = 0; kd < kD; kd++) {
+    if (sourceIndex(od * sD + kd * dD, pD, uD, inD) < 0) continue;
+    for (let kh = 0; kh < kH; kh++) {
+      if (sourceIndex(oh * sH + kh * dH, pH, uH, inH) < 0) continue;
+      const e = rows + (<usize>count << 3);
+      store<i32>(e, <i32>bytes((kd * dD * rowsH + kh * dH) * rowFloats));
+      store<i32>(e, <i32>bytes((kd * kH + kh) * kW), 4);
+      count++;
+    }
+  }
+  return count;
+}
+
+/**
+ * One output plane from the padded plane, any kernel: per output row, only the kernel rows
+ * that read data (an upsampled source has s - 1 zero rows in s, padding rows hold zeros);
+ * two chains per vector (even and odd kernel columns). `taps` holds the flat tap table
+ * (kernelVolume i32), the column offsets (kW i32), then room for the active-row list.
+ */
+function convPlaneRows(geo: usize, scratch: usize, taps: usize, w: usize, dst: usize, init: f32, accumulate: bool): void {
   const outD = slot(geo, 7);
   const outH = slot(geo, 8);
   const outW = slot(geo, 9);
-  const kernelVolume = slot(geo, 10) * slot(geo, 11) * slot(geo, 12);
+  const kW = slot(geo, 12);
+  const kernelVolume = slot(geo, 10) * slot(geo, 11) * kW;
   const sD = slot(geo, 13);
   const sH = slot(geo, 14);
   const rowsH = slot(geo, 26);
   const rowFloats = slot(geo, 15) * slot(geo, 27);
+  const cols = taps + bytes(kernelVolume);
+  const rows = cols + bytes(kW);
+  const c1 = kW == 5 ? <usize>load<i32>(cols, 4) : 0;
+  const c2 = kW == 5 ? <usize>load<i32>(cols, 8) : 0;
+  const c3 = kW == 5 ? <usize>load<i32>(cols, 12) : 0;
+  const c4 = kW == 5 ? <usize>load<i32>(cols, 16) : 0;
   const initV = f32x4.splat(init);
   let out = dst;
   for (let od = 0; od < outD; od++) {
     for (let oh = 0; oh < outH; oh++) {
       const origin = scratch + rowOrigin(od, oh, sD, sH, rowsH, rowFloats);
-      for (let ow = 0; ow < outW; ow += 4) {
+      const active = activeRows(geo, od, oh, rows);
+      let ow = 0;
+      // Eight output columns per step: each splatted weight serves two vectors.
+      for (; ow + 8 <= outW; ow += 8) {
         const p = origin + bytes(ow);
         let a0 = f32x4.splat(0);
         let a1 = f32x4.splat(0);
-        let t = 0;
-        for (; t + 2 <= kernelVolume; t += 2) {
-          const e = bytes(t);
-          a0 = fma(v128.load32_splat(w + e), v128.load(p + <usize>load<i32>(taps + e)), a0);
-          a1 = fma(v128.load32_splat(w + e + 4), v128.load(p + <usize>load<i32>(taps + e + 4)), a1);
+        let b0 = f32x4.splat(0);
+        let b1 = f32x4.splat(0);
+        for (let r = 0; r < active; r++) {
+          const e = rows + (<usize>r << 3);
+          const row = p + <usize>load<i32>(e);
+          const wr = w + <usize>load<i32>(e, 4);
+          if (kW == 5) {
+            // The common large kernel: its column offsets stay in registers.
+            const x0 = v128.load32_splat(wr);
+            a0 = fma(x0, v128.load(row), a0);
+            b0 = fma(x0, v128.load(row, 16), b0);
+            const x1 = v128.load32_splat(wr, 4);
+            a1 = fma(x1, v128.load(row + c1), a1);
+            b1 = fma(x1, v128.load(row + c1, 16), b1);
+            const x2 = v128.load32_splat(wr, 8);
+            a0 = fma(x2, v128.load(row + c2), a0);
+            b0 = fma(x2, v128.load(row + c2, 16), b0);
+            const x3 = v128.load32_splat(wr, 12);
+            a1 = fma(x3, v128.load(row + c3), a1);
+            b1 = fma(x3, v128.load(row + c3, 16), b1);
+            const x4 = v128.load32_splat(wr, 16);
+            a0 = fma(x4, v128.load(row + c4), a0);
+            b0 = fma(x4, v128.load(row + c4, 16), b0);
+            continue;
+          }
+          let kw = 0;
+          for (; kw + 2 <= kW; kw += 2) {
+            const c = cols + bytes(kw);
+            const x0 = v128.load32_splat(wr + bytes(kw));
+            const x1 = v128.load32_splat(wr + bytes(kw + 1));
+            const q0 = row + <usize>load<i32>(c);
+            const q1 = row + <usize>load<i32>(c, 4);
+            a0 = fma(x0, v128.load(q0), a0);
+            b0 = fma(x0, v128.load(q0, 16), b0);
+            a1 = fma(x1, v128.load(q1), a1);
+            b1 = fma(x1, v128.load(q1, 16), b1);
+          }
+          if (kw < kW) {
+            const x0 = v128.load32_splat(wr + bytes(kw));
+            const q0 = row + <usize>load<i32>(cols + bytes(kw));
+            a0 = fma(x0, v128.load(q0), a0);
+            b0 = fma(x0, v128.load(q0, 16), b0);
+          }
         }
-        if (t < kernelVolume) {
-          a0 = fma(v128.load32_splat(w + bytes(t)), v128.load(p + <usize>load<i32>(taps + bytes(t))), a0);
+        const o = out + bytes(ow);
+        v128.store(o, f32x4.add(f32x4.add(a0, a1), accumulate ? v128.load(o) : initV));
+        v128.store(o, f32x4.add(f32x4.add(b0, b1), accumulate ? v128.load(o, 16) : initV), 16);
+      }
+      for (; ow < outW; ow += 4) {
+        const p = origin + bytes(ow);
+        let a0 = f32x4.splat(0);
+        let a1 = f32x4.splat(0);
+        for (let r = 0; r < active; r++) {
+          const e = rows + (<usize>r << 3);
+          const row = p + <usize>load<i32>(e);
+          const wr = w + <usize>load<i32>(e, 4);
+          let kw = 0;
+          for (; kw + 2 <= kW; kw += 2) {
+            const c = cols + bytes(kw);
+            a0 = fma(v128.load32_splat(wr + bytes(kw)), v128.load(row + <usize>load<i32>(c)), a0);
+            a1 = fma(v128.load32_splat(wr + bytes(kw + 1)), v128.load(row + <usize>load<i32>(c, 4)), a1);
+          }
+          if (kw < kW) a0 = fma(v128.load32_splat(wr + bytes(kw)), v128.load(row + <usize>load<i32>(cols + bytes(kw))), a0);
         }
         const acc = f32x4.add(a0, a1);
         const o = out + bytes(ow);
@@ -244,6 +364,26 @@ function convPlaneTaps(geo: usize, scratch: usize, taps: usize, w: usize, dst: u
       out += bytes(outW);
     }
   }
+}
+
+/** The 3x3 taps of one output vector whose kernel rows start at r0, r1, r2. */
+// @ts-expect-error: decorator
+@inline function dot3x3Rows(r0: usize, r1: usize, r2: usize, col1: usize, col2: usize, w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128): v128 {
+  let a = f32x4.mul(w0, v128.load(r0));
+  a = fma(w1, v128.load(r0 + col1), a);
+  a = fma(w2, v128.load(r0 + col2), a);
+  a = fma(w3, v128.load(r1), a);
+  a = fma(w4, v128.load(r1 + col1), a);
+  a = fma(w5, v128.load(r1 + col2), a);
+  a = fma(w6, v128.load(r2), a);
+  a = fma(w7, v128.load(r2 + col1), a);
+  return fma(w8, v128.load(r2 + col2), a);
+}
+
+/** dot3x3Rows with kernel rows `step` bytes apart. */
+// @ts-expect-error: decorator
+@inline function dot3x3(r0: usize, step: usize, col1: usize, col2: usize, w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128): v128 {
+  return dot3x3Rows(r0, r0 + step, r0 + 2 * step, col1, col2, w0, w1, w2, w3, w4, w5, w6, w7, w8);
 }
 
 /** One output plane of a 2-D 3x3 kernel: nine weights in registers, one chain per kernel row. */
@@ -269,7 +409,64 @@ function convPlane3x3(geo: usize, scratch: usize, taps: usize, w: usize, dst: us
   const w8 = v128.load32_splat(w, 32);
   const initV = f32x4.splat(init);
   let out = dst;
-  for (let oh = 0; oh < outH; oh++) {
+  let oh = 0;
+  if (sH == 1 && row1 == bytes(rowFloats) && row2 == bytes(2 * rowFloats)) {
+    // Stride 1, no dilation in height: two output rows share two of their four input rows,
+    // and each input vector is loaded once for both (12 loads, 18 multiply-adds, 2 stores).
+    const step = bytes(rowFloats);
+    for (; oh + 2 <= outH; oh += 2) {
+      let r0 = scratch + rowOrigin(0, oh, 0, 1, rowsH, rowFloats);
+      let o = out;
+      const end = out + bytes(outW & ~3);
+      while (o < end) {
+        let v = v128.load(r0);
+        let a = f32x4.mul(w0, v);
+        v = v128.load(r0 + col1);
+        a = fma(w1, v, a);
+        v = v128.load(r0 + col2);
+        a = fma(w2, v, a);
+        const r1 = r0 + step;
+        v = v128.load(r1);
+        a = fma(w3, v, a);
+        let b = f32x4.mul(w0, v);
+        v = v128.load(r1 + col1);
+        a = fma(w4, v, a);
+        b = fma(w1, v, b);
+        v = v128.load(r1 + col2);
+        a = fma(w5, v, a);
+        b = fma(w2, v, b);
+        const r2 = r1 + step;
+        v = v128.load(r2);
+        a = fma(w6, v, a);
+        b = fma(w3, v, b);
+        v = v128.load(r2 + col1);
+        a = fma(w7, v, a);
+        b = fma(w4, v, b);
+        v = v128.load(r2 + col2);
+        a = fma(w8, v, a);
+        b = fma(w5, v, b);
+        const r3 = r2 + step;
+        v = v128.load(r3);
+        b = fma(w6, v, b);
+        v = v128.load(r3 + col1);
+        b = fma(w7, v, b);
+        v = v128.load(r3 + col2);
+        b = fma(w8, v, b);
+        const o2 = o + bytes(outW);
+        v128.store(o, f32x4.add(a, accumulate ? v128.load(o) : initV));
+        v128.store(o2, f32x4.add(b, accumulate ? v128.load(o2) : initV));
+        r0 += 16;
+        o += 16;
+      }
+      const rest = outW & 3;
+      if (rest != 0) {
+        storeTail(o, dot3x3(r0, step, col1, col2, w0, w1, w2, w3, w4, w5, w6, w7, w8), rest, init, accumulate, geo + 128);
+        storeTail(o + bytes(outW), dot3x3(r0 + step, step, col1, col2, w0, w1, w2, w3, w4, w5, w6, w7, w8), rest, init, accumulate, geo + 128);
+      }
+      out += bytes(2 * outW);
+    }
+  }
+  for (; oh < outH; oh++) {
     let r0 = scratch + rowOrigin(0, oh, 0, sH, rowsH, rowFloats);
     let o = out;
     const end = out + bytes(outW & ~3);
@@ -292,17 +489,7 @@ function convPlane3x3(geo: usize, scratch: usize, taps: usize, w: usize, dst: us
     }
     const rest = outW & 3;
     if (rest != 0) {
-      const r1 = r0 + row1;
-      const r2 = r0 + row2;
-      let a0 = f32x4.mul(w0, v128.load(r0));
-      a0 = fma(w1, v128.load(r0 + col1), a0);
-      a0 = fma(w2, v128.load(r0 + col2), a0);
-      a0 = fma(w3, v128.load(r1), a0);
-      a0 = fma(w4, v128.load(r1 + col1), a0);
-      a0 = fma(w5, v128.load(r1 + col2), a0);
-      a0 = fma(w6, v128.load(r2), a0);
-      a0 = fma(w7, v128.load(r2 + col1), a0);
-      a0 = fma(w8, v128.load(r2 + col2), a0);
+      const a0 = dot3x3Rows(r0, r0 + row1, r0 + row2, col1, col2, w0, w1, w2, w3, w4, w5, w6, w7, w8);
       storeTail(o, a0, rest, init, accumulate, geo + 128);
     }
     out += bytes(outW);
@@ -312,7 +499,7 @@ function convPlane3x3(geo: usize, scratch: usize, taps: usize, w: usize, dst: us
 /**
  * Depthwise convolution of all planes (see the header for modes). `w` holds one filter of
  * kernelVolume floats per output plane c m + j; `bias` (if slot 28) one float per filter.
- * `scratch` holds one padded plane, `taps` kernelVolume i32.
+ * `scratch` holds one padded plane, `taps` kernelVolume + kW + 2 kD kH i32.
  */
 export function depthwiseConv(geo: usize, x: usize, w: usize, bias: usize, y: usize, scratch: usize, taps: usize): void {
   const batch = slot(geo, 0);
@@ -323,7 +510,8 @@ export function depthwiseConv(geo: usize, x: usize, w: usize, bias: usize, y: us
   const outputVolume = slot(geo, 7) * slot(geo, 8) * slot(geo, 9);
   const kernelVolume = slot(geo, 10) * slot(geo, 11) * slot(geo, 12);
   const hasBias = slot(geo, 28) != 0;
-  const is3x3 = slot(geo, 10) == 1 && slot(geo, 11) == 3 && slot(geo, 12) == 3;
+  // The 3x3 path reads all three kernel rows; an upsampled source skips its zero rows instead.
+  const is3x3 = slot(geo, 10) == 1 && slot(geo, 11) == 3 && slot(geo, 12) == 3 && slot(geo, 23) == 1;
   fillTaps(geo, taps);
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {
@@ -337,7 +525,7 @@ export function depthwiseConv(geo: usize, x: usize, w: usize, bias: usize, y: us
         const accumulate = fanIn && j > 0;
         const wf = w + bytes(filter * kernelVolume);
         if (is3x3) convPlane3x3(geo, scratch, taps, wf, dst, init, accumulate);
-        else convPlaneTaps(geo, scratch, taps, wf, dst, init, accumulate);
+        else convPlaneRows(geo, scratch, taps, wf, dst, init, accumulate);
       }
     }
   }
@@ -412,6 +600,92 @@ function weightGradPlane(geo: usize, scratch: usize, taps: usize, gy: usize, gw6
   }
 }
 
+/** *at (float64) += the sum of the four lanes of v, in float64. */
+// @ts-expect-error: decorator
+@inline function foldInto(at: usize, v: v128): void {
+  const pair = addLanes(f64x2.splat(0), v);
+  store<f64>(at, load<f64>(at) + f64x2.extract_lane(pair, 0) + f64x2.extract_lane(pair, 1));
+}
+
+/**
+ * weightGradPlane for a 2-D 3x3 kernel: the nine taps at once, one f32x4 accumulator each,
+ * so every gy vector is loaded once for nine multiply-adds; folded into float64 every block
+ * of at most ~64 vectors.
+ */
+function weightGradPlane3x3(geo: usize, scratch: usize, taps: usize, gy: usize, gw64: usize): void {
+  const outH = slot(geo, 8);
+  const outW = slot(geo, 9);
+  const sH = slot(geo, 14);
+  const rowsH = slot(geo, 26);
+  const rowFloats = slot(geo, 15) * slot(geo, 27);
+  const row1 = <usize>load<i32>(taps, 12);
+  const row2 = <usize>load<i32>(taps, 24);
+  const col1 = <usize>load<i32>(taps, 4);
+  const col2 = <usize>load<i32>(taps, 8);
+  const full = outW & ~3;
+  const rest = outW & 3;
+  const mask = laneMask(rest);
+  const blockRows = max(1, 64 / ((outW + 3) >> 2));
+  let g = gy;
+  for (let oh0 = 0; oh0 < outH; oh0 += blockRows) {
+    const ohEnd = min(outH, oh0 + blockRows);
+    let a0 = f32x4.splat(0);
+    let a1 = f32x4.splat(0);
+    let a2 = f32x4.splat(0);
+    let a3 = f32x4.splat(0);
+    let a4 = f32x4.splat(0);
+    let a5 = f32x4.splat(0);
+    let a6 = f32x4.splat(0);
+    let a7 = f32x4.splat(0);
+    let a8 = f32x4.splat(0);
+    for (let oh = oh0; oh < ohEnd; oh++) {
+      let r0 = scratch + rowOrigin(0, oh, 0, sH, rowsH, rowFloats);
+      let gp = g;
+      const end = g + bytes(full);
+      while (gp < end) {
+        const gv = v128.load(gp);
+        const r1 = r0 + row1;
+        const r2 = r0 + row2;
+        a0 = fma(gv, v128.load(r0), a0);
+        a1 = fma(gv, v128.load(r0 + col1), a1);
+        a2 = fma(gv, v128.load(r0 + col2), a2);
+        a3 = fma(gv, v128.load(r1), a3);
+        a4 = fma(gv, v128.load(r1 + col1), a4);
+        a5 = fma(gv, v128.load(r1 + col2), a5);
+        a6 = fma(gv, v128.load(r2), a6);
+        a7 = fma(gv, v128.load(r2 + col1), a7);
+        a8 = fma(gv, v128.load(r2 + col2), a8);
+        gp += 16;
+        r0 += 16;
+      }
+      if (rest != 0) {
+        const gv = v128.and(v128.load(gp), mask);
+        const r1 = r0 + row1;
+        const r2 = r0 + row2;
+        a0 = fma(gv, v128.and(v128.load(r0), mask), a0);
+        a1 = fma(gv, v128.and(v128.load(r0 + col1), mask), a1);
+        a2 = fma(gv, v128.and(v128.load(r0 + col2), mask), a2);
+        a3 = fma(gv, v128.and(v128.load(r1), mask), a3);
+        a4 = fma(gv, v128.and(v128.load(r1 + col1), mask), a4);
+        a5 = fma(gv, v128.and(v128.load(r1 + col2), mask), a5);
+        a6 = fma(gv, v128.and(v128.load(r2), mask), a6);
+        a7 = fma(gv, v128.and(v128.load(r2 + col1), mask), a7);
+        a8 = fma(gv, v128.and(v128.load(r2 + col2), mask), a8);
+      }
+      g += bytes(outW);
+    }
+    foldInto(gw64, a0);
+    foldInto(gw64 + 8, a1);
+    foldInto(gw64 + 16, a2);
+    foldInto(gw64 + 24, a3);
+    foldInto(gw64 + 32, a4);
+    foldInto(gw64 + 40, a5);
+    foldInto(gw64 + 48, a6);
+    foldInto(gw64 + 56, a7);
+    foldInto(gw64 + 64, a8);
+  }
+}
+
 /**
  * Weight gradient of all planes (see the header for modes): gw64 (float64, one row of
  * kernelVolume per filter c m + j, zeroed by the caller) accumulates over the batch. The
@@ -425,6 +699,7 @@ export function depthwiseWeightGrad(geo: usize, x: usize, gy: usize, gw64: usize
   const sourceVolume = slot(geo, 4) * slot(geo, 5) * slot(geo, 6);
   const outputVolume = slot(geo, 7) * slot(geo, 8) * slot(geo, 9);
   const kernelVolume = slot(geo, 10) * slot(geo, 11) * slot(geo, 12);
+  const is3x3 = slot(geo, 10) == 1 && slot(geo, 11) == 3 && slot(geo, 12) == 3;
   fillTaps(geo, taps);
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {
@@ -435,7 +710,9 @@ export function depthwiseWeightGrad(geo: usize, x: usize, gy: usize, gw64: usize
         const wide = narrow * multiplier + j;
         if (xPerFilter) fillScratch(geo, x + bytes(wide * sourceVolume), scratch);
         const g = gy + bytes((xPerFilter ? narrow : wide) * outputVolume);
-        weightGradPlane(geo, scratch, taps, g, gw64 + (<usize>(filter * kernelVolume) << 3));
+        const gw = gw64 + (<usize>(filter * kernelVolume) << 3);
+        if (is3x3) weightGradPlane3x3(geo, scratch, taps, g, gw);
+        else weightGradPlane(geo, scratch, taps, g, gw);
       }
     }
   }

@@ -33,6 +33,8 @@ const RUNS = [
   { algorithm: 'im2col', build: null },
   { algorithm: 'wasm', build: 'simd' },
   { algorithm: 'wasm', build: 'relaxed-simd' },
+  { algorithm: 'depthwise', build: 'simd' },
+  { algorithm: 'depthwise', build: 'relaxed-simd' },
 ] as const;
 
 /** Layouts the conv and convTranspose cases run in (deformConv is channels-first only). */

@@ -1,0 +1,316 @@
+/**
+ * The 'depthwise' algorithm's kernels: convolutions with one input channel per group (any
+ * channel multiplier m = C_out / C_in), 1-3-D, every pass, on the WebAssembly SIMD kernels of
+ * assembly/depthwise-conv.ts (vectorised over the output width of channels-first planes).
+ *
+ * | op, pass                 | computed as (per input channel c, filter f = c m + j)              |
+ * | ------------------------ | ------------------------------------------------------------------ |
+ * | conv forward             | y[f] = bias[f] + x[c] ⋆ w[f]  (stride s, padding p, dilation d)      |
+ * | conv gradInput           | gx[c] = Σ_j up_s(gy[f]) ⋆ flip(w[f]), stride 1, padding (k-1)d - p |
+ * | conv gradWeight          | gw[f, tap] = Σ_n Σ_o gy[f, o] x[c, o s + tap d - p]                  |
+ * | convTranspose forward    | y[f] = bias[f] + up_s(x[c]) ⋆ flip(w[f]), stride 1, padding (k-1)d - p |
+ * | convTranspose gradInput  | gx[c] = Σ_j gy[f] ⋆ w[f] (the adjoint convolution's forward)        |
+ * | convTranspose gradWeight | gw[f, tap] = Σ_n Σ_i x[c, i] gy[f, i s + tap d - p]                  |
+ *
+ * (⋆ is cross-correlation; up_s inserts s - 1 zeros between samples; a negative padding crops.)
+ * The zero-insertion does s^D times the multiplications a phase split would (4x at stride 2
+ * in 2-D) on the gradInput of strided convolutions and on transposed convolutions; it keeps
+ * one vectorised loop for every pass. Sums: the forward sums prod(k) products in float32;
+ * gradWeight sums over the batch and space in blocked float32 chains folded into float64.
+ * Zero padding only inside the kernels: the other padding modes pad the input explicitly
+ * first, as PyTorch does (./padded-input.ts), and fold the gradient back.
+ */
+import { type ConvGeometry, UnsupportedError } from '@convkit/tensor';
+import { biasGradientReference } from '../reference/bias-gradient-reference';
+import { foldPaddedGradient, paddedGeometry, padInput } from './padded-input';
+import { planHeap, readFloats, writeFloats } from './wasm-heap';
+import { type WasmGlobal, type WasmKernels, wasmKernels } from './wasm-runtime';
+
+/** The raw exports of assembly/depthwise-conv.ts. */
+interface DepthwiseExports {
+  depthwiseConv(
+    geo: number,
+    x: number,
+    w: number,
+    bias: number,
+    y: number,
+    scratch: number,
+    taps: number,
+  ): void;
+  depthwiseWeightGrad(geo: number, x: number, gy: number, gw64: number, scratch: number, taps: number): void;
+  DW_GEOMETRY_BYTES: WasmGlobal;
+}
+
+/** Bytes past every operand that a kernel may read (a masked tail vector) but never uses. */
+const READ_SLACK = 16;
+
+/** Depth, height, width of 1-3-D sizes: leading unit dims (`fill` for paddings). */
+type Dims3 = [number, number, number];
+function as3d(values: readonly number[], fill: number): Dims3 {
+  return [...Array.from({ length: 3 - values.length }, () => fill), ...values] as Dims3;
+}
+
+const volume = (dims: Dims3) => dims[0] * dims[1] * dims[2];
+
+/**
+ * One call of a kernel over all planes: what assembly/depthwise-conv.ts reads from its
+ * geometry block. `mode` 0: one source plane per input channel feeds m output planes
+ * (gradWeight: the x-role plane is per input channel); 1: m source planes per input channel
+ * sum into one (gradWeight: the x-role plane is per filter).
+ */
+interface PlaneCall {
+  batch: number;
+  channels: number;
+  multiplier: number;
+  mode: 0 | 1;
+  source: Dims3;
+  output: Dims3;
+  kernel: Dims3;
+  stride: Dims3;
+  /** Padding before the source, per dim; negative crops. */
+  pad: Dims3;
+  dilation: Dims3;
+  /** Zeros inserted between source samples + 1. */
+  up: Dims3;
+}
+
+/**
+ * The padded, phase-split plane the kernel copies each source plane into (see the AS header):
+ * depth slices and rows of input the output reads, and per row `stride[2]` phase rows of
+ * `phaseLength` floats, enough for the output width rounded up to whole vectors.
+ */
+function paddedPlane(call: PlaneCall): { slices: number; rows: number; phaseLength: number; floats: number } {
+  const [outD, outH, outW] = call.output;
+  const [kD, kH, kW] = call.kernel;
+  const [sD, sH, sW] = call.stride;
+  const [dD, dH, dW] = call.dilation;
+  const slices = (outD - 1) * sD + (kD - 1) * dD + 1;
+  const rows = (outH - 1) * sH + (kH - 1) * dH + 1;
+  const phaseLength = Math.ceil(outW / 4) * 4 + Math.floor(((kW - 1) * dW) / sW);
+  return { slices, rows, phaseLength, floats: slices * rows * sW * phaseLength };
+}
+
+/** The kernel's tap tables: every tap, every kernel column, and the active kernel rows (pairs). */
+function tapTableBytes(call: PlaneCall): number {
+  const [kD, kH, kW] = call.kernel;
+  return (kD * kH * kW + kW + 2 * kD * kH) * 4;
+}
+
+function kernelsFor(op: string): { kernels: WasmKernels; exports: DepthwiseExports } {
+  const kernels = wasmKernels();
+  if (kernels === null) {
+    throw new UnsupportedError(
+      `${op}: algorithm 'depthwise' is not loaded: this engine has no WebAssembly SIMD, or (on a browser's main thread) await initWasm() first`,
+    );
+  }
+  return { kernels, exports: kernels.exports as unknown as DepthwiseExports };
+}
+
+function writeGeometry(kernels: WasmKernels, at: number, call: PlaneCall, hasBias: boolean): void {
+  const plane = paddedPlane(call);
+  const slots = [
+    call.batch,
+    call.channels,
+    call.multiplier,
+    call.mode,
+    ...call.source,
+    ...call.output,
+    ...call.kernel,
+    ...call.stride,
+    ...call.pad,
+    ...call.dilation,
+    ...call.up,
+    plane.slices,
+    plane.rows,
+    plane.phaseLength,
+    hasBias ? 1 : 0,
+  ];
+  new Int32Array(kernels.memory.buffer, at, slots.length).set(slots);
+}
+
+/**
+ * Runs depthwiseConv: `source` [N, C (mode 0) or C m (mode 1), ...source], `filters`
+ * [C m, ...kernel], `bias` [C m] | null -> [N, C m (mode 0) or C (mode 1), ...output].
+ */
+function runConv(
+  op: string,
+  call: PlaneCall,
+  source: Float32Array,
+  filters: Float32Array,
+  bias: Float32Array | null,
+): Float32Array {
+  const { kernels, exports } = kernelsFor(op);
+  const outPlanes = call.batch * call.channels * (call.mode === 0 ? call.multiplier : 1);
+  const outLength = outPlanes * volume(call.output);
+  const heap = planHeap(op, kernels, {
+    geo: exports.DW_GEOMETRY_BYTES.value as number,
+    x: source.length * 4 + READ_SLACK,
+    w: filters.length * 4 + READ_SLACK,
+    bias: (bias?.length ?? 0) * 4 + READ_SLACK,
+    y: outLength * 4 + READ_SLACK,
+    scratch: paddedPlane(call).floats * 4 + READ_SLACK,
+    taps: tapTableBytes(call),
+  });
+  writeGeometry(kernels, heap.geo, call, bias !== null);
+  writeFloats(kernels, heap.x, source);
+  writeFloats(kernels, heap.w, filters);
+  if (bias !== null) writeFloats(kernels, heap.bias, bias);
+  exports.depthwiseConv(heap.geo, heap.x, heap.w, heap.bias, heap.y, heap.scratch, heap.taps);
+  return readFloats(kernels, heap.y, outLength);
+}
+
+/**
+ * Runs depthwiseWeightGrad: the x-role `x` ([N, C or C m, ...source]) correlated with the
+ * gy-role `gy` ([N, C m or C, ...output]) -> [C m, ...kernel], summed in float64.
+ */
+function runWeightGrad(op: string, call: PlaneCall, x: Float32Array, gy: Float32Array): Float32Array {
+  const { kernels, exports } = kernelsFor(op);
+  const gwLength = call.channels * call.multiplier * volume(call.kernel);
+  const heap = planHeap(op, kernels, {
+    geo: exports.DW_GEOMETRY_BYTES.value as number,
+    x: x.length * 4 + READ_SLACK,
+    gy: gy.length * 4 + READ_SLACK,
+    gw64: gwLength * 8,
+    scratch: paddedPlane(call).floats * 4 + READ_SLACK,
+    taps: tapTableBytes(call),
+  });
+  writeGeometry(kernels, heap.geo, call, false);
+  writeFloats(kernels, heap.x, x);
+  writeFloats(kernels, heap.gy, gy);
+  const gw64 = new Float64Array(kernels.memory.buffer, heap.gw64, gwLength);
+  gw64.fill(0);
+  exports.depthwiseWeightGrad(heap.geo, heap.x, heap.gy, heap.gw64, heap.scratch, heap.taps);
+  return Float32Array.from(new Float64Array(kernels.memory.buffer, heap.gw64, gwLength));
+}
+
+/** Every filter reversed along every spatial dim (the adjoint's kernel). */
+function flipFilters(weight: Float32Array, kernelVolume: number): Float32Array {
+  const flipped = new Float32Array(weight.length);
+  for (let start = 0; start < weight.length; start += kernelVolume) {
+    for (let t = 0; t < kernelVolume; t++) flipped[start + t] = weight[start + kernelVolume - 1 - t]!;
+  }
+  return flipped;
+}
+
+/** The call shared by the passes of one geometry: channels, kernel, dilation. */
+function baseCall(geometry: ConvGeometry) {
+  return {
+    batch: geometry.batch,
+    channels: geometry.inChannels,
+    multiplier: geometry.outChannelsPerGroup,
+    kernel: as3d(geometry.kernelSize, 1),
+    dilation: as3d(geometry.dilation, 1),
+  };
+}
+
+/** A strided correlation of `source` sized `geometry.inputSpatial`-like dims (no upsampling). */
+function strided(
+  geometry: ConvGeometry,
+  mode: 0 | 1,
+  source: readonly number[],
+  output: readonly number[],
+): PlaneCall {
+  return {
+    ...baseCall(geometry),
+    mode,
+    source: as3d(source, 1),
+    output: as3d(output, 1),
+    stride: as3d(geometry.stride, 1),
+    pad: as3d(geometry.padBefore, 0),
+    up: [1, 1, 1],
+  };
+}
+
+/**
+ * The adjoint of a strided correlation: stride 1 over the stride-upsampled source, padding
+ * (k - 1) d - p (negative: a crop), with the flipped kernel.
+ */
+function upsampled(
+  geometry: ConvGeometry,
+  mode: 0 | 1,
+  source: readonly number[],
+  output: readonly number[],
+): PlaneCall {
+  const kernel = as3d(geometry.kernelSize, 1);
+  const dilation = as3d(geometry.dilation, 1);
+  const padBefore = as3d(geometry.padBefore, 0);
+  return {
+    ...baseCall(geometry),
+    mode,
+    source: as3d(source, 1),
+    output: as3d(output, 1),
+    stride: [1, 1, 1],
+    pad: kernel.map((k, d) => (k - 1) * dilation[d]! - padBefore[d]!) as Dims3,
+    up: as3d(geometry.stride, 1),
+  };
+}
+
+export function convDepthwise(
+  input: Float32Array,
+  weight: Float32Array,
+  bias: Float32Array | null,
+  geometry: ConvGeometry,
+): Float32Array {
+  if (geometry.paddingMode !== 'zeros') {
+    const padded = paddedGeometry(geometry);
+    return convDepthwise(padInput(input, geometry), weight, bias, padded);
+  }
+  const call = strided(geometry, 0, geometry.inputSpatial, geometry.outputSpatial);
+  return runConv(geometry.op, call, input, weight, bias);
+}
+
+export function convBackwardInputDepthwise(
+  gradOutput: Float32Array,
+  weight: Float32Array,
+  geometry: ConvGeometry,
+): Float32Array {
+  if (geometry.paddingMode !== 'zeros') {
+    const gradPadded = convBackwardInputDepthwise(gradOutput, weight, paddedGeometry(geometry));
+    return foldPaddedGradient(gradPadded, geometry);
+  }
+  const call = upsampled(geometry, 1, geometry.outputSpatial, geometry.inputSpatial);
+  return runConv(geometry.op, call, gradOutput, flipFilters(weight, geometry.kernelVolume), null);
+}
+
+export function convBackwardWeightDepthwise(
+  gradOutput: Float32Array,
+  input: Float32Array,
+  geometry: ConvGeometry,
+): Float32Array {
+  if (geometry.paddingMode !== 'zeros') {
+    return convBackwardWeightDepthwise(gradOutput, padInput(input, geometry), paddedGeometry(geometry));
+  }
+  const call = strided(geometry, 0, geometry.inputSpatial, geometry.outputSpatial);
+  return runWeightGrad(geometry.op, call, input, gradOutput);
+}
+
+export function convTransposeDepthwise(
+  input: Float32Array,
+  weight: Float32Array,
+  bias: Float32Array | null,
+  geometry: ConvGeometry,
+): Float32Array {
+  const call = upsampled(geometry, 0, geometry.inputSpatial, geometry.outputSpatial);
+  return runConv(geometry.op, call, input, flipFilters(weight, geometry.kernelVolume), bias);
+}
+
+export function convTransposeBackwardInputDepthwise(
+  gradOutput: Float32Array,
+  weight: Float32Array,
+  geometry: ConvGeometry,
+): Float32Array {
+  const call = strided(geometry, 1, geometry.outputSpatial, geometry.inputSpatial);
+  return runConv(geometry.op, call, gradOutput, weight, null);
+}
+
+export function convTransposeBackwardWeightDepthwise(
+  gradOutput: Float32Array,
+  input: Float32Array,
+  geometry: ConvGeometry,
+): Float32Array {
+  const call = strided(geometry, 1, geometry.outputSpatial, geometry.inputSpatial);
+  return runWeightGrad(geometry.op, call, gradOutput, input);
+}
+
+/** The bias gradient is a plain sum: the reference's float64 loop. */
+export const biasGradientDepthwise = biasGradientReference;
