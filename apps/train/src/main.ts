@@ -10,7 +10,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { saveSafetensors } from '@convkit/layers';
+import { noGrad, saveSafetensors } from '@convkit/layers';
+import { Tensor } from '@convkit/tensor';
 import { DEFAULT_DATA_DIR, loadFashionMnist } from './fashion-mnist';
 import { fashionCnn } from './model';
 import { plotSvg } from './plot-svg';
@@ -63,11 +64,33 @@ function main(): void {
   process.stdout.write(
     `Fashion-MNIST: ${data.train.count} train / ${data.test.count} test images from ${dataDir}; model width ${width} (${model.numParameters()} parameters); Adam lr ${options.lr}, batch ${options.batchSize}, ${options.epochs} epochs\n`,
   );
+  // Memory: the activations of one training batch (each layer's output, what the tape holds)
+  // against the growth of the resident set during training.
+  const probe = new Tensor(data.train.images.slice(0, options.batchSize * 784), [
+    options.batchSize,
+    1,
+    28,
+    28,
+  ]);
+  let activationBytes = probe.size * 4;
+  // In eval mode: a training-mode probe would move the batch-norm running statistics.
+  model.eval();
+  noGrad(() => {
+    let y = probe;
+    for (const layer of model.children()) {
+      y = layer.forward(y).data;
+      activationBytes += y.size * 4;
+    }
+  });
+  model.train();
+  const baselineRss = process.memoryUsage.rss();
+  let peakTrainRss = baselineRss;
   const bar = new ProgressBar(process.stdout);
   const started = performance.now();
   const history = train(model, data, {
     ...options,
     onProgress: (state, final, epoch) => {
+      peakTrainRss = Math.max(peakTrainRss, process.memoryUsage.rss());
       if (!final) bar.update(state);
       else
         bar.finish(
@@ -84,14 +107,20 @@ function main(): void {
   );
   writeFileSync(join(outDir, 'plot.svg'), plotSvg(history));
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  const memory = {
+    peakRssMb,
+    rssBeforeTrainingMb: baselineRss / 2 ** 20,
+    rssGrowthInTrainingMb: (peakTrainRss - baselineRss) / 2 ** 20,
+    batchActivationsMb: activationBytes / 2 ** 20,
+  };
   writeFileSync(
     join(outDir, 'history.json'),
-    `${JSON.stringify({ options: { ...options, width, data: dataDir }, totalSeconds: total, peakRssMb, ...history }, null, 2)}\n`,
+    `${JSON.stringify({ options: { ...options, width, data: dataDir }, totalSeconds: total, memory, ...history }, null, 2)}\n`,
   );
   const last = history.epochs[history.epochs.length - 1]!;
   const perEpoch = history.epochs.reduce((a, e) => a + e.seconds, 0) / history.epochs.length;
   process.stdout.write(
-    `test accuracy ${(100 * last.testAccuracy).toFixed(2)}%; ${perEpoch.toFixed(1)} s per epoch (training only), ${total.toFixed(1)} s in all; peak RSS ${peakRssMb.toFixed(0)} MB\nwrote ${join(outDir, 'checkpoint.safetensors')}, plot.svg, history.json\n`,
+    `test accuracy ${(100 * last.testAccuracy).toFixed(2)}%; ${perEpoch.toFixed(1)} s per epoch (training only), ${total.toFixed(1)} s in all; peak RSS ${peakRssMb.toFixed(0)} MB; RSS grew ${memory.rssGrowthInTrainingMb.toFixed(0)} MB in training for ${memory.batchActivationsMb.toFixed(0)} MB of batch activations\nwrote ${join(outDir, 'checkpoint.safetensors')}, plot.svg, history.json\n`,
   );
 }
 

@@ -72,6 +72,8 @@ export function plotSvg(history: TrainHistory, title = 'convkit on Fashion-MNIST
     ...epochs.map(
       (e) => `<circle cx="${bx(e.epoch * perEpoch - 1)}" cy="${ly(e.testLoss)}" r="3" fill="#d94801"/>`,
     ),
+    `<text x="${W - M.right}" y="${M.top + 12}" text-anchor="end" fill="#08519c">train (per batch, running mean)</text>`,
+    `<text x="${W - M.right}" y="${M.top + 26}" text-anchor="end" fill="#d94801">test (per epoch)</text>`,
     axes(right, 'accuracy', accLo, 1, 'epoch', (v) => `${(100 * v).toFixed(0)}%`),
     `<path d="${accLine('trainAccuracy')}" fill="none" stroke="#08519c" stroke-width="2"/>`,
     `<path d="${accLine('testAccuracy')}" fill="none" stroke="#d94801" stroke-width="2"/>`,

@@ -172,6 +172,23 @@ export class BasicBlock extends Module {
     const identity = this.downsample ? this.downsample.forward(x) : x;
     return relu(add(body, identity));
   }
+
+  /** The residual as analysis writes it (the ReLU after the sum has no parameters or MACs). */
+  override toLayerSpec(): LayerSpec {
+    return {
+      type: 'Residual',
+      bodyName: '',
+      shortcutName: 'downsample',
+      body: [
+        { ...this.conv1.toLayerSpec(), name: 'conv1' },
+        { ...this.bn1.toLayerSpec(), name: 'bn1' },
+        { type: 'ReLU', name: 'relu' },
+        { ...this.conv2.toLayerSpec(), name: 'conv2' },
+        { ...this.bn2.toLayerSpec(), name: 'bn2' },
+      ],
+      shortcut: this.downsample ? this.downsample.toLayerSpecs() : [],
+    };
+  }
 }
 
 export interface InvertedResidualOptions {

@@ -458,8 +458,22 @@ describe('summary(model.toLayerSpecs(), inputShape) from @convkit/analysis', () 
     expect(y.shape).toEqual(report.outputShape);
     expect(summary(model.toLayerSpecs(), [1, 1, 28, 28])).toContain('0 (Conv2d)');
   });
+  it('ResNet basic blocks as residual specs with torchvision paths', () => {
+    const model = new Sequential(
+      new BasicBlock({ inChannels: 4, outChannels: 8, stride: 2 }),
+      new BasicBlock({ inChannels: 8, outChannels: 8 }),
+    );
+    const report = JSON.parse(summary(model.toLayerSpecs(), [1, 4, 8, 8], { format: 'json' }));
+    expect(report.totals.params).toBe(model.numParameters());
+    expect(report.outputShape).toEqual([1, 8, 4, 4]);
+    const paths = report.layers.map((l: { path: string }) => l.path);
+    expect(paths).toContain('0.conv1');
+    expect(paths).toContain('0.downsample.0');
+    expect(paths).toContain('1.bn2');
+  });
   it('a module without a spec form says so', () => {
-    expect(() => new BasicBlock({ inChannels: 2, outChannels: 2 }).toLayerSpec()).toThrow(UnsupportedError);
+    expect(() => new Identity().toLayerSpecs()).not.toThrow();
+    expect(() => new PixelShuffle({ upscaleFactor: 2 }).toLayerSpec()).toThrow(UnsupportedError);
     expect(() => new Embedding({ numEmbeddings: 2, embeddingDim: 2 }).toLayerSpecs()).toThrow(
       /Embedding has no @convkit\/analysis layer spec/,
     );
