@@ -57,15 +57,24 @@ export interface GpuInfo {
 
 const SOFTWARE_NAMES = /llvmpipe|lavapipe|swiftshader|software|warp|microsoft basic render/i;
 
+/** What `GPUAdapter.info` holds (read through this type: older @webgpu/types lack the field). */
+interface AdapterInfo {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+
 function describeAdapter(adapter: GPUAdapter | undefined, source: string): GpuInfo {
-  const info = adapter?.info;
+  const info = (adapter as { info?: AdapterInfo } | undefined)?.info;
   const vendor = info?.vendor ?? '';
   const architecture = info?.architecture ?? '';
   const device = info?.device ?? '';
   const description = info?.description ?? '';
   const fallback =
     (adapter as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter === true ||
-    (info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter === true;
+    info?.isFallbackAdapter === true;
   const software = fallback || SOFTWARE_NAMES.test(`${vendor} ${architecture} ${device} ${description}`);
   return { vendor, architecture, device, description, software, source };
 }

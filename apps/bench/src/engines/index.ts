@@ -7,9 +7,11 @@ import { convkitEngines } from './convkit';
 import { onnxruntimeNodeEngines } from './onnxruntime-node';
 import { onnxruntimeWebEngines } from './onnxruntime-web';
 import { tfjsEngines } from './tfjs';
+import { webgpuEngines } from './webgpu';
 
 export const ENGINE_FACTORIES: readonly (() => Engine[])[] = [
   convkitEngines,
+  webgpuEngines,
   tfjsEngines,
   onnxruntimeWebEngines,
   onnxruntimeNodeEngines,

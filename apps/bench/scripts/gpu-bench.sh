@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# gpu-bench.sh: the GPU comparison, in one script, for a machine with a real GPU.
+#
+#   apps/bench/scripts/gpu-bench.sh            build if needed, run, write ${OUT:-apps/bench/results}/gpu-bench.md
+#   apps/bench/scripts/gpu-bench.sh --prepare  only build the self-contained bundle (on a machine with the workspace installed)
+#
+# It runs the bench harness's quick configs (every convolution kind, each output verified against
+# convkit's CPU reference before it is timed) on `convkit webgpu` (@convkit/kernels-gpu, 'auto'),
+# `convkit webgpu direct` (its reference kernels) and `convkit auto` (the CPU kernels, for scale).
+# WebGPU in Node comes from the `webgpu` package (Dawn's prebuilt binary, Vulkan on Linux).
+# TensorFlow.js's WebGPU backend and ONNX Runtime Web's WebGPU provider are not run: both expect
+# a browser (navigator.gpu, and ORT's WebGPU build loads its wasm and workers as a page does),
+# so neither runs headless in Node.
+#
+# What the run needs on the GPU machine: the node binary ($NODE, default `node`, >= 20), the
+# working tree, and either
+#   - apps/bench/dist/gpu-bench/   the prepared bundle (about 22 MiB: the harness and every convkit
+#                                  package in one bench.mjs, plus Dawn's linux-x64 binary), made by
+#                                  `--prepare` on a machine with `pnpm install` done; no network, no
+#                                  pnpm and no other node_modules needed; or
+#   - an installed workspace (node_modules from `pnpm install`), from which it prepares the bundle.
+# Environment: NODE (node binary), OUT (folder for gpu-bench.md and the raw results),
+# ENGINES (override the engine list), FILTER (override the config list).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+cd "$ROOT"
+NODE="${NODE:-node}"
+OUT="${OUT:-apps/bench/results}"
+BUNDLE="apps/bench/dist/gpu-bench"
+ENGINES="${ENGINES:-convkit-auto,convkit-webgpu,convkit-webgpu-direct}"
+
+if ! command -v "$NODE" >/dev/null 2>&1; then
+  echo "gpu-bench: no node binary '$NODE'; set NODE=/path/to/node (Node 20 or later)" >&2
+  exit 2
+fi
+NODE_MAJOR="$("$NODE" -p 'process.versions.node.split(".")[0]')"
+if [ "$NODE_MAJOR" -lt 20 ]; then
+  echo "gpu-bench: Node 20 or later needed, $NODE is $("$NODE" --version)" >&2
+  exit 2
+fi
+
+# The bundle: bench.mjs (esbuild, sources through the convkit-source condition) and, beside it,
+# node_modules/ with what bench.mjs loads at run time: Dawn (the `webgpu` package, this
+# platform's binary only) and the package.json files the engines read their versions from.
+prepare() {
+  local esbuild_dir webgpu_dir platform
+  esbuild_dir="$(cd packages/kernels-gpu/node_modules/esbuild 2>/dev/null && pwd -P)" || {
+    if command -v pnpm >/dev/null 2>&1; then
+      echo "gpu-bench: installing the workspace (pnpm install --frozen-lockfile)"
+      pnpm install --frozen-lockfile
+      esbuild_dir="$(cd packages/kernels-gpu/node_modules/esbuild && pwd -P)"
+    else
+      echo "gpu-bench: no $BUNDLE and no installed workspace (node_modules); run --prepare where 'pnpm install' was done and carry $BUNDLE" >&2
+      exit 2
+    fi
+  }
+  webgpu_dir="$(cd packages/kernels-gpu/node_modules/webgpu && pwd -P)"
+  platform="$("$NODE" -p 'process.platform === "darwin" ? "darwin-universal" : `${process.platform}-${process.arch}`')"
+  rm -rf "$BUNDLE"
+  mkdir -p "$BUNDLE/node_modules/webgpu/dist" "$BUNDLE/node_modules/@convkit/kernels-cpu" "$BUNDLE/node_modules/@convkit/kernels-gpu"
+  "$NODE" --input-type=module -e "
+    const { build } = await import('$esbuild_dir/lib/main.js');
+    await build({
+      entryPoints: ['apps/bench/src/main.ts'],
+      outfile: '$BUNDLE/bench.mjs',
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      conditions: ['convkit-source'],
+      // Loaded only if their engines run (not here); Dawn is loaded from node_modules beside the bundle.
+      external: ['webgpu', '@tensorflow/*', 'onnxruntime-node', 'onnxruntime-web'],
+      banner: { js: \"import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);\" },
+      logLevel: 'warning',
+    });
+  "
+  cp "$webgpu_dir/index.js" "$webgpu_dir/package.json" "$BUNDLE/node_modules/webgpu/"
+  cp -r "$webgpu_dir/dist/$platform" "$BUNDLE/node_modules/webgpu/dist/"
+  cp packages/kernels-cpu/package.json "$BUNDLE/node_modules/@convkit/kernels-cpu/"
+  cp packages/kernels-gpu/package.json "$BUNDLE/node_modules/@convkit/kernels-gpu/"
+  echo "gpu-bench: prepared $BUNDLE ($(du -sh "$BUNDLE" | cut -f1))"
+}
+
+if [ "${1:-}" = "--prepare" ]; then
+  prepare
+  exit 0
+fi
+[ -f "$BUNDLE/bench.mjs" ] || prepare
+
+mkdir -p "$OUT"
+RUN_DIR="$OUT/gpu-bench-run"
+ARGS=(--quick --engines "$ENGINES" --out "$RUN_DIR" --no-progress)
+[ -n "${FILTER:-}" ] && ARGS+=(--filter "$FILTER")
+echo "gpu-bench: $NODE $BUNDLE/bench.mjs ${ARGS[*]}"
+STATUS=0
+"$NODE" --experimental-wasm-relaxed-simd "$BUNDLE/bench.mjs" "${ARGS[@]}" | tee "$OUT/gpu-bench.log" || STATUS=$?
+
+{
+  echo "# convkit GPU bench"
+  echo
+  echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "- Node: $("$NODE" --version), $(uname -sm)"
+  if command -v nvidia-smi >/dev/null 2>&1; then
+    echo "- GPU (nvidia-smi): $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | paste -sd ';' -)"
+  fi
+  echo "- Adapter: see the engines line below (the WebGPU adapter Dawn chose; 'software adapter' means a CPU driver, whose timings say nothing about GPUs)"
+  echo "- Command: apps/bench/scripts/gpu-bench.sh (exit status of the run: $STATUS)"
+  echo
+  if [ -f "$RUN_DIR/latest.md" ]; then
+    sed '1s/^# /## /' "$RUN_DIR/latest.md"
+  else
+    echo "The run wrote no table; its output:"
+    echo
+    echo '```'
+    tail -n 60 "$OUT/gpu-bench.log"
+    echo '```'
+  fi
+} > "$OUT/gpu-bench.md"
+echo "gpu-bench: wrote $OUT/gpu-bench.md"
+exit "$STATUS"
