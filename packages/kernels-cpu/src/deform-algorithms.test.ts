@@ -1,7 +1,8 @@
 import { DEFAULT_TILE_BYTES } from '@convkit/im2col';
-import { ArgumentError, assertClose, type ConvGeometry, convGeometry } from '@convkit/tensor';
+import { ArgumentError, assertClose, type ConvGeometry, convGeometry, setMemoryLimit } from '@convkit/tensor';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { engineCaps } from './algorithms';
 import { DEFORM_CONV_ALGORITHMS, deformConvKernelsFor, selectDeformConvAlgorithm } from './deform-algorithms';
 import { deformConv } from './deform-conv';
 import { randomDeformCase } from './reference/random-deform-case';
@@ -19,8 +20,8 @@ const deformGeometry = (inChannels: number, kernelSize: number, outChannels = 8,
   });
 
 describe('deformable algorithms', () => {
-  it("lists 'reference' and 'im2col'", () => {
-    expect(DEFORM_CONV_ALGORITHMS).toEqual(['reference', 'im2col']);
+  it("lists 'reference', 'im2col' and 'wasm'", () => {
+    expect(DEFORM_CONV_ALGORITHMS).toEqual(['reference', 'im2col', 'wasm']);
     expect(Object.isFrozen(DEFORM_CONV_ALGORITHMS)).toBe(true);
   });
 
@@ -51,17 +52,43 @@ describe('deformable algorithms', () => {
     expect(selectDeformConvAlgorithm(deformGeometry(16, 3, 8))).toBe('im2col');
   });
 
+  it("selects 'wasm' wherever the WebAssembly kernels are loaded and the working set fits the memory limit", () => {
+    const wasm = { wasm: true };
+    for (const [geometry, pass] of [
+      [deformGeometry(64, 3, 64), 'forward'],
+      [deformGeometry(64, 3, 64), 'backward'],
+      [deformGeometry(16, 3, 1), 'forward'],
+      [deformGeometry(16, 3, 1), 'backward'],
+      [deformGeometry(64, 3, 64, 64), 'forward'],
+    ] as const) {
+      expect(selectDeformConvAlgorithm(geometry, pass, wasm)).toBe('wasm');
+    }
+    // A working set over the memory limit (2 GiB by default) falls back to the TypeScript rule:
+    // 932067 input channels on 16x16 hold about 1 GB of input alone.
+    expect(
+      selectDeformConvAlgorithm(deformGeometry(Math.floor(DEFAULT_TILE_BYTES / 4 / 9), 3), 'backward', wasm),
+    ).toBe('reference');
+    const limit = setMemoryLimit(1 << 16);
+    try {
+      expect(selectDeformConvAlgorithm(deformGeometry(64, 3, 64), 'forward', wasm)).toBe('im2col');
+      expect(selectDeformConvAlgorithm(deformGeometry(16, 3, 1), 'forward', wasm)).toBe('reference');
+    } finally {
+      setMemoryLimit(limit);
+    }
+  });
+
   it("resolves 'auto' to the selection and refuses unknown names, naming the op", () => {
     const g = deformGeometry(2, 3, 8);
+    const auto = selectDeformConvAlgorithm(g, 'forward', engineCaps());
     expect(deformConvKernelsFor('deformConv2d', 'auto', g, 'forward')).toBe(
-      deformConvKernelsFor('deformConv2d', 'im2col', g, 'forward'),
+      deformConvKernelsFor('deformConv2d', auto, g, 'forward'),
     );
     expect(deformConvKernelsFor('deformConv2d', 'reference', g, 'forward')).not.toBe(
       deformConvKernelsFor('deformConv2d', 'im2col', g, 'forward'),
     );
     expect(() => deformConvKernelsFor('deformConv2d', 'fft', g, 'backward')).toThrow(ArgumentError);
     expect(() => deformConvKernelsFor('deformConv2d', 'fft', g, 'backward')).toThrow(
-      "deformConv2d: algorithm must be 'auto' or one of 'reference', 'im2col', got 'fft'",
+      "deformConv2d: algorithm must be 'auto' or one of 'reference', 'im2col', 'wasm', got 'fft'",
     );
   });
 

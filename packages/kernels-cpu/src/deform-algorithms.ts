@@ -6,12 +6,13 @@
  * caller-owned outputs.
  */
 import { DEFAULT_TILE_BYTES } from '@convkit/im2col';
-import type { ConvGeometry } from '@convkit/tensor';
-import { type ConvPass, resolveAlgorithm } from './algorithms';
+import { type ConvGeometry, getMemoryLimit } from '@convkit/tensor';
+import { type ConvPass, type EngineCaps, engineCaps, resolveAlgorithm } from './algorithms';
 import { deformConvBackwardIm2col } from './im2col/deform-conv-backward-im2col';
 import { deformConvIm2col } from './im2col/deform-conv-im2col';
 import { deformConvBackwardReference } from './reference/deform-conv-backward-reference';
 import { deformConvReference } from './reference/deform-conv-reference';
+import { deformConvBackwardWasm, deformConvWasm, deformWasmWorkingBytes } from './wasm/deform-conv-wasm';
 
 /** The checked, contiguous channels-first buffers of one deformable convolution. */
 export interface DeformConvData {
@@ -54,6 +55,9 @@ export interface DeformConvKernels {
 const DEFORM_CONV_KERNELS = {
   reference: { forward: deformConvReference, backward: deformConvBackwardReference },
   im2col: { forward: deformConvIm2col, backward: deformConvBackwardIm2col },
+  // Bilinear gather into the WebAssembly GEMM's panels, the sampling adjoints in WebAssembly
+  // too (./wasm/deform-conv-wasm.ts).
+  wasm: { forward: deformConvWasm, backward: deformConvBackwardWasm },
 } as const satisfies Record<string, DeformConvKernels>;
 
 /** The name of a registered deformable algorithm. */
@@ -78,17 +82,37 @@ export const DEFORM_CONV_ALGORITHMS: readonly DeformConvAlgorithmName[] = Object
  */
 const IM2COL_MIN_OUT_CHANNELS_PER_GROUP: Readonly<Record<ConvPass, number>> = { forward: 8, backward: 2 };
 
+/** What 32-bit WebAssembly addresses, less the kernels' own first 64 KiB. */
+const WASM_ADDRESSABLE_BYTES = 2 ** 32 - 2 ** 17;
+
 /**
- * The algorithm 'auto' runs for a deformable geometry and pass, a pure function of both:
- * 'im2col' when each group has at least IM2COL_MIN_OUT_CHANNELS_PER_GROUP output channels
- * (8 forward, 2 backward; see there for the measurements) and one column of its lowering
- * (every input channel's taps, twice in the backward pass: the samples and their gradient)
- * fits the default tile budget; otherwise 'reference', which needs no buffer.
+ * The algorithm 'auto' runs for a deformable geometry and pass, a pure function of its
+ * arguments (and the memory limit):
+ *
+ * - 'wasm' when the WebAssembly kernels are loaded (`caps.wasm`) and the call's working set
+ *   fits the memory limit and 32-bit WebAssembly memory. It wins on every geometry measured,
+ *   because the sampling itself (a table of cells per offset group and tap, shared by the
+ *   group's channels, and four-position vector gathers) costs a fraction of the TypeScript
+ *   loops': min of 5-7 runs, one thread, relaxed SIMD build, shared 2-core Xeon, GFLOP/s
+ *   wasm / im2col / reference, forward then backward: deform3x3 (C64 56x56 -> 64, k3 p1,
+ *   mask) 18-27 / 0.7-1.7 / 0.2-0.6 and 6-10 / 0.2-0.8 / 0.1-0.3; C16 -> 8 on 16x16
+ *   4.8 / 0.40 / 0.03 and 1.9 / 0.05 / 0.06; C16 -> 1 0.71 / 0.02 / 0.01 and 0.38 / 0.01 /
+ *   0.00; depthwise C64 28x28 1.0 / 0.02 / 0.06 and 0.30 / 0.01 / 0.02; C4 -> 4 on 8x8
+ *   0.69 / 0.04 / 0.04 and 0.54 / 0.06 / 0.03 (the machine is noisy: ranges are over runs).
+ * - else 'im2col' when each group has at least IM2COL_MIN_OUT_CHANNELS_PER_GROUP output
+ *   channels (8 forward, 2 backward; see there for the measurements) and one column of its
+ *   lowering (every input channel's taps, twice in the backward pass: the samples and their
+ *   gradient) fits the default tile budget; otherwise 'reference', which needs no buffer.
  */
 export function selectDeformConvAlgorithm(
   geometry: ConvGeometry,
   pass: ConvPass = 'forward',
+  caps: EngineCaps = { wasm: false },
 ): DeformConvAlgorithmName {
+  if (caps.wasm) {
+    const bytes = deformWasmWorkingBytes(geometry, pass);
+    if (bytes <= getMemoryLimit() && bytes <= WASM_ADDRESSABLE_BYTES) return 'wasm';
+  }
   if (geometry.outChannelsPerGroup < IM2COL_MIN_OUT_CHANNELS_PER_GROUP[pass]) return 'reference';
   const buffers = pass === 'backward' ? 2 : 1;
   const columnBytes = geometry.inChannels * geometry.kernelVolume * Float32Array.BYTES_PER_ELEMENT;
@@ -106,7 +130,7 @@ export function deformConvKernelsFor(
     op,
     requested,
     DEFORM_CONV_ALGORITHMS,
-    selectDeformConvAlgorithm(geometry, pass),
+    selectDeformConvAlgorithm(geometry, pass, engineCaps()),
   );
   return DEFORM_CONV_KERNELS[name];
 }

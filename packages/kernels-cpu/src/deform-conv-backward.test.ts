@@ -389,7 +389,7 @@ describe('deformConvBackward: errors', () => {
     }
     expect(ArgumentError.isInstance(caught)).toBe(true);
     expect((caught as Error).message).toMatch(
-      /^deformConv2dBackward: algorithm must be 'auto' or one of 'reference', 'im2col', got 'winograd'/,
+      /^deformConv2dBackward: algorithm must be 'auto' or one of 'reference', 'im2col', 'wasm', got 'winograd'/,
     );
   });
 });

@@ -647,7 +647,7 @@ describe('deformConv: errors', () => {
     expectError(
       () => deformConv(x, w, offset, { algorithm: 'winograd' }),
       ArgumentError,
-      /algorithm must be 'auto' or one of 'reference', 'im2col', got 'winograd'/,
+      /algorithm must be 'auto' or one of 'reference', 'im2col', 'wasm', got 'winograd'/,
     );
     expectError(
       () => deformConv(x, w, offset, { algorithm: 3 } as unknown as DeformConvOptions),
