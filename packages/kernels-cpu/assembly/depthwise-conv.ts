@@ -49,7 +49,7 @@ import { fma } from './fma';
 // 0 batch, 1 channels (groups), 2 multiplier, 3 mode, 4-6 source D H W, 7-9 output D H W,
 // 10-12 kernel D H W, 13-15 stride, 16-18 padding before (negative: a crop), 19-21 dilation,
 // 22-24 source upsampling, 25 padded-plane depth slices, 26 padded-plane rows per slice,
-// 27 phase-row length (floats), 28 has bias.
+// 27 phase-row length (floats), 28 has bias, 29 skip zero rows (see activeRows).
 /** Number of i32 slots of the geometry block (and 16 bytes of lane scratch after them). */
 export const DW_GEOMETRY_BYTES: i32 = 32 * 4 + 16;
 
@@ -223,10 +223,11 @@ function storeTail(out: usize, acc: v128, count: i32, init: f32, accumulate: boo
 }
 
 /**
- * Byte offsets of the kernel columns (kW i32 at `cols`), then, for output row (od, oh), the
- * kernel rows that read a padded row holding data (not padding, not an inserted zero row):
- * pairs (row offset in bytes from the output row's origin, byte offset of the kernel row's
- * weights) at `rows`. Returns how many rows are active.
+ * For output row (od, oh), the kernel rows to run: pairs (row offset in bytes from the output
+ * row's origin, byte offset of the kernel row's weights) at `rows`; returns their count. With
+ * slot 29 set, rows that hold only zeros (padding, or rows the upsampling inserted) are left
+ * out: the caller sets it only where its weights are finite (0 * Inf would be NaN) or where
+ * those zeros are no taps of the op at all (the transposed passes).
  */
 function activeRows(geo: usize, od: i32, oh: i32, rows: usize): i32 {
   const inD = slot(geo, 4);
@@ -244,11 +245,12 @@ function activeRows(geo: usize, od: i32, oh: i32, rows: usize): i32 {
   const uH = slot(geo, 23);
   const rowsH = slot(geo, 26);
   const rowFloats = slot(geo, 15) * slot(geo, 27);
+  const skip = slot(geo, 29) != 0;
   let count = 0;
   for (let kd = 0; kd < kD; kd++) {
-    if (sourceIndex(od * sD + kd * dD, pD, uD, inD) < 0) continue;
+    if (skip && sourceIndex(od * sD + kd * dD, pD, uD, inD) < 0) continue;
     for (let kh = 0; kh < kH; kh++) {
-      if (sourceIndex(oh * sH + kh * dH, pH, uH, inH) < 0) continue;
+      if (skip && sourceIndex(oh * sH + kh * dH, pH, uH, inH) < 0) continue;
       const e = rows + (<usize>count << 3);
       store<i32>(e, <i32>bytes((kd * dD * rowsH + kh * dH) * rowFloats));
       store<i32>(e, <i32>bytes((kd * kH + kh) * kW), 4);

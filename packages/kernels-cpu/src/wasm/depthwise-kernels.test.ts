@@ -6,6 +6,7 @@ import {
   PADDING_MODES,
   type Padding,
   type PaddingMode,
+  type Tensor,
   tensor,
   UnsupportedError,
 } from '@convkit/tensor';
@@ -232,6 +233,51 @@ for (const build of BUILDS) {
       const ref = convTransposeBackward(gradOutput, input, weight, { ...options, algorithm: 'reference' });
       assertClose(got.gradInput, ref.gradInput);
       assertClose(got.gradWeight, ref.gradWeight);
+    });
+
+    it('propagates NaN and Infinity as the reference does, in every pass (padding zeros count in the forward and gradWeight, only landing taps elsewhere)', () => {
+      initWasmSync({ build });
+      const poison = (t: Tensor, rng: ReturnType<typeof createRng>) => {
+        const data = t.toFloat32Array();
+        for (const value of [Number.POSITIVE_INFINITY, Number.NaN, Number.NEGATIVE_INFINITY]) {
+          if (rng.uniform() < 0.5) data[Math.floor(rng.uniform() * data.length)] = value;
+        }
+        return tensor(data, t.shape);
+      };
+      for (const transposed of [false, true]) {
+        fc.assert(
+          fc.property(depthwiseCase(transposed), fc.integer({ min: 0, max: 3 }), (c, which) => {
+            const t = caseTensors(c);
+            const rng = createRng(c.seed + 7);
+            const input = which === 0 ? poison(t.input, rng) : t.input;
+            const weight = which === 1 ? poison(t.weight, rng) : t.weight;
+            const gradOutput = which === 2 ? poison(t.gradOutput, rng) : t.gradOutput;
+            const { paddingMode: _zeros, ...rest } = c.options;
+            const transposeOptions = {
+              ...rest,
+              padding: rest.padding as Exclude<Padding, 'same'>,
+              bias: t.bias,
+            };
+            const convOptions = { ...c.options, bias: t.bias };
+            const run = (algorithm: 'depthwise' | 'reference') =>
+              transposed
+                ? [
+                    convTranspose(input, weight, { ...transposeOptions, algorithm }),
+                    convTransposeBackward(gradOutput, input, weight, { ...transposeOptions, algorithm }),
+                  ]
+                : [
+                    conv(input, weight, { ...convOptions, algorithm }),
+                    convBackward(gradOutput, input, weight, { ...convOptions, algorithm }),
+                  ];
+            const [gotY, got] = run('depthwise') as [Tensor, ReturnType<typeof convBackward>];
+            const [wantY, want] = run('reference') as [Tensor, ReturnType<typeof convBackward>];
+            assertClose(gotY, wantY);
+            assertClose(got.gradInput, want.gradInput);
+            assertClose(got.gradWeight, want.gradWeight);
+          }),
+          { numRuns: 100, seed: transposed ? 817 : 816 },
+        );
+      }
     });
 
     it('sums the weight gradient of a large plane and batch within 1e-4 of float64', () => {

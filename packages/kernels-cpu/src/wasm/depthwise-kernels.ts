@@ -19,9 +19,20 @@
  * gradWeight sums over the batch and space in blocked float32 chains folded into float64.
  * Zero padding only inside the kernels: the other padding modes pad the input explicitly
  * first, as PyTorch does (./padded-input.ts), and fold the gradient back.
+ *
+ * Non-finite numbers: the forward and the weight gradient multiply the zeros of the padding
+ * in, as PyTorch (and the reference) do, so Inf * 0 gives NaN where theirs does. The other
+ * passes add only the taps that land (PyTorch's semantics), while the vector loop also
+ * multiplies inserted zeros and padding: with a non-finite weight (gradInput, transposed
+ * forward and gradInput) or a non-finite transposed input (transposed gradWeight) those
+ * passes run the reference kernel instead.
  */
 import { type ConvGeometry, UnsupportedError } from '@convkit/tensor';
 import { biasGradientReference } from '../reference/bias-gradient-reference';
+import { convBackwardInputReference } from '../reference/conv-backward-input-reference';
+import { convTransposeBackwardInputReference } from '../reference/conv-transpose-backward-input-reference';
+import { convTransposeBackwardWeightReference } from '../reference/conv-transpose-backward-weight-reference';
+import { convTransposeReference } from '../reference/conv-transpose-reference';
 import { foldPaddedGradient, paddedGeometry, padInput } from './padded-input';
 import { planHeap, readFloats, writeFloats } from './wasm-heap';
 import { type WasmGlobal, type WasmKernels, wasmKernels } from './wasm-runtime';
@@ -106,7 +117,13 @@ function kernelsFor(op: string): { kernels: WasmKernels; exports: DepthwiseExpor
   return { kernels, exports: kernels.exports as unknown as DepthwiseExports };
 }
 
-function writeGeometry(kernels: WasmKernels, at: number, call: PlaneCall, hasBias: boolean): void {
+function writeGeometry(
+  kernels: WasmKernels,
+  at: number,
+  call: PlaneCall,
+  hasBias: boolean,
+  skipZeroRows: boolean,
+): void {
   const plane = paddedPlane(call);
   const slots = [
     call.batch,
@@ -124,6 +141,7 @@ function writeGeometry(kernels: WasmKernels, at: number, call: PlaneCall, hasBia
     plane.rows,
     plane.phaseLength,
     hasBias ? 1 : 0,
+    skipZeroRows ? 1 : 0,
   ];
   new Int32Array(kernels.memory.buffer, at, slots.length).set(slots);
 }
@@ -151,7 +169,8 @@ function runConv(
     scratch: paddedPlane(call).floats * 4 + READ_SLACK,
     taps: tapTableBytes(call),
   });
-  writeGeometry(kernels, heap.geo, call, bias !== null);
+  // Rows of zeros may be skipped once every weight is known finite (0 * Inf is NaN).
+  writeGeometry(kernels, heap.geo, call, bias !== null, allFinite(filters));
   writeFloats(kernels, heap.x, source);
   writeFloats(kernels, heap.w, filters);
   if (bias !== null) writeFloats(kernels, heap.bias, bias);
@@ -174,13 +193,18 @@ function runWeightGrad(op: string, call: PlaneCall, x: Float32Array, gy: Float32
     scratch: paddedPlane(call).floats * 4 + READ_SLACK,
     taps: tapTableBytes(call),
   });
-  writeGeometry(kernels, heap.geo, call, false);
+  writeGeometry(kernels, heap.geo, call, false, false);
   writeFloats(kernels, heap.x, x);
   writeFloats(kernels, heap.gy, gy);
   const gw64 = new Float64Array(kernels.memory.buffer, heap.gw64, gwLength);
   gw64.fill(0);
   exports.depthwiseWeightGrad(heap.geo, heap.x, heap.gy, heap.gw64, heap.scratch, heap.taps);
   return Float32Array.from(new Float64Array(kernels.memory.buffer, heap.gw64, gwLength));
+}
+
+function allFinite(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return false;
+  return true;
 }
 
 /** Every filter reversed along every spatial dim (the adjoint's kernel). */
@@ -264,6 +288,7 @@ export function convBackwardInputDepthwise(
   weight: Float32Array,
   geometry: ConvGeometry,
 ): Float32Array {
+  if (!allFinite(weight)) return convBackwardInputReference(gradOutput, weight, geometry);
   if (geometry.paddingMode !== 'zeros') {
     const gradPadded = convBackwardInputDepthwise(gradOutput, weight, paddedGeometry(geometry));
     return foldPaddedGradient(gradPadded, geometry);
@@ -290,6 +315,7 @@ export function convTransposeDepthwise(
   bias: Float32Array | null,
   geometry: ConvGeometry,
 ): Float32Array {
+  if (!allFinite(weight)) return convTransposeReference(input, weight, bias, geometry);
   const call = upsampled(geometry, 0, geometry.inputSpatial, geometry.outputSpatial);
   return runConv(geometry.op, call, input, flipFilters(weight, geometry.kernelVolume), bias);
 }
@@ -299,6 +325,7 @@ export function convTransposeBackwardInputDepthwise(
   weight: Float32Array,
   geometry: ConvGeometry,
 ): Float32Array {
+  if (!allFinite(weight)) return convTransposeBackwardInputReference(gradOutput, weight, geometry);
   const call = strided(geometry, 1, geometry.outputSpatial, geometry.inputSpatial);
   return runConv(geometry.op, call, gradOutput, weight, null);
 }
@@ -308,6 +335,7 @@ export function convTransposeBackwardWeightDepthwise(
   input: Float32Array,
   geometry: ConvGeometry,
 ): Float32Array {
+  if (!allFinite(input)) return convTransposeBackwardWeightReference(gradOutput, input, geometry);
   const call = strided(geometry, 1, geometry.outputSpatial, geometry.inputSpatial);
   return runWeightGrad(geometry.op, call, gradOutput, input);
 }
