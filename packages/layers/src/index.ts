@@ -19,6 +19,7 @@ export type { Backend } from './backend/backend';
 export { cpuBackend } from './backend/cpu-backend';
 export { getBackend, setBackend } from './backend/use-backend';
 export type { BinaryKind, UnaryKind } from './cpu/elementwise';
+export type { LinearGradients } from './cpu/linear';
 // Functional ops
 export {
   abs,

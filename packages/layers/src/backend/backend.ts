@@ -14,6 +14,7 @@ import type {
 } from '@convkit/kernels-cpu';
 import type { ConvGeometry, Tensor } from '@convkit/tensor';
 import type { BinaryKind, UnaryKind } from '../cpu/elementwise';
+import type { LinearGradients } from '../cpu/linear';
 import type { BatchNormGradients, ChannelStats, NormalizedRows } from '../cpu/normalization';
 import type { AvgPoolOptions, MaxPoolResult } from '../cpu/pooling';
 
@@ -39,6 +40,9 @@ export interface Backend {
   ): DeformConvGradients;
   // Dense algebra.
   matmul(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor;
+  /** x [rows, in] W^T + b, W [out, in]; and its three gradients. */
+  linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor;
+  linearBackward(gradOutput: Tensor, x: Tensor, weight: Tensor): LinearGradients;
   // Element-wise.
   unary(kind: UnaryKind, input: Tensor, param: number): Tensor;
   unaryBackward(kind: UnaryKind, input: Tensor, output: Tensor, gradOutput: Tensor, param: number): Tensor;

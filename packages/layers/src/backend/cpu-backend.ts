@@ -10,6 +10,7 @@ import {
 import type { Tensor } from '@convkit/tensor';
 import { affine, binary, broadcastTo, sumToShape, unary, unaryBackward } from '../cpu/elementwise';
 import { embeddingBackward, embeddingLookup } from '../cpu/gather';
+import { linearBackward, linearForward } from '../cpu/linear';
 import { matmul } from '../cpu/matmul';
 import {
   batchNormApply,
@@ -45,6 +46,8 @@ export const cpuBackend: Backend = Object.freeze({
   deformConv,
   deformConvBackward,
   matmul,
+  linear: linearForward,
+  linearBackward,
   unary,
   unaryBackward,
   affine,

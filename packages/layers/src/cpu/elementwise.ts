@@ -65,8 +65,8 @@ export function unary(kind: UnaryKind, input: Tensor, param = 0): Tensor {
   switch (kind) {
     case 'relu':
       for (let i = 0; i < n; i++) {
-        // Not Math.max: slower in V8, and this keeps NaN as PyTorch does.
         const v = x[i]!;
+        // biome-ignore lint/complexity/useMathMinMax: Math.max is slower in V8; this keeps NaN, as PyTorch does
         y[i] = v < 0 ? 0 : v;
       }
       break;

@@ -40,10 +40,10 @@ function maxPoolInside(x: Float32Array, geometry: ConvGeometry, out: Float32Arra
         for (let kh = 0; kh < KH; kh++) {
           for (let kw = 0, at = start + kh * IW; kw < KW; kw++, at++) {
             const v = x[base + at]!;
-            if (v > best || v !== v) {
+            if (v > best || Number.isNaN(v)) {
               best = v;
               bestAt = at;
-              if (v !== v) kh = KH; // NaN propagates, as in PyTorch
+              if (Number.isNaN(v)) kh = KH; // NaN propagates, as in PyTorch
             }
           }
         }

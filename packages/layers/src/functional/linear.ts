@@ -1,6 +1,7 @@
 /**
  * Differentiable matrix products: matmul of 2-D operands, and linear, y = x W^T + b over the
- * last dim of x (any leading dims), PyTorch's F.linear with weight [out, in].
+ * last dim of x (any leading dims), PyTorch's F.linear with weight [out, in] (the backend's
+ * linear kernels: on the CPU a 1x1 convolution, see cpu/linear.ts).
  *   d(a @ b)/da = g @ b^T,  d(a @ b)/db = a^T @ g
  */
 import { formatShape, ShapeError } from '@convkit/tensor';
@@ -40,16 +41,11 @@ export function linear(x: Input, weight: Input, bias: Input | null = null): Vari
   const be = getBackend();
   const rows = vx.data.size / inFeatures!;
   const x2 = vx.data.reshape([rows, inFeatures!]);
-  let y = be.matmul(x2, vw.data, false, true);
-  if (vb) y = be.binary('add', y, vb.data);
+  const y = be.linear(x2, vw.data, vb?.data ?? null);
   const outShape = [...vx.shape.slice(0, -1), outFeatures];
   const inputs = vb ? [vx, vw, vb] : [vx, vw];
   return record('linear', y.reshape(outShape), inputs, (g) => {
-    const g2 = g.reshape([rows, outFeatures]);
-    return [
-      vx.requiresGrad ? be.matmul(g2, vw.data, false, false).reshape(vx.shape) : null,
-      vw.requiresGrad ? be.matmul(g2, x2, true, false) : null,
-      ...(vb ? [be.sumToShape(g2, [outFeatures])] : []),
-    ];
+    const grads = be.linearBackward(g.reshape([rows, outFeatures]), x2, vw.data);
+    return [grads.gradInput.reshape(vx.shape), grads.gradWeight, ...(vb ? [grads.gradBias] : [])];
   });
 }
