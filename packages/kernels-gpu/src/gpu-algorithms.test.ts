@@ -22,50 +22,72 @@ function geometry(args: Partial<Parameters<typeof convGeometry>[0]> = {}) {
 }
 
 describe('selectGpuConvAlgorithm', () => {
-  it.each([
-    ['dense 3x3, 64 -> 64', geometry(), 'forward', 'implicit-gemm'],
-    [
-      'pointwise 1x1, 128 -> 256',
-      geometry({ inChannels: 128, outChannels: 256, kernelSize: 1, padding: 0 }),
-      'forward',
-      'implicit-gemm',
-    ],
-    [
-      'grouped, 16 per group',
-      geometry({ inChannels: 128, outChannels: 128, groups: 8 }),
-      'forward',
-      'implicit-gemm',
-    ],
-    [
-      'grouped, 4 per group',
-      geometry({ inChannels: 128, outChannels: 128, groups: 32 }),
-      'forward',
-      'direct',
-    ],
-    ['depthwise 3x3', geometry({ inChannels: 256, outChannels: 256, groups: 256 }), 'forward', 'depthwise'],
-    [
-      'depthwise, multiplier 4',
-      geometry({ inChannels: 64, outChannels: 256, groups: 64 }),
-      'forward',
-      'depthwise',
-    ],
-    [
-      'depthwise 9x9 (81 taps)',
-      geometry({ inChannels: 8, outChannels: 8, groups: 8, kernelSize: 9, padding: 4 }),
-      'forward',
-      'direct',
-    ],
-    ['tiny 1 -> 1', geometry({ inChannels: 1, outChannels: 1 }), 'forward', 'direct'],
-    [
-      '1-D, 256 -> 256',
-      convGeometry({ inChannels: 256, outChannels: 256, inputSpatial: [1024], kernelSize: 3 }),
-      'forward',
-      'implicit-gemm',
-    ],
-    ['dense 3x3 backward', geometry(), 'backward', 'direct'],
-    ['transposed', geometry({ transposed: true }), 'forward', 'direct'],
-    ['deformable', geometry({ offsetGroups: 1 }), 'forward', 'direct'],
-  ] as const)('%s: %s pass -> %s', (_name, g, pass, expected) => {
+  it.each(
+    (
+      [
+        ['dense 3x3, 64 -> 64', geometry(), 'forward', 'implicit-gemm'],
+        [
+          'pointwise 1x1, 128 -> 256',
+          geometry({ inChannels: 128, outChannels: 256, kernelSize: 1, padding: 0 }),
+          'forward',
+          'implicit-gemm',
+        ],
+        [
+          'grouped, 16 per group',
+          geometry({ inChannels: 128, outChannels: 128, groups: 8 }),
+          'forward',
+          'implicit-gemm',
+        ],
+        [
+          'grouped, 4 per group',
+          geometry({ inChannels: 128, outChannels: 128, groups: 32 }),
+          'forward',
+          'direct',
+        ],
+        [
+          'depthwise 3x3',
+          geometry({ inChannels: 256, outChannels: 256, groups: 256 }),
+          'forward',
+          'depthwise',
+        ],
+        [
+          'depthwise, multiplier 4',
+          geometry({ inChannels: 64, outChannels: 256, groups: 64 }),
+          'forward',
+          'depthwise',
+        ],
+        [
+          'depthwise 9x9 (81 taps)',
+          geometry({ inChannels: 8, outChannels: 8, groups: 8, kernelSize: 9, padding: 4 }),
+          'forward',
+          'direct',
+        ],
+        ['tiny 1 -> 1', geometry({ inChannels: 1, outChannels: 1 }), 'forward', 'direct'],
+        [
+          '1-D, 256 -> 256',
+          convGeometry({ inChannels: 256, outChannels: 256, inputSpatial: [1024], kernelSize: 3 }),
+          'forward',
+          'implicit-gemm',
+        ],
+        ['dense 3x3 backward', geometry(), 'backward', 'direct'],
+        ['transposed', geometry({ transposed: true }), 'forward', 'direct'],
+        ['deformable 64 -> 64', geometry({ offsetGroups: 1 }), 'forward', 'implicit-gemm'],
+        [
+          'deformable 4 -> 4',
+          geometry({ inChannels: 4, outChannels: 4, offsetGroups: 1 }),
+          'forward',
+          'direct',
+        ],
+        [
+          'deformable depthwise',
+          geometry({ inChannels: 8, outChannels: 8, groups: 8, offsetGroups: 1 }),
+          'forward',
+          'direct',
+        ],
+        ['deformable backward', geometry({ offsetGroups: 1 }), 'backward', 'direct'],
+      ] as const
+    ).map(([name, g, pass, expected]) => ({ name, g, pass, expected })),
+  )('$name, $pass pass -> $expected', ({ g, pass, expected }) => {
     expect(selectGpuConvAlgorithm(g, pass, DEVICE)).toBe(expected);
   });
 
@@ -107,5 +129,13 @@ describe('resolveGpuAlgorithm', () => {
       /one input channel per group/,
     );
     expect(gpuAlgorithmSupports('direct', geometry({ transposed: true }), 'backward')).toBe(true);
+    expect(gpuAlgorithmSupports('implicit-gemm', geometry({ offsetGroups: 1 }), 'forward')).toBe(true);
+    expect(
+      gpuAlgorithmSupports(
+        'depthwise',
+        geometry({ inChannels: 8, outChannels: 8, groups: 8, offsetGroups: 1 }),
+        'forward',
+      ),
+    ).toBe(false);
   });
 });

@@ -2,14 +2,15 @@
  * The GPU algorithms and 'auto', a pure function of the geometry and the device's limits
  * (tested without a GPU):
  *   direct         one thread per output element: the GPU's reference, every op and pass
- *   implicit-gemm  conv forward as a GEMM over (output positions) x (C_out) with K =
- *                  C_in/groups * prod(k), tiled in workgroup memory with a 4x4 register block
- *                  per thread; the lowering is implicit (tiles of the patch matrix are loaded
- *                  straight from the input through the padding)
+ *   implicit-gemm  conv and deformConv forward as a GEMM over (output positions) x (C_out)
+ *                  with K = C_in/groups * prod(k), tiled in workgroup memory with a 4x4
+ *                  register block per thread; the lowering is implicit (tiles of the patch
+ *                  matrix are loaded straight from the input through the padding, or by
+ *                  bilinear sampling for deformable convolution)
  *   depthwise      conv forward with one input channel per group: one thread per output,
  *                  kernel taps unrolled over the window
- * Backward passes and transposed/deformable convolution run the direct kernels (the weight
- * gradient always as a split-K reduction).
+ * Backward passes and transposed convolution run the direct kernels (the weight gradient
+ * always as a split-K reduction).
  */
 import { ArgumentError, type ConvGeometry, UnsupportedError } from '@convkit/tensor';
 import type { GpuLimits } from './gpu-context';
@@ -40,10 +41,10 @@ export function implicitGemmFits(limits: SelectionLimits): boolean {
 
 /**
  * 'auto', a pure function of the geometry, the pass and the device's limits:
- * - every backward pass, transposed and deformable convolution: direct;
+ * - every backward pass and transposed convolution: direct;
  * - forward conv with one input channel per group (depthwise, any multiplier) and a window of
  *   at most DEPTHWISE_MAX_TAPS taps: depthwise;
- * - forward conv whose per-group GEMM fills tiles (>= 16 output channels per group and a
+ * - forward conv or deformConv whose per-group GEMM fills tiles (>= 16 output channels per group and a
  *   depth C_in/groups * prod(k) >= 8) when the tiled workgroup fits the device: implicit-gemm;
  * - otherwise direct (tiny channel counts, where a 64 x 64 tile would be mostly padding).
  */
@@ -52,8 +53,9 @@ export function selectGpuConvAlgorithm(
   pass: GpuPass,
   limits?: SelectionLimits,
 ): GpuConvAlgorithm {
-  if (pass !== 'forward' || geometry.transposed || geometry.offsetGroups > 0) return 'direct';
+  if (pass !== 'forward' || geometry.transposed) return 'direct';
   if (
+    geometry.offsetGroups === 0 &&
     geometry.inChannelsPerGroup === 1 &&
     geometry.groups > 1 &&
     geometry.kernelVolume <= DEPTHWISE_MAX_TAPS
@@ -69,8 +71,8 @@ export function selectGpuConvAlgorithm(
 /** Which algorithms run `pass` of this geometry (direct runs everything). */
 export function gpuAlgorithmSupports(name: GpuConvAlgorithm, geometry: ConvGeometry, pass: GpuPass): boolean {
   if (name === 'direct') return true;
-  if (pass !== 'forward' || geometry.transposed || geometry.offsetGroups > 0) return false;
-  if (name === 'depthwise') return geometry.inChannelsPerGroup === 1;
+  if (pass !== 'forward' || geometry.transposed) return false;
+  if (name === 'depthwise') return geometry.inChannelsPerGroup === 1 && geometry.offsetGroups === 0;
   return true;
 }
 

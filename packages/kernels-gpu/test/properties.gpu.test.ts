@@ -89,7 +89,13 @@ describe.skipIf(!gpu)(`GPU kernels against the CPU reference${skipReason ? ` (${
         const { algorithm: _cpuOnly, ...shared } = c.options;
         const options = { ...shared, bias: c.bias };
         const expected = deformConv(c.input, c.weight, c.offset, { ...options, algorithm: 'reference' });
-        await close(ctx.deformConv(c.input, c.weight, c.offset, options), expected, 'deformConv');
+        for (const algorithm of ['direct', 'implicit-gemm'] as const) {
+          await close(
+            ctx.deformConv(c.input, c.weight, c.offset, { ...options, algorithm }),
+            expected,
+            `deformConv ${algorithm}`,
+          );
+        }
         const grads = deformConvBackward(c.gradOutput, c.input, c.weight, c.offset, {
           ...options,
           algorithm: 'reference',
