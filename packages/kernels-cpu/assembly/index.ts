@@ -20,9 +20,12 @@ export {
   PHASE_KTAB_ENTRY_BYTES,
   PHASE_PARAMS_BYTES,
   PHASE_WORK_BYTES,
+  phaseAllFinite,
   phaseCorrelation,
+  phaseCorrelationVirtual,
   phaseFill,
   phaseGather,
+  phaseGatherVirtual,
   phasePad,
   phaseProduct,
 } from './phase-conv-transpose';

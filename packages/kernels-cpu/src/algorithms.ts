@@ -49,6 +49,17 @@ import {
   convWasm,
 } from './wasm/wasm-conv-kernels';
 import { wasmKernels } from './wasm/wasm-runtime';
+import {
+  biasGradientWinograd,
+  convBackwardInputWinograd,
+  convBackwardWeightWinograd,
+  convTransposeBackwardInputWinograd,
+  convTransposeBackwardWeightWinograd,
+  convTransposeWinograd,
+  convWinograd,
+} from './wasm/winograd-conv-kernels';
+import { winogradLimit } from './wasm/winograd-limit';
+import { prefersWinograd } from './wasm/winograd-preference';
 
 /**
  * The kernels of one algorithm. Every buffer is channels-first and row-major; the geometry's
@@ -145,6 +156,17 @@ const CONV_KERNELS = {
     convTransposeBackwardWeight: convTransposeBackwardWeightDepthwise,
     biasGradient: biasGradientDepthwise,
   },
+  // Winograd F(4x4, 3x3) / F(4, 3) on WebAssembly SIMD for stride-1 kernel-3 convolutions
+  // (./wasm/winograd-conv-kernels.ts); gradWeight runs the 'wasm' GEMM.
+  winograd: {
+    conv: convWinograd,
+    convBackwardInput: convBackwardInputWinograd,
+    convBackwardWeight: convBackwardWeightWinograd,
+    convTranspose: convTransposeWinograd,
+    convTransposeBackwardInput: convTransposeBackwardInputWinograd,
+    convTransposeBackwardWeight: convTransposeBackwardWeightWinograd,
+    biasGradient: biasGradientWinograd,
+  },
 } as const satisfies Record<string, ConvKernels>;
 
 /** The name of a registered algorithm. */
@@ -171,6 +193,7 @@ const CONV_ALGORITHM_LIMITS: Partial<
 > = {
   phase: phaseLimit,
   depthwise: depthwiseLimit,
+  winograd: winogradLimit,
 };
 
 /** Null when `algorithm` runs this geometry and pass, else the reason it does not. */
@@ -232,6 +255,12 @@ function prefersDepthwise(geometry: ConvGeometry, pass: ConvPass): boolean {
  *   depthwise 2.3 vs 1.6. Its gradWeight by phases is not faster than the 'wasm' column
  *   correlation (tconv4x4 23.7 vs 34.3), so the backward pass stays on 'wasm'.
  *
+ * - stride-1 kernel-3 convolutions (1-D and 2-D, transposed too, every pass) with enough
+ *   channels per group and enough output tiles, with the WebAssembly kernels loaded:
+ *   'winograd' (F(4x4, 3x3) / F(4, 3)); the thresholds and the measurements behind them
+ *   (c3x3 93-114 vs 16-36 GFLOP/s for 'wasm', dil3x3 90-93 vs 12-23, conv1d ahead 1.4-2.3x)
+ *   are in ./wasm/winograd-preference.ts.
+ *
  * Measured (apps/bench/scripts/conv-speed.ts --quick, medians on the shared 2-core machine,
  * GFLOP/s reference -> im2col; README has the table): im2col wins 3-36x on dense and grouped
  * convolutions (c3x3 0.87 -> 3.3, pw1x1 0.57 -> 4.9, conv1d 0.82 -> 4.1, tconv4x4 0.10 -> 3.7,
@@ -253,6 +282,7 @@ export function selectConvAlgorithm(
   const tapTableBytes = geometry.transposed ? 0 : geometry.outputVolume * geometry.kernelVolume * 4;
   if (columnBytes > DEFAULT_TILE_BYTES || tapTableBytes > getMemoryLimit()) return 'im2col';
   if (caps.wasm && prefersDepthwise(geometry, pass)) return 'depthwise';
+  if (caps.wasm && prefersWinograd(geometry)) return 'winograd';
   if (!geometry.transposed && geometry.inChannelsPerGroup === 1 && geometry.outChannelsPerGroup === 1) {
     return 'reference';
   }

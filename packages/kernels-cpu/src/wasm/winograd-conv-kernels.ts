@@ -1,0 +1,409 @@
+/**
+ * The `winograd` algorithm's convolution kernels: stride-1, kernel-3 convolutions (1-D and
+ * 2-D, any padding, dilation, groups, batch, bias) by Winograd's F(4x4, 3x3) / F(4, 3) on the
+ * WebAssembly SIMD kernels of assembly/winograd-f4x3.ts. Every pass that is itself a stride-1
+ * kernel-3 convolution runs there:
+ *
+ * | op, pass                 | computed as                                                        |
+ * | ------------------------ | ------------------------------------------------------------------ |
+ * | conv forward             | the convolution itself                                             |
+ * | conv gradInput           | a convolution of gradOutput with the flipped, channel-transposed weight, padding 2d - p |
+ * | convTranspose forward    | a convolution of the input with the flipped, channel-transposed weight, padding 2d - p |
+ * | convTranspose gradInput  | a convolution of gradOutput with the weight as it is, padding p    |
+ * | gradWeight (both ops)    | the 'wasm' algorithm's GEMM (not a Winograd product)               |
+ *
+ * (d: dilation, p: padding before; the padding after follows from the output size.) A call
+ * whose input or weight holds a NaN or an infinity runs the 'wasm' algorithm's direct sum
+ * instead: a Winograd tile mixes its 6x6 inputs, so one such value would reach outputs that
+ * PyTorch (and the reference) keep finite. Padding
+ * modes other than zeros pad the input explicitly first (./padded-input.ts). The weights are
+ * read in place with strides (flipped and transposed ones too) and transformed once per call.
+ *
+ * Accuracy (float32 transforms and products), against the float64 reference: the 61
+ * stride-1 kernel-3 PyTorch goldens (outputs and gradInputs, both builds) within 27% of the
+ * 1e-4 + 1e-4 |ref| tolerance (largest relative error 8.4e-5 where |ref| > 0.01); with
+ * weights at PyTorch's default scale (outputs of order 1) the largest absolute error is 6e-6
+ * at 64 channels, 1.6e-5 at 256 and 3.4e-5 at 2048 (2-D; 1-D about 5x smaller). The error
+ * scales with the output's magnitude: with unit-variance weights 2-D reaches the tolerance at
+ * about 64 channels (package README).
+ */
+import { type ConvGeometry, UnsupportedError } from '@convkit/tensor';
+import { foldPaddedGradient, paddedGeometry, padInput } from './padded-input';
+import {
+  biasGradientWasm,
+  convBackwardInputWasm,
+  convBackwardWeightWasm,
+  convTransposeBackwardInputWasm,
+  convTransposeBackwardWeightWasm,
+  convTransposeWasm,
+  convWasm,
+} from './wasm-conv-kernels';
+import { planHeap, readFloats, writeFloats } from './wasm-heap';
+import { type WasmKernels, wasmKernels } from './wasm-runtime';
+
+/** The raw exports of assembly/winograd-f4x3.ts. */
+interface WinogradExports {
+  winogradAllFinite(x: number, count: number): number;
+  winogradWeightBytes(dims: number, groups: number, coutG: number, cinG: number): number;
+  winogradWorkBytes(dims: number, cinG: number, coutG: number, blockTiles: number): number;
+  winogradTransformWeights(
+    dims: number,
+    w: number,
+    base: number,
+    sG: number,
+    sCo: number,
+    sCi: number,
+    sKh: number,
+    sKw: number,
+    groups: number,
+    coutG: number,
+    cinG: number,
+    u: number,
+    scratch: number,
+  ): void;
+  winogradPackInput(
+    x: number,
+    channels: number,
+    inH: number,
+    inW: number,
+    padH: number,
+    padW: number,
+    dH: number,
+    dW: number,
+    planes: number,
+    planeH: number,
+    planeW: number,
+  ): void;
+  winogradConv(
+    dims: number,
+    planes: number,
+    inChannels: number,
+    planeH: number,
+    planeW: number,
+    u: number,
+    bias: number,
+    hasBias: number,
+    y: number,
+    outH: number,
+    outW: number,
+    dH: number,
+    dW: number,
+    tilesH: number,
+    tilesW: number,
+    groups: number,
+    cinG: number,
+    coutG: number,
+    blockTiles: number,
+    work: number,
+  ): void;
+}
+
+/** Output tile edge of F(4, 3). */
+const TILE = 4;
+/**
+ * Bytes one block of tiles may take for its transformed input and its products (V and M):
+ * small enough to stay in L2 between the three stages, large enough that the GEMMs run long
+ * panels.
+ */
+const BLOCK_BYTES = 768 << 10;
+/**
+ * Fewest tiles per block (when the problem has them): every block streams all of the
+ * transformed weights (36 * C_in/g * C_out/g floats) through the GEMMs once, so with many
+ * channels a block must hold enough tiles to amortise that stream even when it outgrows L2
+ * (C512 14x14: 8 tiles per block 30 ms, all 16 tiles 19 ms).
+ */
+const MIN_BLOCK_TILES = 64;
+
+/**
+ * One stride-1 kernel-3 convolution as the kernels see it: channels-first input and output,
+ * the weight read through strides (element (group, co, ci, kh, kw) at base + group * sG +
+ * co * sCo + ci * sCi + kh * sKh + kw * sKw; co and ci within the group), padding before
+ * (any integer; negative crops) and dilation.
+ */
+interface WinogradProblem {
+  op: string;
+  dims: 1 | 2;
+  batch: number;
+  inChannels: number;
+  outChannels: number;
+  groups: number;
+  inputSpatial: readonly number[];
+  outputSpatial: readonly number[];
+  padBefore: readonly number[];
+  dilation: readonly number[];
+  weight: Float32Array;
+  weightStrides: { base: number; group: number; co: number; ci: number; kh: number; kw: number };
+  bias: Float32Array | null;
+}
+
+function kernelsFor(op: string): { kernels: WasmKernels; exports: WinogradExports } {
+  const kernels = wasmKernels();
+  if (kernels === null) {
+    throw new UnsupportedError(
+      `${op}: algorithm 'winograd' is not loaded: this engine has no WebAssembly SIMD, or (on a browser's main thread) await initWasm() first`,
+    );
+  }
+  return { kernels, exports: kernels.exports as unknown as WinogradExports };
+}
+
+/** [H, W] of 1-D and 2-D sizes (1-D: one row). */
+function rows(values: readonly number[], fill: number): [number, number] {
+  return values.length === 2 ? [values[0]!, values[1]!] : [fill, values[0]!];
+}
+
+/**
+ * Runs one problem on the WebAssembly kernels; input [N, C_in, ...in] -> output [N, C_out,
+ * ...out]. Null when the input or the weight holds a NaN or an infinity: a tile's transform
+ * would spread it over the tile's 6x6 neighbourhood, so the caller runs the direct sum.
+ */
+function runWinograd(problem: WinogradProblem, input: Float32Array): Float32Array | null {
+  const { kernels, exports } = kernelsFor(problem.op);
+  const { dims, batch, inChannels, outChannels, groups } = problem;
+  const cinG = inChannels / groups;
+  const coutG = outChannels / groups;
+  const [inH, inW] = rows(problem.inputSpatial, 1);
+  const [outH, outW] = rows(problem.outputSpatial, 1);
+  const [padH, padW] = rows(problem.padBefore, 0);
+  const [dH, dW] = rows(problem.dilation, 1);
+  const inVolume = inH * inW;
+  const outVolume = outH * outW;
+  // Phase 0 has the most outputs; every phase uses its tile grid.
+  const tilesH = dims === 2 ? Math.ceil(Math.ceil(outH / dH) / TILE) : 1;
+  const tilesW = Math.ceil(Math.ceil(outW / dW) / TILE);
+  const planeH = dims === 2 ? tilesH * TILE + 2 : 1;
+  // Each tile row is read as two vectors (8 floats) from 4 * tw.
+  const planeW = tilesW * TILE + 4;
+  const points = dims === 2 ? 36 : 6;
+  const totalTiles = dH * dW * tilesH * tilesW;
+  const fit = Math.floor(BLOCK_BYTES / (points * (cinG + coutG) * 4) / 8) * 8;
+  const allTiles = Math.ceil(totalTiles / 8) * 8;
+  const blockTiles = Math.min(Math.max(fit, MIN_BLOCK_TILES, 8), 512, allTiles);
+  const heap = planHeap(problem.op, kernels, {
+    x: batch * inChannels * inVolume * 4,
+    planes: dH * dW * inChannels * planeH * planeW * 4,
+    w: problem.weight.length * 4,
+    u: exports.winogradWeightBytes(dims, groups, coutG, cinG),
+    bias: outChannels * 4,
+    y: batch * outChannels * outVolume * 4,
+    work: exports.winogradWorkBytes(dims, cinG, coutG, blockTiles),
+  });
+  writeFloats(kernels, heap.x, input);
+  writeFloats(kernels, heap.w, problem.weight);
+  if (
+    exports.winogradAllFinite(heap.x, input.length) === 0 ||
+    exports.winogradAllFinite(heap.w, problem.weight.length) === 0
+  ) {
+    return null;
+  }
+  if (problem.bias !== null) writeFloats(kernels, heap.bias, problem.bias);
+  const s = problem.weightStrides;
+  exports.winogradTransformWeights(
+    dims,
+    heap.w,
+    s.base,
+    s.group,
+    s.co,
+    s.ci,
+    s.kh,
+    s.kw,
+    groups,
+    coutG,
+    cinG,
+    heap.u,
+    heap.work,
+  );
+  for (let n = 0; n < batch; n++) {
+    exports.winogradPackInput(
+      heap.x + n * inChannels * inVolume * 4,
+      inChannels,
+      inH,
+      inW,
+      padH,
+      padW,
+      dH,
+      dW,
+      heap.planes,
+      planeH,
+      planeW,
+    );
+    exports.winogradConv(
+      dims,
+      heap.planes,
+      inChannels,
+      planeH,
+      planeW,
+      heap.u,
+      heap.bias,
+      problem.bias !== null ? 1 : 0,
+      heap.y + n * outChannels * outVolume * 4,
+      outH,
+      outW,
+      dH,
+      dW,
+      tilesH,
+      tilesW,
+      groups,
+      cinG,
+      coutG,
+      blockTiles,
+      heap.work,
+    );
+  }
+  return readFloats(kernels, heap.y, batch * outChannels * outVolume);
+}
+
+/** Weight strides of [C_out, C_in/g, ...k] read as it is (flip false) or flipped in space and transposed over channels. */
+function weightStrides(
+  dims: 1 | 2,
+  rowsPerGroup: number,
+  columnsPerGroup: number,
+  flipTranspose: boolean,
+): WinogradProblem['weightStrides'] {
+  const taps = dims === 2 ? 9 : 3;
+  const group = rowsPerGroup * columnsPerGroup * taps;
+  if (!flipTranspose) return { base: 0, group, co: columnsPerGroup * taps, ci: taps, kh: 3, kw: 1 };
+  return { base: taps - 1, group, co: taps, ci: columnsPerGroup * taps, kh: -3, kw: -1 };
+}
+
+/** The fields every problem of `geometry` shares. */
+function problemOf(
+  geometry: ConvGeometry,
+): Pick<WinogradProblem, 'op' | 'dims' | 'batch' | 'groups' | 'dilation'> {
+  if (geometry.dims === 3)
+    throw new UnsupportedError(`${geometry.op}: algorithm 'winograd' runs 1-D and 2-D only`);
+  return {
+    op: geometry.op,
+    dims: geometry.dims,
+    batch: geometry.batch,
+    groups: geometry.groups,
+    dilation: geometry.dilation,
+  };
+}
+
+/** Padding before of the adjoint (flipped) convolution: 2d - p per dim. */
+const flippedPadding = (geometry: ConvGeometry) =>
+  geometry.padBefore.map((p, d) => 2 * geometry.dilation[d]! - p);
+
+function convZeros(input: Float32Array, weight: Float32Array, bias: Float32Array | null, g: ConvGeometry) {
+  return runWinograd(
+    {
+      ...problemOf(g),
+      inChannels: g.inChannels,
+      outChannels: g.outChannels,
+      inputSpatial: g.inputSpatial,
+      outputSpatial: g.outputSpatial,
+      padBefore: g.padBefore,
+      weight,
+      weightStrides: weightStrides(g.dims as 1 | 2, g.outChannelsPerGroup, g.inChannelsPerGroup, false),
+      bias,
+    },
+    input,
+  );
+}
+
+export function convWinograd(
+  input: Float32Array,
+  weight: Float32Array,
+  bias: Float32Array | null,
+  geometry: ConvGeometry,
+): Float32Array {
+  const out =
+    geometry.paddingMode !== 'zeros'
+      ? convZeros(padInput(input, geometry), weight, bias, paddedGeometry(geometry))
+      : convZeros(input, weight, bias, geometry);
+  return out ?? convWasm(input, weight, bias, geometry);
+}
+
+function backwardInputZeros(gradOutput: Float32Array, weight: Float32Array, g: ConvGeometry) {
+  return runWinograd(
+    {
+      ...problemOf(g),
+      inChannels: g.outChannels,
+      outChannels: g.inChannels,
+      inputSpatial: g.outputSpatial,
+      outputSpatial: g.inputSpatial,
+      padBefore: flippedPadding(g),
+      weight,
+      weightStrides: weightStrides(g.dims as 1 | 2, g.outChannelsPerGroup, g.inChannelsPerGroup, true),
+      bias: null,
+    },
+    gradOutput,
+  );
+}
+
+export function convBackwardInputWinograd(
+  gradOutput: Float32Array,
+  weight: Float32Array,
+  geometry: ConvGeometry,
+): Float32Array {
+  if (geometry.paddingMode !== 'zeros') {
+    const padded = backwardInputZeros(gradOutput, weight, paddedGeometry(geometry));
+    return padded === null
+      ? convBackwardInputWasm(gradOutput, weight, geometry)
+      : foldPaddedGradient(padded, geometry);
+  }
+  return (
+    backwardInputZeros(gradOutput, weight, geometry) ?? convBackwardInputWasm(gradOutput, weight, geometry)
+  );
+}
+
+export function convTransposeWinograd(
+  input: Float32Array,
+  weight: Float32Array,
+  bias: Float32Array | null,
+  geometry: ConvGeometry,
+): Float32Array {
+  const out = runWinograd(
+    {
+      ...problemOf(geometry),
+      inChannels: geometry.inChannels,
+      outChannels: geometry.outChannels,
+      inputSpatial: geometry.inputSpatial,
+      outputSpatial: geometry.outputSpatial,
+      padBefore: flippedPadding(geometry),
+      weight,
+      // weight [C_in, C_out/g, ...k]: rows are input channels.
+      weightStrides: weightStrides(
+        geometry.dims as 1 | 2,
+        geometry.inChannelsPerGroup,
+        geometry.outChannelsPerGroup,
+        true,
+      ),
+      bias,
+    },
+    input,
+  );
+  return out ?? convTransposeWasm(input, weight, bias, geometry);
+}
+
+export function convTransposeBackwardInputWinograd(
+  gradOutput: Float32Array,
+  weight: Float32Array,
+  geometry: ConvGeometry,
+): Float32Array {
+  const out = runWinograd(
+    {
+      ...problemOf(geometry),
+      inChannels: geometry.outChannels,
+      outChannels: geometry.inChannels,
+      inputSpatial: geometry.outputSpatial,
+      outputSpatial: geometry.inputSpatial,
+      padBefore: geometry.padBefore,
+      weight,
+      weightStrides: weightStrides(
+        geometry.dims as 1 | 2,
+        geometry.inChannelsPerGroup,
+        geometry.outChannelsPerGroup,
+        false,
+      ),
+      bias: null,
+    },
+    gradOutput,
+  );
+  return out ?? convTransposeBackwardInputWasm(gradOutput, weight, geometry);
+}
+
+/** gradWeight is a correlation of two large operands: the 'wasm' algorithm's GEMM computes it. */
+export const convBackwardWeightWinograd = convBackwardWeightWasm;
+export const convTransposeBackwardWeightWinograd = convTransposeBackwardWeightWasm;
+export const biasGradientWinograd = biasGradientWasm;
