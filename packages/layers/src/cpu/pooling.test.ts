@@ -41,5 +41,18 @@ describe('maxPool kernels', () => {
       stride: 2,
     });
     expect(Number.isNaN(maxPool(x, g).output.get(0, 0, 0, 0))).toBe(true);
+    expect(maxPool(x, g).argmax[0]).toBe(1);
+    const wide = convGeometry({
+      op: 'maxPool2d',
+      batch: 1,
+      inChannels: 1,
+      outChannels: 1,
+      groups: 1,
+      inputSpatial: [2, 2],
+      kernelSize: [1, 2],
+      stride: 1,
+    });
+    expect(Number.isNaN(maxPool(x, wide).output.get(0, 0, 0, 0))).toBe(true);
+    expect(maxPool(x, wide).output.get(0, 0, 1, 0)).toBe(4);
   });
 });

@@ -30,6 +30,37 @@ function maxPoolInside(x: Float32Array, geometry: ConvGeometry, out: Float32Arra
   const [, KH, KW] = three(geometry.kernelSize, 1);
   const [, SH, SW] = three(geometry.stride, 1);
   const inPlane = IH * IW;
+  if (KH === 2 && KW === 2) {
+    // The usual 2x2 window, unrolled: the first of equal maxima wins and the first NaN sticks,
+    // as in the loop below.
+    for (let p = 0, q = 0; p < planes; p++) {
+      const base = p * inPlane;
+      for (let oh = 0; oh < OH; oh++) {
+        for (let ow = 0, at = oh * SH * IW; ow < OW; ow++, q++, at += SW) {
+          let bestAt = at;
+          let best = x[base + at]!;
+          const b = x[base + at + 1]!;
+          if (b > best || (Number.isNaN(b) && !Number.isNaN(best))) {
+            best = b;
+            bestAt = at + 1;
+          }
+          const c = x[base + at + IW]!;
+          if (c > best || (Number.isNaN(c) && !Number.isNaN(best))) {
+            best = c;
+            bestAt = at + IW;
+          }
+          const d = x[base + at + IW + 1]!;
+          if (d > best || (Number.isNaN(d) && !Number.isNaN(best))) {
+            best = d;
+            bestAt = at + IW + 1;
+          }
+          out[q] = best;
+          argmax[q] = bestAt;
+        }
+      }
+    }
+    return;
+  }
   for (let p = 0, q = 0; p < planes; p++) {
     const base = p * inPlane;
     for (let oh = 0; oh < OH; oh++) {

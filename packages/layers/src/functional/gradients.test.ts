@@ -221,6 +221,8 @@ describe('gradients: dense, pooling, normalisation, resampling', () => {
     // Windows inside the input, no padding or dilation: the loops without bounds checks.
     expectGrad((x) => maxPool(x, 2, { kernelSize: [2, 3], stride: [2, 1] }), [distinct([2, 2, 5, 5])]);
     expectGrad((x) => maxPool(x, 1, { kernelSize: 3, stride: 2 }), [distinct([1, 3, 9])]);
+    expectGrad((x) => maxPool(x, 2, { kernelSize: 2 }), [distinct([2, 2, 4, 6])]);
+    expectGrad((x) => maxPool(x, 2, { kernelSize: 2, stride: 1 }), [distinct([1, 2, 3, 4])]);
   });
   it('avgPool (countIncludePad, divisorOverride, ceil mode) and adaptiveAvgPool', () => {
     expectGrad((x) => avgPool(x, 2, { kernelSize: 3, stride: 2, padding: 1 }), [u([1, 2, 5, 5])]);
