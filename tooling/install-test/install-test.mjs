@@ -78,7 +78,14 @@ function run(command, commandArgs, { cwd = ROOT, timeout = 180_000, env = {} } =
 }
 
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
-const tail = (text, lines = 12) => text.trim().split('\n').slice(-lines).join('\n');
+// The last lines of a command's output, without stack frames (the message is what helps).
+const tail = (text, lines = 12) =>
+  text
+    .trim()
+    .split('\n')
+    .filter((line) => !/^\s+at |^Node\.js v/.test(line))
+    .slice(-lines)
+    .join('\n');
 
 /** Every workspace package: the folders the `packages:` globs of pnpm-workspace.yaml name. */
 function workspacePackages() {
@@ -196,6 +203,7 @@ async function checkPackage({ dir, manifest }, tarballs) {
   result.packed = statSync(tarball).size;
   result.unpacked = files.reduce((sum, f) => sum + statSync(join(packageDir, f)).size, 0);
   result.files = files.length;
+  if (!files.some((f) => f.startsWith('dist/'))) return result; // unbuilt: the rest would only echo it
   if (result.packed > budget.packedKiB * 1024) {
     note(
       'size',

@@ -99,6 +99,14 @@ export function checkTarball(dir) {
   for (const required of ['LICENSE', 'README.md', 'package.json']) {
     if (!files.includes(required)) problems.push(`tarball: no ${required}`);
   }
+  if (files.includes('README.md')) {
+    // On npm a relative link leads nowhere: link into the repository with a full URL.
+    const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+    for (const [, target] of readme.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (!/^(https?:|mailto:|#)/.test(target))
+        problems.push(`tarball: README.md links to '${target}', a path only the repository has`);
+    }
+  }
   if (!files.some((f) => f.startsWith('dist/')))
     problems.push('tarball: no dist/ (was it built before packing?)');
   for (const file of files) {
