@@ -436,6 +436,79 @@ def schedule_case(name):
     }
 
 
+# ---------------------------------------------------------------- single ops, forward and backward
+
+# (name, fn (convkit's functional name), options (convkit's, as JSON), input shapes, PyTorch callable)
+OP_CASES = [
+    ("maxPool2d/ceil-pad-dilation", "maxPool", {"dims": 2, "kernelSize": 3, "stride": 2, "padding": 1, "dilation": 1, "ceilMode": True}, [[1, 2, 6, 7]], lambda x: F.max_pool2d(x, 3, 2, 1, 1, ceil_mode=True)),
+    ("maxPool2d/dilation2", "maxPool", {"dims": 2, "kernelSize": 2, "stride": 1, "dilation": 2}, [[1, 2, 5, 5]], lambda x: F.max_pool2d(x, 2, 1, 0, 2)),
+    ("maxPool1d/overlap", "maxPool", {"dims": 1, "kernelSize": 3, "stride": 1, "padding": 1}, [[2, 2, 7]], lambda x: F.max_pool1d(x, 3, 1, 1)),
+    ("maxPool3d/ceil", "maxPool", {"dims": 3, "kernelSize": 2, "ceilMode": True}, [[1, 1, 3, 5, 4]], lambda x: F.max_pool3d(x, 2, ceil_mode=True)),
+    ("avgPool2d/pad-ceil-include", "avgPool", {"dims": 2, "kernelSize": 3, "stride": 2, "padding": 1, "ceilMode": True}, [[1, 2, 6, 6]], lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True)),
+    ("avgPool2d/pad-exclude", "avgPool", {"dims": 2, "kernelSize": 3, "stride": 2, "padding": 1, "countIncludePad": False}, [[1, 2, 5, 6]], lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)),
+    ("avgPool2d/ceil-exclude", "avgPool", {"dims": 2, "kernelSize": 2, "stride": 2, "ceilMode": True, "countIncludePad": False}, [[1, 1, 5, 5]], lambda x: F.avg_pool2d(x, 2, 2, ceil_mode=True, count_include_pad=False)),
+    ("avgPool1d/divisor", "avgPool", {"dims": 1, "kernelSize": 3, "stride": 2, "padding": 1, "divisorOverride": 2}, [[2, 2, 7]], lambda x: F.avg_pool2d(x.unsqueeze(2), (1, 3), (1, 2), (0, 1), divisor_override=2).squeeze(2)),
+    ("avgPool3d/pad", "avgPool", {"dims": 3, "kernelSize": [1, 2, 3], "stride": [1, 2, 2], "padding": [0, 1, 1]}, [[1, 2, 2, 4, 5]], lambda x: F.avg_pool3d(x, (1, 2, 3), (1, 2, 2), (0, 1, 1))),
+    ("adaptiveAvgPool1d/5-to-3", "adaptiveAvgPool", {"dims": 1, "outputSize": 3}, [[2, 2, 5]], lambda x: F.adaptive_avg_pool1d(x, 3)),
+    ("adaptiveAvgPool2d/7x5-to-3x2", "adaptiveAvgPool", {"dims": 2, "outputSize": [3, 2]}, [[1, 2, 7, 5]], lambda x: F.adaptive_avg_pool2d(x, (3, 2))),
+    ("adaptiveAvgPool3d/to-2-keep-1", "adaptiveAvgPool", {"dims": 3, "outputSize": [2, None, 1]}, [[1, 1, 5, 3, 4]], lambda x: F.adaptive_avg_pool3d(x, (2, None, 1))),
+    ("interpolate/nearest-size-3-to-7", "interpolate", {"size": [7, 5]}, [[1, 2, 3, 4]], lambda x: F.interpolate(x, size=(7, 5), mode="nearest")),
+    ("interpolate/nearest-scale-2-1d", "interpolate", {"scaleFactor": 2}, [[1, 2, 5]], lambda x: F.interpolate(x, scale_factor=2, mode="nearest")),
+    ("interpolate/nearest-scale-3d", "interpolate", {"scaleFactor": [1, 2, 3]}, [[1, 1, 2, 2, 2]], lambda x: F.interpolate(x, scale_factor=(1, 2, 3), mode="nearest")),
+    ("interpolate/bilinear-size", "interpolate", {"size": [7, 5], "mode": "bilinear"}, [[1, 2, 3, 4]], lambda x: F.interpolate(x, size=(7, 5), mode="bilinear", align_corners=False)),
+    ("interpolate/bilinear-corners", "interpolate", {"size": [5, 7], "mode": "bilinear", "alignCorners": True}, [[1, 2, 3, 4]], lambda x: F.interpolate(x, size=(5, 7), mode="bilinear", align_corners=True)),
+    ("interpolate/bilinear-scale-2", "interpolate", {"scaleFactor": 2, "mode": "bilinear"}, [[1, 1, 3, 3]], lambda x: F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)),
+    ("interpolate/bilinear-downscale", "interpolate", {"size": [2, 3], "mode": "bilinear"}, [[1, 1, 5, 7]], lambda x: F.interpolate(x, size=(2, 3), mode="bilinear", align_corners=False)),
+    ("softmax/dim1", "softmax", {"dim": 1}, [[2, 4, 3]], lambda x: F.softmax(x, 1)),
+    ("logSoftmax/dim-1", "logSoftmax", {"dim": -1}, [[3, 5]], lambda x: F.log_softmax(x, -1)),
+    ("gelu/erf", "gelu", {}, [[3, 4]], lambda x: F.gelu(x)),
+    ("gelu/tanh", "gelu", {"approximate": "tanh"}, [[3, 4]], lambda x: F.gelu(x, approximate="tanh")),
+    ("silu", "silu", {}, [[3, 4]], F.silu),
+    ("leakyRelu/0.2", "leakyRelu", {"negativeSlope": 0.2}, [[3, 4]], lambda x: F.leaky_relu(x, 0.2)),
+    ("groupNorm/3-groups", "groupNorm", {"numGroups": 3}, [[2, 6, 4], [6], [6]], lambda x, w, b: F.group_norm(x, 3, w, b)),
+    ("layerNorm/last-two", "layerNorm", {"normalizedShape": [3, 4]}, [[2, 3, 4], [3, 4], [3, 4]], lambda x, w, b: F.layer_norm(x, (3, 4), w, b)),
+    ("batchNorm/train-3d", "batchNorm", {"training": True}, [[3, 2, 4], [2], [2]], lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True)),
+    ("pixelShuffle/3", "pixelShuffle", {"upscaleFactor": 3}, [[1, 18, 2, 2]], lambda x: F.pixel_shuffle(x, 3)),
+    ("pad/constant-crop", "pad", {"amounts": [2, -1, 1, 0], "value": 0.5}, [[1, 2, 3, 4]], lambda x: F.pad(x, (2, -1, 1, 0), value=0.5)),
+    ("convTranspose1d/groups-dilation", "convTranspose", {"stride": 2, "padding": 1, "outputPadding": 1, "groups": 2, "dilation": 2}, [[1, 4, 5], [4, 1, 3], [2]], lambda x, w, b: F.conv_transpose1d(x, w, b, 2, 1, 1, 2, 2)),
+    ("convTranspose3d/stride", "convTranspose", {"stride": [1, 2, 2], "padding": [0, 1, 0]}, [[1, 2, 2, 3, 3], [2, 3, 2, 3, 2], [3]], lambda x, w, b: F.conv_transpose3d(x, w, b, (1, 2, 2), (0, 1, 0))),
+    ("conv2d/circular", "conv", {"padding": 1, "paddingMode": "circular"}, [[1, 2, 4, 5], [3, 2, 3, 3], [3]], lambda x, w, b: F.conv2d(F.pad(x, (1, 1, 1, 1), mode="circular"), w, b)),
+    ("linear/3-d-input", "linear", {}, [[2, 3, 5], [4, 5], [4]], F.linear),
+    ("crossEntropy/spatial-smoothing-ignore", "crossEntropy", {"labelSmoothing": 0.15, "ignoreIndex": 1}, [[2, 4, 3]], None),
+    ("bceWithLogits/sum", "bceWithLogits", {"reduction": "sum"}, [[3, 4]], None),
+]
+
+
+def op_case(name, fn, options, shapes, torch_fn):
+    gen = torch.Generator().manual_seed(zlib.crc32(name.encode()))
+    inputs = [torch.rand(*s, generator=gen, dtype=torch.float32) * 2 - 1 for s in shapes]
+    if fn == "maxPool":
+        # Distinct values at least 1e-2 apart: no near-ties, whose argmax a float32 rounding could flip.
+        n = inputs[0].numel()
+        inputs[0] = (torch.randperm(n, generator=gen).float() * 0.013 - n * 0.0065).reshape(shapes[0])
+    tensors = {}
+    xs = [x.double().requires_grad_() for x in inputs]
+    if fn == "crossEntropy":
+        target = torch.randint(0, 4, (2, 3), generator=gen)
+        target[0, 1] = 1
+        out = F.cross_entropy(xs[0], target, label_smoothing=0.15, ignore_index=1)
+        tensors["target"] = encode(target.float())
+    elif fn == "bceWithLogits":
+        target = torch.rand(*shapes[0], generator=gen, dtype=torch.float32)
+        out = F.binary_cross_entropy_with_logits(xs[0], target.double(), reduction="sum")
+        tensors["target"] = encode(target)
+    else:
+        out = torch_fn(*xs)
+    grad_out = torch.rand(tuple(out.shape), generator=gen, dtype=torch.float32) * 2 - 1
+    out.backward(grad_out.double())
+    for i, x in enumerate(inputs):
+        tensors[f"input{i}"] = encode(x)
+        tensors[f"grad{i}"] = encode(xs[i].grad)
+    tensors["output"] = encode(out.detach().reshape(out.shape))
+    tensors["gradOutput"] = encode(grad_out)
+    return {"name": f"op/{name}", "op": "functional", "options": {"fn": fn, **options}, "tensors": tensors}
+
+
 # ---------------------------------------------------------------- convkit -> PyTorch
 
 
@@ -468,6 +541,7 @@ def main():
     cases = [model_case(name) for name in MODELS]
     cases += [optimizer_case(name) for name in OPTIMIZER_CASES]
     cases += [schedule_case(name) for name in SCHEDULE_CASES]
+    cases += [op_case(*c) for c in OP_CASES]
     path = os.path.join(HERE, "layers.json")
     with open(path, "w") as f:
         json.dump({"meta": meta("gen_layers.py"), "cases": cases}, f, separators=(",", ":"))

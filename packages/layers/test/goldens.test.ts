@@ -15,20 +15,37 @@ import { type GoldenCase, loadGoldens } from '../../../tooling/goldens/load';
 import {
   Adam,
   AdamW,
+  adaptiveAvgPool,
+  avgPool,
+  batchNorm,
   bceWithLogits,
   CosineAnnealingLR,
+  conv,
+  convTranspose,
   crossEntropy,
+  gelu,
+  groupNorm,
+  interpolate,
   l1Loss,
+  layerNorm,
+  leakyRelu,
+  linear,
   loadSafetensors,
+  logSoftmax,
   type Module,
+  maxPool,
   mseLoss,
   nllLoss,
   noGrad,
   OneCycleLR,
   Parameter,
+  pad,
+  pixelShuffle,
   SGD,
   StepLR,
-  type Variable,
+  silu,
+  softmax,
+  Variable,
 } from '../src/index';
 import { GOLDEN_MODELS } from './golden-models';
 
@@ -190,6 +207,75 @@ describe('layers goldens: learning-rate schedules', () => {
       }
       assertClose(lrs, c.tensors.lr!, { atol: 1e-7, rtol: 1e-6, label: `${c.name} lr` });
       assertClose(momenta, c.tensors.momentum!, { atol: 1e-7, rtol: 1e-6, label: `${c.name} momentum` });
+    });
+  }
+});
+
+/** Runs one single-op case through the functional op its `fn` names, inputs as Variables. */
+function runOp(c: GoldenCase, inputs: Variable[]): Variable {
+  const { fn, ...o } = c.options as { fn: string } & Record<string, unknown>;
+  const [x, w, b] = inputs as [Variable, Variable | undefined, Variable | undefined];
+  const dims = o.dims as 1 | 2 | 3;
+  switch (fn) {
+    case 'maxPool':
+      return maxPool(x, dims, o as never);
+    case 'avgPool':
+      return avgPool(x, dims, o as never);
+    case 'adaptiveAvgPool':
+      return adaptiveAvgPool(x, dims, o.outputSize as number);
+    case 'interpolate':
+      return interpolate(x, o as never);
+    case 'softmax':
+      return softmax(x, o.dim as number);
+    case 'logSoftmax':
+      return logSoftmax(x, o.dim as number);
+    case 'gelu':
+      return gelu(x, (o.approximate as 'tanh' | undefined) ?? 'none');
+    case 'silu':
+      return silu(x);
+    case 'leakyRelu':
+      return leakyRelu(x, o.negativeSlope as number);
+    case 'groupNorm':
+      return groupNorm(x, o.numGroups as number, w!, b!);
+    case 'layerNorm':
+      return layerNorm(x, o.normalizedShape as number[], w!, b!);
+    case 'batchNorm':
+      return batchNorm(x, { weight: w!, bias: b!, training: true });
+    case 'pixelShuffle':
+      return pixelShuffle(x, o.upscaleFactor as number);
+    case 'pad':
+      return pad(x, o.amounts as number[], o.value as number);
+    case 'convTranspose':
+      return convTranspose(x, w!, b!, o as never);
+    case 'conv':
+      return conv(x, w!, b!, o as never);
+    case 'linear':
+      return linear(x, w!, b!);
+    case 'crossEntropy':
+      return crossEntropy(x, c.tensors.target!, o as never);
+    case 'bceWithLogits':
+      return bceWithLogits(x, c.tensors.target!, o as never);
+    default:
+      throw new Error(`unknown op ${fn}`);
+  }
+}
+
+describe('layers goldens: single ops against PyTorch, forward and backward', () => {
+  for (const c of cases.filter((k) => k.op === 'functional')) {
+    it(c.name, () => {
+      const inputs = Object.keys(c.tensors)
+        .filter((k) => /^input\d$/.test(k))
+        .sort()
+        .map((k) => new Variable(c.tensors[k]!.clone(), true));
+      const y = runOp(c, inputs);
+      assertClose(y.data.reshape(c.tensors.output!.shape), c.tensors.output!, {
+        ...close,
+        label: `${c.name} output`,
+      });
+      y.backward(c.tensors.gradOutput!.reshape(y.shape));
+      inputs.forEach((v, i) => {
+        assertClose(v.grad!, c.tensors[`grad${i}`]!, { ...close, label: `${c.name} grad${i}` });
+      });
     });
   }
 });
