@@ -110,7 +110,7 @@ const work = mkdtempSync(join(tmpdir(), 'convkit-install-test-'));
 const packs = join(work, 'packs');
 mkdirSync(packs);
 
-/** The @convkit packages `name` needs at run time, itself included, in dependency order. */
+/** The @convkit packages `name` needs at run time, itself included. */
 function closure(name, seen = new Set()) {
   if (seen.has(name)) return seen;
   const pkg = byName.get(name);
@@ -125,7 +125,22 @@ function closure(name, seen = new Set()) {
 async function main() {
   const started = Date.now();
   console.log(`install test: ${selected.map((p) => p.manifest.name).join(', ')} (work dir ${work})`);
-  const needed = [...new Set(selected.flatMap((p) => [...closure(p.manifest.name)]))];
+  if (filters.some((name) => !byName.has(name))) {
+    throw new Error(
+      `--filter: no publishable workspace package named ${filters.filter((n) => !byName.has(n))}`,
+    );
+  }
+  // What gets built and packed: the selected packages, what their README install lines name,
+  // and everything those depend on.
+  const roots = selected.flatMap(({ dir, manifest }) => {
+    try {
+      const { install } = readmeExample(readFileSync(join(dir, 'README.md'), 'utf8'), manifest.name);
+      return [manifest.name, ...install.filter((n) => byName.has(n))];
+    } catch {
+      return [manifest.name]; // reported with the package
+    }
+  });
+  const needed = [...new Set(roots.flatMap((name) => [...closure(name)]))];
 
   // 1. Build (turbo's cache makes this free after `turbo run build`) and pack.
   const built = await run(
@@ -356,5 +371,6 @@ async function checkPackage({ dir, manifest }, tarballs) {
 
 main().catch((error) => {
   console.error(error);
+  if (!keep) rmSync(work, { recursive: true, force: true });
   process.exitCode = 1;
 });
