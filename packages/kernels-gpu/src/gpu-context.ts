@@ -42,6 +42,8 @@ export interface GpuLimits {
   maxComputeWorkgroupStorageSize: number;
   maxComputeInvocationsPerWorkgroup: number;
   maxComputeWorkgroupSizeX: number;
+  /** Binding offsets must be multiples of this (a lower bound: a cap can only raise it). */
+  minStorageBufferOffsetAlignment: number;
 }
 
 export interface GpuInfo {
@@ -98,6 +100,7 @@ const LIMIT_NAMES: readonly (keyof GpuLimits)[] = [
   'maxComputeWorkgroupStorageSize',
   'maxComputeInvocationsPerWorkgroup',
   'maxComputeWorkgroupSizeX',
+  'minStorageBufferOffsetAlignment',
 ];
 
 /** Creates a context on the caller's device, navigator.gpu, or Node's `webgpu` package. */
@@ -134,7 +137,7 @@ export async function createGpuContext(options: GpuContextOptions = {}): Promise
     }
   }
   const requiredLimits: Record<string, number> = {};
-  for (const name of LIMIT_NAMES) requiredLimits[name] = adapter.limits[name];
+  for (const name of LIMIT_NAMES) requiredLimits[name] = adapter.limits[name]!;
   const device = await adapter.requestDevice({ requiredLimits });
   return new GpuContext(device, describeAdapter(adapter, source), keepAlive, options.limits);
 }
@@ -158,7 +161,8 @@ export class GpuContext {
     for (const name of LIMIT_NAMES) {
       const own = device.limits[name];
       const cap = caps?.[name];
-      limits[name] = cap === undefined ? own : Math.min(own, cap);
+      const stricter = name.startsWith('min') ? Math.max : Math.min;
+      limits[name] = cap === undefined ? own : stricter(own, cap);
     }
     this.limits = Object.freeze(limits);
     this.pipelines = new PipelineCache(device);
@@ -181,16 +185,17 @@ export class GpuContext {
   }
 
   /**
-   * A storage buffer of `elements` float32 values, checked against the binding limits
-   * (ResourceError naming the op and the buffer when it cannot be bound).
+   * A storage buffer of `elements` float32 values, checked against the device's maximum
+   * buffer size (a ResourceError naming the op and the buffer). Binding it whole, or in
+   * chunks, is checked against the binding limit when an op dispatches.
    */
   createBuffer(op: string, what: string, elements: number, usage = 0): GPUBuffer {
     this.checkUsable(op);
     const bytes = Math.max(4, elements * 4);
-    const limit = Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize);
+    const limit = this.limits.maxBufferSize;
     if (bytes > limit) {
       throw new ResourceError(
-        `${op}: ${what} needs ${bytes} bytes (${elements} float32 values), above this GPU's storage binding limit of ${limit} bytes; split the batch or use the CPU kernels`,
+        `${op}: ${what} needs ${bytes} bytes (${elements} float32 values), above this GPU's maximum buffer size of ${limit} bytes; split the batch or use the CPU kernels`,
       );
     }
     const buffer = this.device.createBuffer({

@@ -13,6 +13,16 @@ import { GpuDeviceError } from './gpu-device-error';
 import { GpuTensor, isGpuTensor } from './gpu-tensor';
 import type { GpuProgram } from './program';
 
+/** A whole buffer, or a byte range of one (a chunk of samples). */
+export type Binding = GPUBuffer | { buffer: GPUBuffer; offset: number; size: number };
+
+/** The bytes of samples [start, start + count) of a tensor of `sampleBytes` bytes a sample. */
+export function sampleRange(buffer: GPUBuffer, start: number, count: number, sampleBytes: number): Binding {
+  const size = count * sampleBytes;
+  if (start === 0 && size === buffer.size) return buffer;
+  return { buffer, offset: start * sampleBytes, size: Math.max(4, size) };
+}
+
 export class OpRun {
   readonly ctx: GpuContext;
   readonly op: string;
@@ -57,13 +67,20 @@ export class OpRun {
   }
 
   /** Records one dispatch of `program` over `buffers` (in the program's binding order). */
-  dispatch(program: GpuProgram, buffers: readonly GPUBuffer[]): void {
+  dispatch(program: GpuProgram, buffers: readonly Binding[]): void {
     const { limits } = this.ctx;
     if (buffers.length !== program.bindings.length) {
       throw new Error(
         `${this.op}: internal error, ${program.name} binds ${program.bindings.length} buffers, got ${buffers.length}`,
       );
     }
+    buffers.forEach((binding, i) => {
+      if (binding.size > limits.maxStorageBufferBindingSize) {
+        throw new ResourceError(
+          `${this.op}: the ${program.bindings[i]!.name} buffer of kernel ${program.name} needs ${binding.size} bytes in one binding, above this GPU's storage binding limit of ${limits.maxStorageBufferBindingSize} bytes; use a smaller batch or the CPU kernels`,
+        );
+      }
+    });
     if (program.workgroups === 0) return;
     if (program.workgroupStorageBytes > limits.maxComputeWorkgroupStorageSize) {
       throw new ResourceError(
@@ -95,7 +112,10 @@ export class OpRun {
       const bindGroup = this.ctx.device.createBindGroup({
         layout: bindGroupLayout,
         entries: [
-          ...buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+          ...buffers.map((b, binding) => ({
+            binding,
+            resource: 'offset' in b ? { buffer: b.buffer, offset: b.offset, size: b.size } : { buffer: b },
+          })),
           { binding: buffers.length, resource: { buffer: uniforms } },
         ],
       });

@@ -107,16 +107,61 @@ describe.skipIf(!gpu)(`GPU resources and errors${skipReason ? ` (${skipReason})`
     ctx.dispose();
   });
 
-  it('refuses with a ResourceError a buffer past the binding size, leaving no buffer behind', async () => {
-    const x = rng.normalTensor([2, 8, 12, 12]);
-    const w = rng.normalTensor([8, 8, 3, 3]);
-    const binding = await createGpuContext({ limits: { maxStorageBufferBindingSize: 4096 } });
-    expect(() => binding.conv(x, w, { padding: 1 })).toThrow(ResourceError);
-    expect(() => binding.conv(x, w, { padding: 1 })).toThrow(
-      /conv2d: .* above this GPU's storage binding limit of 4096 bytes/,
+  it('runs forward ops in chunks of samples past the binding size, each chunk bound at an aligned offset', async () => {
+    const ctx = await createGpuContext({ limits: { maxStorageBufferBindingSize: 8192 } });
+    expect(ctx.limits.maxStorageBufferBindingSize).toBe(8192);
+    // 5 samples of 2048 bytes in, 4096 out: chunks of 2, 2 and 1.
+    const x = rng.normalTensor([5, 8, 8, 8]);
+    const w = rng.normalTensor([16, 8, 3, 3]);
+    const bias = rng.normalTensor([16]);
+    for (const algorithm of ['direct', 'implicit-gemm'] as const) {
+      const y = ctx.conv(x, w, { padding: 1, bias, algorithm });
+      assertClose(await read(y), cpu.conv(x, w, { padding: 1, bias }), { ...TOLERANCE, label: algorithm });
+    }
+    const dw = rng.normalTensor([16, 1, 3, 3]);
+    const depthwise = ctx.conv(x, dw, { padding: 1, groups: 8, algorithm: 'depthwise' });
+    assertClose(await read(depthwise), cpu.conv(x, dw, { padding: 1, groups: 8 }), TOLERANCE);
+    const wt = rng.normalTensor([8, 4, 2, 2]);
+    const up = ctx.convTranspose(x, wt, { stride: 2 });
+    assertClose(await read(up), cpu.convTranspose(x, wt, { stride: 2 }), TOLERANCE);
+    // Deformable: offsets of 1152 bytes a sample, 576 of mask: aligned chunks of 4 samples.
+    const dx = rng.normalTensor([5, 2, 4, 4]);
+    const dwt = rng.normalTensor([4, 2, 3, 3]);
+    const offset = rng.normalTensor([5, 18, 4, 4]);
+    const mask = rng.normalTensor([5, 9, 4, 4]);
+    for (const algorithm of ['direct', 'implicit-gemm'] as const) {
+      const y = ctx.deformConv(dx, dwt, offset, { padding: 1, mask, algorithm });
+      assertClose(await read(y), cpu.deformConv(dx, dwt, offset, { padding: 1, mask }), TOLERANCE);
+    }
+    expect(ctx.liveBuffers).toBe(0);
+    ctx.dispose();
+  });
+
+  it('refuses with a ResourceError what cannot be bound, leaving no buffer behind', async () => {
+    const ctx = await createGpuContext({ limits: { maxStorageBufferBindingSize: 8192 } });
+    const x = rng.normalTensor([5, 8, 8, 8]);
+    const w = rng.normalTensor([16, 8, 3, 3]);
+    // Backward passes reduce over the batch and are not chunked.
+    expect(() => ctx.convBackward(rng.normalTensor([5, 16, 8, 8]), x, w, { padding: 1 })).toThrow(
+      ResourceError,
     );
-    expect(binding.liveBuffers).toBe(0);
-    binding.dispose();
+    expect(() => ctx.convBackward(rng.normalTensor([5, 16, 8, 8]), x, w, { padding: 1 })).toThrow(
+      /convBackward: the \w+ buffer of kernel [\w-]+ needs \d+ bytes in one binding, above this GPU's storage binding limit of 8192 bytes/,
+    );
+    // One sample larger than a binding.
+    expect(() => ctx.conv(rng.normalTensor([1, 64, 8, 8]), rng.normalTensor([4, 64, 1, 1]))).toThrow(
+      "conv2d: one sample of the input takes 16384 bytes, above this GPU's storage binding limit of 8192 bytes; use smaller inputs or the CPU kernels",
+    );
+    expect(ctx.liveBuffers).toBe(0);
+    ctx.dispose();
+
+    const small = await createGpuContext({ limits: { maxBufferSize: 4096 } });
+    expect(() => small.conv(x, w, { padding: 1 })).toThrow(ResourceError);
+    expect(() => small.conv(x, w, { padding: 1 })).toThrow(
+      /conv2d: .* above this GPU's maximum buffer size of 4096 bytes/,
+    );
+    expect(small.liveBuffers).toBe(0);
+    small.dispose();
   });
 
   it("lets 'auto' avoid the tiled kernel where its workgroup memory does not fit; refuses it by name", async () => {

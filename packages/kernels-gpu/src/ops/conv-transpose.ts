@@ -6,9 +6,10 @@ import { resolveConvTransposeCall, shapeSize } from '@convkit/tensor';
 import { resolveGpuAlgorithm } from '../gpu-algorithms';
 import type { GpuContext } from '../gpu-context';
 import type { GpuTensor } from '../gpu-tensor';
-import { runOp } from '../op-run';
+import { runOp, sampleRange } from '../op-run';
 import { convTransposeForwardProgram } from '../programs/gather-transposed-program';
 import { standIn, standInOptions, type TensorLike, tensorOption } from '../resolve-gpu-call';
+import { sampleChunks } from './sample-chunks';
 
 export function gpuConvTranspose(
   ctx: GpuContext,
@@ -27,7 +28,16 @@ export function gpuConvTranspose(
     const w = run.input(weight);
     const b = bias ? run.input(bias) : null;
     const y = run.output('output', shapeSize(geometry.outputShape));
-    run.dispatch(convTransposeForwardProgram(geometry, b !== null), b ? [x, w, b, y] : [x, w, y]);
+    const inBytes = 4 * geometry.inChannels * geometry.inputVolume;
+    const outBytes = 4 * geometry.outChannels * geometry.outputVolume;
+    for (const chunk of sampleChunks(ctx, op, geometry, [
+      ['input', inBytes],
+      ['output', outBytes],
+    ])) {
+      const xs = sampleRange(x, chunk.start, chunk.count, inBytes);
+      const ys = sampleRange(y, chunk.start, chunk.count, outBytes);
+      run.dispatch(convTransposeForwardProgram(chunk.geometry, b !== null), b ? [xs, w, b, ys] : [xs, w, ys]);
+    }
     return run.finish(ready, [[y, geometry.outputShape, geometry.layout]])[0]!;
   });
 }

@@ -7,11 +7,12 @@ import { resolveConvCall, shapeSize } from '@convkit/tensor';
 import { resolveGpuAlgorithm } from '../gpu-algorithms';
 import type { GpuContext } from '../gpu-context';
 import type { GpuTensor } from '../gpu-tensor';
-import { runOp } from '../op-run';
+import { runOp, sampleRange } from '../op-run';
 import { convForwardProgram } from '../programs/correlate-program';
 import { depthwiseConvProgram } from '../programs/depthwise-program';
 import { implicitGemmConvProgram } from '../programs/implicit-gemm-program';
 import { standIn, standInOptions, type TensorLike, tensorOption } from '../resolve-gpu-call';
+import { sampleChunks } from './sample-chunks';
 
 export function gpuConv(
   ctx: GpuContext,
@@ -31,13 +32,24 @@ export function gpuConv(
     const b = bias ? run.input(bias) : null;
     const y = run.output('output', shapeSize(geometry.outputShape));
     const hasBias = b !== null;
-    const program =
-      algorithm === 'implicit-gemm'
-        ? implicitGemmConvProgram(geometry, hasBias)
-        : algorithm === 'depthwise'
-          ? depthwiseConvProgram(geometry, hasBias)
-          : convForwardProgram(geometry, hasBias);
-    run.dispatch(program, b ? [x, w, b, y] : [x, w, y]);
+    const inBytes = 4 * geometry.inChannels * geometry.inputVolume;
+    const outBytes = 4 * geometry.outChannels * geometry.outputVolume;
+    // Samples in chunks when the activations are too large to bind whole.
+    for (const chunk of sampleChunks(ctx, op, geometry, [
+      ['input', inBytes],
+      ['output', outBytes],
+    ])) {
+      const g = chunk.geometry;
+      const program =
+        algorithm === 'implicit-gemm'
+          ? implicitGemmConvProgram(g, hasBias)
+          : algorithm === 'depthwise'
+            ? depthwiseConvProgram(g, hasBias)
+            : convForwardProgram(g, hasBias);
+      const xs = sampleRange(x, chunk.start, chunk.count, inBytes);
+      const ys = sampleRange(y, chunk.start, chunk.count, outBytes);
+      run.dispatch(program, b ? [xs, w, b, ys] : [xs, w, ys]);
+    }
     return run.finish(ready, [[y, geometry.outputShape, geometry.layout]])[0]!;
   });
 }
