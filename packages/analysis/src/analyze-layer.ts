@@ -7,7 +7,7 @@
  */
 import type { LayerAnalysis } from './layer-analysis';
 import type { LayerSpec } from './layer-spec';
-import { checkInputShape, planLayer } from './model-plan';
+import { checkInputShape, planOne } from './model-plan';
 
 /**
  * Analyses one layer spec. Throws ArgumentError for a malformed spec, ShapeError when the
@@ -18,7 +18,7 @@ import { checkInputShape, planLayer } from './model-plan';
  */
 export function analyzeLayer(spec: LayerSpec, inputShape: readonly number[]): LayerAnalysis {
   const input = checkInputShape('analyzeLayer', inputShape);
-  // Validation happens in planLayer; a name is only read if it is a string.
+  // Validation happens in planOne; a name is only read if it is a string.
   const name = typeof spec === 'object' && spec !== null ? (spec as { name?: unknown }).name : undefined;
-  return planLayer(spec, input, typeof name === 'string' ? name : '', 0).analysis;
+  return planOne(spec, input, typeof name === 'string' ? name : '').analysis;
 }

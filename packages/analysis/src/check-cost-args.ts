@@ -6,7 +6,7 @@
  * function, the field, what it must hold and what came: `separableCost: inputSpatial must be a
  * list of 1 to 3 positive integers (the input's spatial size, e.g. [224, 224]), got undefined`.
  */
-import { ArgumentError, checkOptionKeys } from '@convkit/tensor';
+import { ArgumentError, readOptions } from '@convkit/tensor';
 import { FIELD_EXPECTED, fitsField, showValue } from './field-kinds';
 import type { FieldKind } from './layer-schema';
 
@@ -33,23 +33,31 @@ function fitsInputSpatial(v: unknown): boolean {
   );
 }
 
-/** Throws an ArgumentError unless `args` is an object holding exactly these fields, well typed. */
-export function checkCostArgs(op: string, args: unknown, fields: CostFields): void {
+/**
+ * Throws an ArgumentError unless `args` is an object holding exactly these fields, well typed;
+ * returns them read once (own keys only, so nothing inherited is ever used; null means absent).
+ */
+export function checkCostArgs<T>(op: string, args: T, fields: CostFields): T {
   const names = Object.keys(fields);
   if (typeof args !== 'object' || args === null || Array.isArray(args)) {
     throw new ArgumentError(
       `${op}: its argument must be an object with ${names.join(', ')}, got ${showValue(args)}`,
     );
   }
-  checkOptionKeys(op, args, names);
-  const record = args as Record<string, unknown>;
+  const record = readOptions(op, args, names) as Record<string, unknown>;
   for (const [name, { kind, optional }] of Object.entries(fields)) {
     const value = record[name];
     if (value === undefined && optional) continue;
     const fits = kind === 'inputSpatial' ? fitsInputSpatial(value) : fitsField(kind, value);
     if (!fits) {
       const expected = kind === 'inputSpatial' ? INPUT_SPATIAL : FIELD_EXPECTED[kind];
-      throw new ArgumentError(`${op}: ${name} must be ${expected}, got ${showValue(value)}`);
+      // Show a null that was given (the null rule made it "absent").
+      const given =
+        value === undefined && Object.hasOwn(args as object, name)
+          ? (args as Record<string, unknown>)[name]
+          : value;
+      throw new ArgumentError(`${op}: ${name} must be ${expected}, got ${showValue(given)}`);
     }
   }
+  return record as T;
 }

@@ -5,6 +5,7 @@
  * counts them.
  */
 import { type ConvGeometry, convGeometry, type Padding, shapeSize } from '@convkit/tensor';
+import { checkCount } from './check-count';
 import type { PerDim } from './layer-spec';
 
 export interface ConvCost {
@@ -43,5 +44,7 @@ export function convCost(
     padding: window.padding,
     dilation: window.dilation,
   });
-  return { geometry, cost: { params: shapeSize(geometry.weightShape), macs: geometry.macsPerSample } };
+  const params = checkCount(op, 'the parameter count', shapeSize(geometry.weightShape));
+  const macs = checkCount(op, 'the MAC count', geometry.macsPerSample);
+  return { geometry, cost: { params, macs } };
 }

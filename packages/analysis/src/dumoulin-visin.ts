@@ -11,7 +11,7 @@
  * direct convolution used all of its input). The `a` of relationship 14 is PyTorch's
  * outputPadding.
  */
-import { ArgumentError, convGeometry } from '@convkit/tensor';
+import { ArgumentError, convGeometry, readOptions } from '@convkit/tensor';
 
 export interface DirectArgs {
   /** i */
@@ -39,6 +39,43 @@ export interface DilatedArgs extends DirectArgs {
   dilation: number;
   stride?: number;
   padding?: number;
+}
+
+const DIRECTARGS_KEYS: readonly (keyof DirectArgs)[] = ['inputSize', 'kernelSize'];
+const PADDEDARGS_KEYS: readonly (keyof PaddedArgs)[] = ['inputSize', 'kernelSize', 'padding'];
+const STRIDEDARGS_KEYS: readonly (keyof StridedArgs)[] = ['inputSize', 'kernelSize', 'stride'];
+const PADDEDSTRIDEDARGS_KEYS: readonly (keyof PaddedStridedArgs)[] = [
+  'inputSize',
+  'kernelSize',
+  'padding',
+  'stride',
+];
+const TRANSPOSEDREMAINDERARGS_KEYS: readonly (keyof TransposedRemainderArgs)[] = [
+  'inputSize',
+  'kernelSize',
+  'padding',
+  'stride',
+  'a',
+];
+const DILATEDARGS_KEYS: readonly (keyof DilatedArgs)[] = [
+  'inputSize',
+  'kernelSize',
+  'dilation',
+  'stride',
+  'padding',
+];
+
+/**
+ * The arguments object of a relationship, read once (own keys only, unknown ones refused,
+ * null meaning "not given"); each value is then checked by convGeometry.
+ */
+function readArgs<T>(op: string, args: T, keys: readonly (keyof T & string)[]): T {
+  if (args === undefined || args === null) {
+    throw new ArgumentError(
+      `${op}: its argument must be an object with ${keys.join(', ')}, got ${String(args)}`,
+    );
+  }
+  return readOptions(op, args, keys, 'arguments') as T;
 }
 
 function direct(what: string, i: number, k: number, s = 1, p = 0, d = 1): number {
@@ -80,44 +117,50 @@ function oddKernel(what: string, k: number): void {
 }
 
 /** Relationship 1 (2.1 No zero padding, unit strides): s = 1, p = 0: o = (i - k) + 1. */
-export function noPaddingUnitStrides({ inputSize, kernelSize }: DirectArgs): number {
+export function noPaddingUnitStrides(args: DirectArgs): number {
+  const { inputSize, kernelSize } = readArgs('noPaddingUnitStrides', args, DIRECTARGS_KEYS);
   return direct('relationship 1 (no zero padding, unit strides)', inputSize, kernelSize);
 }
 
 /** Relationship 2 (2.2 Zero padding, unit strides): s = 1: o = (i - k) + 2p + 1. */
-export function zeroPaddingUnitStrides({ inputSize, kernelSize, padding }: PaddedArgs): number {
+export function zeroPaddingUnitStrides(args: PaddedArgs): number {
+  const { inputSize, kernelSize, padding } = readArgs('zeroPaddingUnitStrides', args, PADDEDARGS_KEYS);
   return direct('relationship 2 (zero padding, unit strides)', inputSize, kernelSize, 1, padding);
 }
 
 /** Relationship 3 (2.2.1 Half (same) padding): k = 2n + 1, s = 1, p = floor(k / 2) = n: o = i. */
-export function halfPadding({ inputSize, kernelSize }: DirectArgs): number {
+export function halfPadding(args: DirectArgs): number {
+  const { inputSize, kernelSize } = readArgs('halfPadding', args, DIRECTARGS_KEYS);
   const what = 'relationship 3 (half padding)';
   oddKernel(what, kernelSize);
   return direct(what, inputSize, kernelSize, 1, Math.floor(kernelSize / 2));
 }
 
 /** Relationship 4 (2.2.2 Full padding): p = k - 1, s = 1: o = i + (k - 1). */
-export function fullPadding({ inputSize, kernelSize }: DirectArgs): number {
+export function fullPadding(args: DirectArgs): number {
+  const { inputSize, kernelSize } = readArgs('fullPadding', args, DIRECTARGS_KEYS);
   return direct('relationship 4 (full padding)', inputSize, kernelSize, 1, kernelSize - 1);
 }
 
 /** Relationship 5 (2.3 No zero padding, non-unit strides): p = 0: o = floor((i - k) / s) + 1. */
-export function noPaddingNonUnitStrides({ inputSize, kernelSize, stride }: StridedArgs): number {
+export function noPaddingNonUnitStrides(args: StridedArgs): number {
+  const { inputSize, kernelSize, stride } = readArgs('noPaddingNonUnitStrides', args, STRIDEDARGS_KEYS);
   return direct('relationship 5 (no zero padding, non-unit strides)', inputSize, kernelSize, stride);
 }
 
 /** Relationship 6 (2.4 Zero padding, non-unit strides): o = floor((i + 2p - k) / s) + 1. */
-export function zeroPaddingNonUnitStrides({
-  inputSize,
-  kernelSize,
-  stride,
-  padding,
-}: PaddedStridedArgs): number {
+export function zeroPaddingNonUnitStrides(args: PaddedStridedArgs): number {
+  const { inputSize, kernelSize, stride, padding } = readArgs(
+    'zeroPaddingNonUnitStrides',
+    args,
+    PADDEDSTRIDEDARGS_KEYS,
+  );
   return direct('relationship 6 (zero padding, non-unit strides)', inputSize, kernelSize, stride, padding);
 }
 
 /** Relationship 7 (3 Pooling arithmetic): any pooling, o = floor((i - k) / s) + 1. */
-export function poolingOutputSize({ inputSize, kernelSize, stride }: StridedArgs): number {
+export function poolingOutputSize(args: StridedArgs): number {
+  const { inputSize, kernelSize, stride } = readArgs('poolingOutputSize', args, STRIDEDARGS_KEYS);
   return direct('relationship 7 (pooling)', inputSize, kernelSize, stride);
 }
 
@@ -126,7 +169,8 @@ export function poolingOutputSize({ inputSize, kernelSize, stride }: StridedArgs
  * convolution with s = 1, p = 0 is a convolution with k' = k, s' = 1, p' = k - 1:
  * o' = i' + (k - 1).
  */
-export function transposedNoPaddingUnitStrides({ inputSize, kernelSize }: DirectArgs): number {
+export function transposedNoPaddingUnitStrides(args: DirectArgs): number {
+  const { inputSize, kernelSize } = readArgs('transposedNoPaddingUnitStrides', args, DIRECTARGS_KEYS);
   return transposed('relationship 8 (no zero padding, unit strides, transposed)', inputSize, kernelSize);
 }
 
@@ -134,7 +178,12 @@ export function transposedNoPaddingUnitStrides({ inputSize, kernelSize }: Direct
  * Relationship 9 (4.4 Zero padding, unit strides, transposed): s = 1 and p give k' = k,
  * s' = 1, p' = k - p - 1: o' = i' + (k - 1) - 2p.
  */
-export function transposedZeroPaddingUnitStrides({ inputSize, kernelSize, padding }: PaddedArgs): number {
+export function transposedZeroPaddingUnitStrides(args: PaddedArgs): number {
+  const { inputSize, kernelSize, padding } = readArgs(
+    'transposedZeroPaddingUnitStrides',
+    args,
+    PADDEDARGS_KEYS,
+  );
   return transposed(
     'relationship 9 (zero padding, unit strides, transposed)',
     inputSize,
@@ -148,7 +197,8 @@ export function transposedZeroPaddingUnitStrides({ inputSize, kernelSize, paddin
  * Relationship 10 (4.4.1 Half (same) padding, transposed): k = 2n + 1, s = 1, p = n give
  * k' = k, s' = 1, p' = p: o' = i'.
  */
-export function transposedHalfPadding({ inputSize, kernelSize }: DirectArgs): number {
+export function transposedHalfPadding(args: DirectArgs): number {
+  const { inputSize, kernelSize } = readArgs('transposedHalfPadding', args, DIRECTARGS_KEYS);
   const what = 'relationship 10 (half padding, transposed)';
   oddKernel(what, kernelSize);
   return transposed(what, inputSize, kernelSize, 1, Math.floor(kernelSize / 2));
@@ -158,7 +208,8 @@ export function transposedHalfPadding({ inputSize, kernelSize }: DirectArgs): nu
  * Relationship 11 (4.4.2 Full padding, transposed): s = 1, p = k - 1 give k' = k, s' = 1,
  * p' = 0: o' = i' - (k - 1).
  */
-export function transposedFullPadding({ inputSize, kernelSize }: DirectArgs): number {
+export function transposedFullPadding(args: DirectArgs): number {
+  const { inputSize, kernelSize } = readArgs('transposedFullPadding', args, DIRECTARGS_KEYS);
   return transposed('relationship 11 (full padding, transposed)', inputSize, kernelSize, 1, kernelSize - 1);
 }
 
@@ -167,7 +218,12 @@ export function transposedFullPadding({ inputSize, kernelSize }: DirectArgs): nu
  * multiple of s give a convolution over the input stretched by s - 1 zeros between units,
  * k' = k, s' = 1, p' = k - 1: o' = s (i' - 1) + k.
  */
-export function transposedNoPaddingNonUnitStrides({ inputSize, kernelSize, stride }: StridedArgs): number {
+export function transposedNoPaddingNonUnitStrides(args: StridedArgs): number {
+  const { inputSize, kernelSize, stride } = readArgs(
+    'transposedNoPaddingNonUnitStrides',
+    args,
+    STRIDEDARGS_KEYS,
+  );
   return transposed(
     'relationship 12 (no zero padding, non-unit strides, transposed)',
     inputSize,
@@ -180,12 +236,12 @@ export function transposedNoPaddingNonUnitStrides({ inputSize, kernelSize, strid
  * Relationship 13 (4.6 Zero padding, non-unit strides, transposed): i + 2p - k a multiple of s
  * gives the stretched input, k' = k, s' = 1, p' = k - p - 1: o' = s (i' - 1) + k - 2p.
  */
-export function transposedZeroPaddingNonUnitStrides({
-  inputSize,
-  kernelSize,
-  stride,
-  padding,
-}: PaddedStridedArgs): number {
+export function transposedZeroPaddingNonUnitStrides(args: PaddedStridedArgs): number {
+  const { inputSize, kernelSize, stride, padding } = readArgs(
+    'transposedZeroPaddingNonUnitStrides',
+    args,
+    PADDEDSTRIDEDARGS_KEYS,
+  );
   return transposed(
     'relationship 13 (zero padding, non-unit strides, transposed)',
     inputSize,
@@ -199,13 +255,12 @@ export function transposedZeroPaddingNonUnitStrides({
  * Relationship 14 (4.6, any input size): with a = (i + 2p - k) mod s zeros added to the
  * bottom and right edges, o' = s (i' - 1) + a + k - 2p. PyTorch calls a `output_padding`.
  */
-export function transposedZeroPaddingNonUnitStridesWithA({
-  inputSize,
-  kernelSize,
-  stride,
-  padding,
-  a,
-}: TransposedRemainderArgs): number {
+export function transposedZeroPaddingNonUnitStridesWithA(args: TransposedRemainderArgs): number {
+  const { inputSize, kernelSize, stride, padding, a } = readArgs(
+    'transposedZeroPaddingNonUnitStridesWithA',
+    args,
+    TRANSPOSEDREMAINDERARGS_KEYS,
+  );
   return transposed(
     'relationship 14 (zero padding, non-unit strides, transposed, with a)',
     inputSize,
@@ -220,18 +275,24 @@ export function transposedZeroPaddingNonUnitStridesWithA({
  * Relationship 15 (5.1 Dilated convolutions): the effective kernel k + (k - 1)(d - 1) in
  * relationship 6: o = floor((i + 2p - k - (k - 1)(d - 1)) / s) + 1.
  */
-export function dilatedConvolution({
-  inputSize,
-  kernelSize,
-  dilation,
-  stride = 1,
-  padding = 0,
-}: DilatedArgs): number {
+export function dilatedConvolution(args: DilatedArgs): number {
+  const {
+    inputSize,
+    kernelSize,
+    dilation,
+    stride = 1,
+    padding = 0,
+  } = readArgs('dilatedConvolution', args, DILATEDARGS_KEYS);
   return direct('relationship 15 (dilated convolution)', inputSize, kernelSize, stride, padding, dilation);
 }
 
 /** The `a` of relationship 14 for a direct convolution: (i + 2p - k) mod s. */
-export function transposedRemainder({ inputSize, kernelSize, stride, padding }: PaddedStridedArgs): number {
+export function transposedRemainder(args: PaddedStridedArgs): number {
+  const { inputSize, kernelSize, stride, padding } = readArgs(
+    'transposedRemainder',
+    args,
+    PADDEDSTRIDEDARGS_KEYS,
+  );
   const g = convGeometry({
     op: 'transposedRemainder',
     inChannels: 1,
@@ -271,13 +332,12 @@ export interface EquivalentConvolution {
  * an input of size i': unit stride over the stretched input, padded by k - p - 1 (and a more
  * after). Throws when p > k - 1, where the equivalent would crop instead of pad.
  */
-export function transposedAsConvolution({
-  inputSize,
-  kernelSize,
-  stride,
-  padding,
-  a,
-}: TransposedRemainderArgs): EquivalentConvolution {
+export function transposedAsConvolution(args: TransposedRemainderArgs): EquivalentConvolution {
+  const { inputSize, kernelSize, stride, padding, a } = readArgs(
+    'transposedAsConvolution',
+    args,
+    TRANSPOSEDREMAINDERARGS_KEYS,
+  );
   const what = 'transposedAsConvolution';
   if (!Number.isInteger(padding) || padding < 0 || padding > kernelSize - 1) {
     throw new ArgumentError(

@@ -34,7 +34,7 @@ const FIELDS: CostFields = {
 };
 
 export function groupedCost(args: GroupedCostArgs): GroupedCost {
-  checkCostArgs('groupedCost', args, FIELDS);
+  args = checkCostArgs('groupedCost', args, FIELDS);
   const standard = convCost('groupedCost', args, args.inChannels, args.outChannels);
   const grouped = convCost('groupedCost', args, args.inChannels, args.outChannels, args.groups);
   return {

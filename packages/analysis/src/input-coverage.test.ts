@@ -164,7 +164,7 @@ describe('inputCoverage', () => {
       "inputCoverage: no module at path 'nope'; the modules are '0', '1', '2'",
     );
     expect(() => inputCoverage(specs, [1, 1, 5, 5], { path: '0', outputIndex: [3, 0] })).toThrow(
-      "inputCoverage: outputIndex must hold 2 integers within the output's spatial size [3, 3] of Conv2d '0', got [3,0]",
+      "inputCoverage: outputIndex must hold 2 integers within the output's spatial size [3, 3] of Conv2d '0', got [3, 0]",
     );
     expect(() => inputCoverage(specs, [1, 1, 5, 5], { path: '2' })).toThrow(
       "inputCoverage: Linear '2' gives [1,2], which does not lie on the input's spatial grid",

@@ -11,10 +11,22 @@
  * transposed) convolutions (Yu & Koltun 2016; Wang et al., "Understanding Convolution for
  * Semantic Segmentation", WACV 2018).
  */
-import { ArgumentError, contiguousStrides, shapeSize, UnsupportedError } from '@convkit/tensor';
+import {
+  ArgumentError,
+  checkAllocation,
+  contiguousStrides,
+  formatValue,
+  optionString,
+  readOptions,
+  UnsupportedError,
+} from '@convkit/tensor';
 import type { LayerSpec, LayerType } from './layer-spec';
 import { type PlanNode, planModel, preorder } from './model-plan';
+import { type Nested, runNested } from './run-nested';
 import { dimSources } from './spatial-map';
+
+/** The keys an inputCoverage options object may hold. */
+const INPUT_COVERAGE_OPTION_KEYS = ['path', 'outputIndex'] as const;
 
 export interface InputCoverageOptions {
   /** The module whose output unit is traced; the last top-level module by default. */
@@ -59,7 +71,10 @@ function backLeaf(node: PlanNode, mask: Mask): Mask {
   );
   const inStrides = contiguousStrides(inputSpatial);
   const outStrides = contiguousStrides(mask.spatial);
-  const data = new Uint8Array(shapeSize(inputSpatial));
+  // One byte per input position, within the memory limit (setMemoryLimit).
+  const data = new Uint8Array(
+    checkAllocation('inputCoverage', `the coverage mask of ${node.label}'s input`, inputSpatial, 1),
+  );
   const unit = new Array<number>(dims);
   for (let flat = 0; flat < mask.data.length; flat++) {
     if (!mask.data[flat]) continue;
@@ -77,32 +92,33 @@ function backLeaf(node: PlanNode, mask: Mask): Mask {
   return { spatial: inputSpatial, data };
 }
 
-function backList(list: readonly PlanNode[], mask: Mask): Mask {
-  for (let i = list.length - 1; i >= 0; i--) mask = backNode(list[i]!, mask);
+function* backList(list: readonly PlanNode[], mask: Mask): Nested<Mask> {
+  for (let i = list.length - 1; i >= 0; i--) mask = (yield backNode(list[i]!, mask)) as Mask;
   return mask;
 }
 
-function backNode(node: PlanNode, mask: Mask): Mask {
+function* backNode(node: PlanNode, mask: Mask): Nested<Mask> {
   if (node.kind === 'leaf') return backLeaf(node, mask);
-  if (node.kind === 'sequential') return backList(node.children, mask);
+  if (node.kind === 'sequential') return yield* backList(node.children, mask);
   const [body, shortcut] = node.branches as [PlanNode[], PlanNode[]];
-  const a = backList(body, mask);
-  const b = backList(shortcut, mask);
-  const data = new Uint8Array(a.data.length);
+  const a = yield* backList(body, mask);
+  const b = yield* backList(shortcut, mask);
+  const data = new Uint8Array(
+    checkAllocation('inputCoverage', `the coverage mask of ${node.label}'s input`, a.spatial, 1),
+  );
   for (let i = 0; i < data.length; i++) data[i] = a.data[i]! | b.data[i]!;
   return { spatial: a.spatial, data };
 }
 
+type Chain = { list: readonly PlanNode[]; index: number }[];
+
 /** The chain of (list, index) from the top level down to the module at `path`. */
-function locate(
-  nodes: readonly PlanNode[],
-  path: string,
-): { list: readonly PlanNode[]; index: number }[] | null {
+function* locate(nodes: readonly PlanNode[], path: string): Nested<Chain | null> {
   for (let index = 0; index < nodes.length; index++) {
     const node = nodes[index]!;
     if (node.path === path) return [{ list: nodes, index }];
     for (const branch of node.branches) {
-      const inner = locate(branch, path);
+      const inner = (yield locate(branch, path)) as Chain | null;
       if (inner) return [{ list: nodes, index }, ...inner];
     }
   }
@@ -112,17 +128,20 @@ function locate(
 /** Paths of modules whose output lies on the input's spatial grid (before any Flatten). */
 function spatialPaths(nodes: readonly PlanNode[], rank: number): Set<string> {
   const ok = new Set<string>();
-  const walk = (list: readonly PlanNode[], flat: boolean): boolean => {
+  function* walk(list: readonly PlanNode[], flat: boolean): Nested<boolean> {
     for (const node of list) {
       let after = flat;
       if (node.kind === 'leaf') after = flat || node.map!.kind === 'flatten' || node.map!.kind === 'dense';
-      else after = node.branches.map((b) => walk(b, flat)).some(Boolean);
+      else {
+        after = false;
+        for (const branch of node.branches) if ((yield walk(branch, flat)) as boolean) after = true;
+      }
       if (!after && node.analysis.outputShape.length === rank) ok.add(node.path);
       flat = after;
     }
     return flat;
-  };
-  walk(nodes, false);
+  }
+  runNested(walk(nodes, false));
   return ok;
 }
 
@@ -130,8 +149,9 @@ function spatialPaths(nodes: readonly PlanNode[], rank: number): Set<string> {
 export function inputCoverage(
   specs: readonly LayerSpec[],
   inputShape: readonly number[],
-  options: InputCoverageOptions = {},
+  optionsArg?: InputCoverageOptions,
 ): InputCoverage {
+  const options = readOptions('inputCoverage', optionsArg, INPUT_COVERAGE_OPTION_KEYS);
   const { nodes, input } = planModel('inputCoverage', specs, inputShape);
   const inputSpatial = input.slice(2);
   if (inputSpatial.length === 0) {
@@ -140,14 +160,14 @@ export function inputCoverage(
     );
   }
   const eligible = spatialPaths(nodes, input.length);
-  let path = options.path;
+  let path = optionString('inputCoverage', 'path', options.path, undefined);
   if (path === undefined) {
     const last = [...nodes].reverse().find((n) => eligible.has(n.path));
     if (!last)
       throw new ArgumentError('inputCoverage: no top-level module keeps the spatial dims; give options.path');
     path = last.path;
   }
-  const chain = locate(nodes, path);
+  const chain = runNested(locate(nodes, path));
   if (!chain) {
     const known = preorder(nodes).map((n) => `'${n.path}'`);
     throw new ArgumentError(
@@ -161,26 +181,35 @@ export function inputCoverage(
     );
   }
   const outputSpatial = target.analysis.outputShape.slice(2);
-  const outputIndex = options.outputIndex
-    ? [...options.outputIndex]
-    : outputSpatial.map((n) => Math.floor((n - 1) / 2));
-  if (
-    outputIndex.length !== outputSpatial.length ||
-    outputIndex.some((u, d) => !Number.isInteger(u) || u < 0 || u >= outputSpatial[d]!)
-  ) {
+  const given = options.outputIndex;
+  if (given !== undefined && !Array.isArray(given)) {
     throw new ArgumentError(
-      `inputCoverage: outputIndex must hold ${outputSpatial.length} integers within the output's spatial size [${outputSpatial.join(', ')}] of ${target.label}, got ${JSON.stringify(options.outputIndex)}`,
+      `inputCoverage: outputIndex must hold ${outputSpatial.length} integers within the output's spatial size [${outputSpatial.join(', ')}] of ${target.label}, got ${formatValue(given)}`,
     );
   }
-  const start = new Uint8Array(shapeSize(outputSpatial));
-  start[outputIndex.reduce((flat, u, d) => flat * outputSpatial[d]! + u, 0)] = 1;
-  let mask: Mask = backNode(target, { spatial: outputSpatial, data: start });
+  const outputIndex: unknown[] = given ? [...given] : outputSpatial.map((n) => Math.floor((n - 1) / 2));
+  if (
+    outputIndex.length !== outputSpatial.length ||
+    outputIndex.some(
+      (u, d) => typeof u !== 'number' || !Number.isInteger(u) || u < 0 || u >= outputSpatial[d]!,
+    )
+  ) {
+    throw new ArgumentError(
+      `inputCoverage: outputIndex must hold ${outputSpatial.length} integers within the output's spatial size [${outputSpatial.join(', ')}] of ${target.label}, got ${formatValue(given)}`,
+    );
+  }
+  const unit = outputIndex as number[];
+  const start = new Uint8Array(
+    checkAllocation('inputCoverage', `the coverage mask of ${target.label}'s output`, outputSpatial, 1),
+  );
+  start[unit.reduce((flat, u, d) => flat * outputSpatial[d]! + u, 0)] = 1;
+  let mask: Mask = runNested(backNode(target, { spatial: outputSpatial, data: start }));
   // Then back through what ran before the target at every level of nesting.
   for (let level = chain.length - 1; level >= 0; level--) {
     const { list, index } = chain[level]!;
-    mask = backList(list.slice(0, index), mask);
+    mask = runNested(backList(list.slice(0, index), mask));
   }
-  return summarize(path, target.analysis.type, outputIndex, inputSpatial, mask.data);
+  return summarize(path, target.analysis.type, unit, inputSpatial, mask.data);
 }
 
 function summarize(

@@ -3,9 +3,12 @@
  * analysis reads: per module its PyTorch state-dict path (`features.3`, `layer1.0.conv1`),
  * input and output shapes, parameter, buffer and MAC counts, and (for leaves) its SpatialMap.
  * Containers (Sequential, Residual, SeparableConv*) sum their children. Every spec is
- * validated where it stands, so errors name the module's path.
+ * validated where it stands, so errors name the module's path. The walk is iterative
+ * (runNested), so any nesting depth works, and a container that contains itself (a cycle of
+ * objects) is refused with an ArgumentError naming the path where it comes back.
  */
 import { ArgumentError, formatShape, ShapeError, shapeSize } from '@convkit/tensor';
+import { checkCount } from './check-count';
 import { analyzeConv, analyzeConvTranspose, analyzeDeformConv2d, separableChildren } from './conv-layers';
 import { analyzeElementwise } from './elementwise-layers';
 import { BYTES_PER_VALUE, type LayerAnalysis, type LeafResult } from './layer-analysis';
@@ -13,6 +16,7 @@ import type { LayerSpec, ResidualSpec, SequentialSpec } from './layer-spec';
 import { analyzeFlatten, analyzeLinear } from './linear-layers';
 import { analyzeBatchNorm, analyzeGroupNorm, analyzeLayerNorm } from './norm-layers';
 import { analyzeAdaptivePool, analyzePool } from './pool-layers';
+import { type Nested, runNested } from './run-nested';
 import type { SpatialMap } from './spatial-map';
 import { analyzeUpsample } from './upsample-layer';
 import { layerLabel, validateLayerSpec } from './validate-layer-spec';
@@ -39,7 +43,7 @@ export function checkInputShape(op: string, inputShape: unknown): readonly numbe
   if (
     !Array.isArray(inputShape) ||
     inputShape.length === 0 ||
-    inputShape.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 1)
+    inputShape.some((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 1)
   ) {
     const shown = Array.isArray(inputShape)
       ? formatShape(inputShape as number[])
@@ -102,14 +106,50 @@ function analyzeLeaf(spec: LayerSpec, input: readonly number[], label: string): 
   }
 }
 
+/** A plain object's own enumerable fields whose value is not null; anything else as it is. */
+function ownFields(spec: unknown): unknown {
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return spec;
+  // Prototype-free, so that an absent optional field reads undefined even if Object.prototype has it.
+  const copy: Record<string, unknown> = Object.create(null);
+  for (const key of Object.keys(spec)) {
+    const value = (spec as Record<string, unknown>)[key];
+    if (value !== null && value !== undefined)
+      Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return copy;
+}
+
 /** A child's key in its parent: its `name`, else its index (validation checks the name later). */
 function nameOf(spec: unknown, index: number): string {
-  const name = typeof spec === 'object' && spec !== null ? (spec as { name?: unknown }).name : undefined;
+  const name =
+    typeof spec === 'object' && spec !== null && Object.hasOwn(spec, 'name')
+      ? (spec as { name?: unknown }).name
+      : undefined;
   return typeof name === 'string' ? name : String(index);
 }
 
 function childPath(parent: string, name: string): string {
   return parent ? `${parent}.${name}` : name;
+}
+
+/** Every count of an analysis must be exact (a safe integer): sizes near 1e308 are refused. */
+function checked(ctx: PlanContext, label: string, analysis: LayerAnalysis): LayerAnalysis {
+  if (!ctx.exactCounts) return analysis;
+  analysis.outputShape.forEach((d, i) => {
+    checkCount(label, `output dim ${i}`, d);
+  });
+  for (const key of [
+    'params',
+    'buffers',
+    'macs',
+    'flops',
+    'activationBytes',
+    'paramBytes',
+    'bufferBytes',
+  ] as const) {
+    checkCount(label, `the ${key} count`, analysis[key]);
+  }
+  return analysis;
 }
 
 function summed(
@@ -135,38 +175,50 @@ function summed(
   };
 }
 
+/**
+ * What a plan carries down: the containers being planned (a spec met again among them is a
+ * cycle), and whether counts must be exact (not on receptiveField's nominal input).
+ */
+interface PlanContext {
+  readonly ancestors: Map<object, string>;
+  readonly exactCounts: boolean;
+}
+
 /** Plans a list of specs run one after the other; names are their `name` or their index. */
-export function planSequence(
+function* planSequence(
   specs: readonly unknown[],
   input: readonly number[],
   parentPath: string,
   depth: number,
   owner: string,
-): { nodes: PlanNode[]; outputShape: readonly number[] } {
+  ctx: PlanContext,
+): Nested<{ nodes: PlanNode[]; outputShape: readonly number[] }> {
   const nodes: PlanNode[] = [];
   const seen = new Set<string>();
   let shape = input;
-  specs.forEach((spec, index) => {
+  for (let index = 0; index < specs.length; index++) {
+    const spec = specs[index];
     const name = nameOf(spec, index);
     if (seen.has(name))
       throw new ArgumentError(
         `${owner}: two modules are named '${name}'; names must be unique within a container`,
       );
     seen.add(name);
-    const node = planLayer(spec, shape, childPath(parentPath, name), depth);
+    const node = (yield planLayer(spec, shape, childPath(parentPath, name), depth, ctx)) as PlanNode;
     nodes.push(node);
     shape = node.analysis.outputShape;
-  });
+  }
   return { nodes, outputShape: shape };
 }
 
-function planResidual(
+function* planResidual(
   spec: ResidualSpec,
   input: readonly number[],
   path: string,
   depth: number,
   label: string,
-): PlanNode {
+  ctx: PlanContext,
+): Nested<PlanNode> {
   const bodyName = spec.bodyName ?? 'body';
   const shortcutName = spec.shortcutName ?? 'shortcut';
   const shortcutSpecs = spec.shortcut ?? [];
@@ -180,13 +232,20 @@ function planResidual(
         `${label}: the body module '${shortcutName}' has the shortcut's name; set shortcutName`,
       );
     }
-    ({ nodes: body, outputShape: bodyOutput } = planSequence(spec.body, input, path, depth + 1, label));
+    ({ nodes: body, outputShape: bodyOutput } = yield* planSequence(
+      spec.body,
+      input,
+      path,
+      depth + 1,
+      label,
+      ctx,
+    ));
   } else {
     if (shortcutSpecs.length > 0 && bodyName === shortcutName) {
       throw new ArgumentError(`${label}: bodyName and shortcutName are both '${bodyName}'`);
     }
     const sequential: SequentialSpec = { type: 'Sequential', name: bodyName, layers: spec.body };
-    const node = planLayer(sequential, input, childPath(path, bodyName), depth + 1);
+    const node = (yield planLayer(sequential, input, childPath(path, bodyName), depth + 1, ctx)) as PlanNode;
     body = [node];
     bodyOutput = node.analysis.outputShape;
   }
@@ -194,7 +253,13 @@ function planResidual(
   let shortcutOutput = input;
   if (shortcutSpecs.length > 0) {
     const sequential: SequentialSpec = { type: 'Sequential', name: shortcutName, layers: shortcutSpecs };
-    const node = planLayer(sequential, input, childPath(path, shortcutName), depth + 1);
+    const node = (yield planLayer(
+      sequential,
+      input,
+      childPath(path, shortcutName),
+      depth + 1,
+      ctx,
+    )) as PlanNode;
     shortcut.push(node);
     shortcutOutput = node.analysis.outputShape;
   }
@@ -209,35 +274,79 @@ function planResidual(
     path,
     depth,
     label,
-    analysis: summed(spec.type, input, bodyOutput, children),
+    analysis: checked(ctx, label, summed(spec.type, input, bodyOutput, children)),
     kind: 'residual',
     children,
     branches: [body, shortcut],
   };
 }
 
-/** Plans one spec (and its children) on an input of the given shape. */
-export function planLayer(spec: unknown, input: readonly number[], path: string, depth: number): PlanNode {
-  validateLayerSpec(spec, path);
-  const label = layerLabel(spec.type, path);
+/** Plans one spec (and its children) on an input of the given shape, as a step of runNested. */
+function* planLayer(
+  spec: unknown,
+  input: readonly number[],
+  path: string,
+  depth: number,
+  ctx: PlanContext,
+): Nested<PlanNode> {
+  if (typeof spec === 'object' && spec !== null && ctx.ancestors.has(spec)) {
+    const first = ctx.ancestors.get(spec)!;
+    throw new ArgumentError(
+      `layer '${path}': the model contains itself: this spec is the container at ${first ? `'${first}'` : 'the top'} again (a cycle); a module may appear only once on any path`,
+    );
+  }
+  // The analysers read a copy of the spec's own fields, null ones left out (the null rule), so
+  // nothing inherited (a polluted Object.prototype) reaches them.
+  const own = ownFields(spec);
+  validateLayerSpec(own, path);
+  const label = layerLabel(own.type, path);
+  if (own.type !== 'Sequential' && own.type !== 'Residual' && !own.type.startsWith('SeparableConv')) {
+    return planLeaf(own, input, path, depth, label, ctx);
+  }
+  ctx.ancestors.set(spec as object, path);
+  try {
+    return yield* planContainer(own, input, path, depth, label, ctx);
+  } finally {
+    ctx.ancestors.delete(spec as object);
+  }
+}
+
+function* planContainer(
+  spec: LayerSpec,
+  input: readonly number[],
+  path: string,
+  depth: number,
+  label: string,
+  ctx: PlanContext,
+): Nested<PlanNode> {
   if (spec.type === 'Sequential' || spec.type.startsWith('SeparableConv')) {
     const specs =
       spec.type === 'Sequential'
         ? spec.layers
         : separableChildren(spec as Parameters<typeof separableChildren>[0]);
-    const { nodes, outputShape } = planSequence(specs, input, path, depth + 1, label);
+    const { nodes, outputShape } = yield* planSequence(specs, input, path, depth + 1, label, ctx);
     return {
       spec,
       path,
       depth,
       label,
-      analysis: summed(spec.type, input, outputShape, nodes),
+      analysis: checked(ctx, label, summed(spec.type, input, outputShape, nodes)),
       kind: 'sequential',
       children: nodes,
       branches: [nodes],
     };
   }
-  if (spec.type === 'Residual') return planResidual(spec, input, path, depth, label);
+  return yield* planResidual(spec as ResidualSpec, input, path, depth, label, ctx);
+}
+
+function planLeaf(
+  spec: LayerSpec,
+  input: readonly number[],
+  path: string,
+  depth: number,
+  label: string,
+  ctx: PlanContext,
+): PlanNode {
   const result = analyzeLeaf(spec, input, label);
   const buffers = result.buffers ?? 0;
   return {
@@ -245,7 +354,7 @@ export function planLayer(spec: unknown, input: readonly number[], path: string,
     path,
     depth,
     label,
-    analysis: {
+    analysis: checked(ctx, label, {
       type: spec.type,
       inputShape: input,
       outputShape: result.outputShape,
@@ -257,7 +366,7 @@ export function planLayer(spec: unknown, input: readonly number[], path: string,
       paramBytes: result.params * BYTES_PER_VALUE,
       bufferBytes: result.bufferBytes ?? buffers * BYTES_PER_VALUE,
       ...(result.parts ? { parts: result.parts } : {}),
-    },
+    }),
     kind: 'leaf',
     map: result.map,
     children: [],
@@ -270,6 +379,7 @@ export function planModel(
   op: string,
   specs: unknown,
   inputShape: unknown,
+  exactCounts = true,
 ): { nodes: PlanNode[]; input: readonly number[]; outputShape: readonly number[] } {
   const input = checkInputShape(op, inputShape);
   if (!Array.isArray(specs)) {
@@ -277,17 +387,24 @@ export function planModel(
       `${op}: specs must be a list of layer specs, got ${specs === null ? 'null' : typeof specs}`,
     );
   }
-  const { nodes, outputShape } = planSequence(specs, input, '', 0, op);
+  const ctx: PlanContext = { ancestors: new Map([[specs, '']]), exactCounts };
+  const { nodes, outputShape } = runNested(planSequence(specs, input, '', 0, op, ctx));
   return { nodes, input, outputShape };
 }
 
-/** Every node in PyTorch's named_modules() order (a container before its children). */
+/** Plans one spec (and its children), e.g. for analyzeLayer. */
+export function planOne(spec: unknown, input: readonly number[], path: string): PlanNode {
+  return runNested(planLayer(spec, input, path, 0, { ancestors: new Map(), exactCounts: true }));
+}
+
+/** Every node in PyTorch's named_modules() order (a container before its children); iterative. */
 export function preorder(nodes: readonly PlanNode[]): PlanNode[] {
   const out: PlanNode[] = [];
-  const visit = (node: PlanNode) => {
+  const stack: PlanNode[] = [...nodes].reverse();
+  while (stack.length > 0) {
+    const node = stack.pop()!;
     out.push(node);
-    node.children.forEach(visit);
-  };
-  nodes.forEach(visit);
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+  }
   return out;
 }

@@ -28,7 +28,7 @@ const POINTWISE_FIELDS: CostFields = {
 };
 
 export function pointwiseCost(args: PointwiseCostArgs): PointwiseCost {
-  checkCostArgs('pointwiseCost', args, POINTWISE_FIELDS);
+  args = checkCostArgs('pointwiseCost', args, POINTWISE_FIELDS);
   const { geometry, cost } = convCost(
     'pointwiseCost',
     { inputSpatial: args.inputSpatial, kernelSize: 1 },
@@ -68,7 +68,7 @@ const BOTTLENECK_FIELDS: CostFields = {
 
 export function bottleneckCost(args: BottleneckCostArgs): BottleneckCost {
   const op = 'bottleneckCost';
-  checkCostArgs(op, args, BOTTLENECK_FIELDS);
+  args = checkCostArgs(op, args, BOTTLENECK_FIELDS);
   const direct = convCost(op, args, args.inChannels, args.outChannels);
   const reduce = convCost(
     op,

@@ -27,10 +27,12 @@
  * Padding is ignored (a field may hang over the border); normalisation statistics are not
  * counted (BatchNorm in eval mode is exactly pointwise).
  */
-import { ArgumentError, UnsupportedError } from '@convkit/tensor';
+import { ArgumentError, ConvkitError, UnsupportedError } from '@convkit/tensor';
+import { checkFinite } from './check-count';
 import { spatialDimsOf } from './layer-schema';
 import type { LayerSpec, LayerType } from './layer-spec';
 import { type PlanNode, planModel } from './model-plan';
+import { type Nested, runNested } from './run-nested';
 import { type AffineStep, affineStep } from './spatial-map';
 
 /**
@@ -80,25 +82,26 @@ interface State {
 function nominalInput(specs: readonly unknown[]): number[] {
   let dims: number | null = null;
   let channels: number | null = null;
-  const visit = (list: readonly unknown[]): void => {
-    for (const raw of list) {
-      if (dims !== null && channels !== null) return;
-      if (typeof raw !== 'object' || raw === null) return;
-      const spec = raw as Record<string, unknown>;
-      if (spec.type === 'Sequential' && Array.isArray(spec.layers)) {
-        visit(spec.layers);
-        continue;
-      }
-      if (spec.type === 'Residual' && Array.isArray(spec.body)) {
-        visit(spec.body);
-        continue;
-      }
-      dims ??= typeof spec.type === 'string' ? spatialDimsOf(spec.type) : null;
-      const count = spec.inChannels ?? spec.numFeatures ?? spec.numChannels;
-      if (channels === null && typeof count === 'number') channels = count;
+  // Depth first in order, on an explicit stack; a list met again (a cycle) is skipped here and
+  // refused by planModel with its path.
+  const pending: unknown[] = [...specs].reverse();
+  const seen = new Set<unknown>();
+  while (pending.length > 0 && (dims === null || channels === null)) {
+    const raw = pending.pop();
+    if (typeof raw !== 'object' || raw === null) break;
+    if (seen.has(raw)) continue;
+    seen.add(raw);
+    const spec = raw as Record<string, unknown>;
+    const children =
+      spec.type === 'Sequential' ? spec.layers : spec.type === 'Residual' ? spec.body : undefined;
+    if (Array.isArray(children)) {
+      for (let i = children.length - 1; i >= 0; i--) pending.push(children[i]);
+      continue;
     }
-  };
-  visit(specs);
+    dims ??= typeof spec.type === 'string' ? spatialDimsOf(spec.type) : null;
+    const count = spec.inChannels ?? spec.numFeatures ?? spec.numChannels;
+    if (channels === null && typeof count === 'number') channels = count;
+  }
   if (dims === null) {
     throw new ArgumentError(
       'receptiveField: cannot tell the number of spatial dims from the specs; pass inputShape',
@@ -132,7 +135,19 @@ export function receptiveField(
   }
   const nominal = inputShape === undefined;
   const shape = nominal ? nominalInput(specs) : inputShape;
-  const { nodes, input } = planModel('receptiveField', specs, shape);
+  let planned: ReturnType<typeof planModel>;
+  try {
+    // The nominal input's counts are never reported, so they need not be exact.
+    planned = planModel('receptiveField', specs, shape, !nominal);
+  } catch (error) {
+    if (!nominal || !ConvkitError.isInstance(error) || (error as Error).message.startsWith('layer '))
+      throw error;
+    // Sizes in the message are the nominal ones: say so instead of showing made-up numbers as the user's.
+    throw new ArgumentError(
+      `receptiveField: without inputShape the layers are planned on a nominal input of 2^20 positions per spatial dim, where the model does not fit (${(error as Error).message}); pass inputShape`,
+    );
+  }
+  const { nodes, input } = planned;
   const spatialRank = input.length - 2;
   if (spatialRank < 1) {
     throw new ArgumentError(
@@ -166,32 +181,38 @@ export function receptiveField(
     return { dims, flattenedFrom: null };
   };
 
-  const walkList = (list: readonly PlanNode[], state: State): State =>
-    list.reduce((s, node) => walk(node, s), state);
+  function* walkList(list: readonly PlanNode[], state: State): Nested<State> {
+    let s = state;
+    for (const node of list) s = (yield walk(node, s)) as State;
+    return s;
+  }
 
-  const walk = (node: PlanNode, state: State): State => {
+  function* walk(node: PlanNode, state: State): Nested<State> {
     const row = layers.length;
     layers.push({ path: node.path, type: node.analysis.type, depth: node.depth, dims: [] });
     let after: State;
     if (node.kind === 'leaf') {
       after = stepLeaf(node, state);
     } else if (node.kind === 'sequential') {
-      after = walkList(node.children, state);
+      after = yield* walkList(node.children, state);
     } else {
       const [body, shortcut] = node.branches as [PlanNode[], PlanNode[]];
-      const a = walkList(body, state);
-      const b = walkList(shortcut, state);
+      const a = yield* walkList(body, state);
+      const b = yield* walkList(shortcut, state);
       after = union(node, a, b);
+    }
+    for (const f of after.dims) {
+      checkFinite(`receptiveField: ${node.label}`, 'the receptive field', f.size + f.jump + f.start);
     }
     layers[row] = { ...layers[row]!, dims: after.dims };
     return after;
-  };
+  }
 
-  let state: State = {
+  const start: State = {
     dims: Array.from({ length: spatialRank }, () => ({ size: 1, jump: 1, start: 0 })),
     flattenedFrom: null,
   };
-  for (const node of nodes) state = walk(node, state);
+  runNested(walkList(nodes, start));
   return { inputSpatial: nominal ? null : input.slice(2), layers };
 }
 

@@ -3,6 +3,8 @@
  * in tests without a process. It reads a JSON model (a list of layer specs, or
  * { "input": [...], "layers": [...] }) and prints its summary; a bad spec or shape gets one
  * line on stderr naming the layer and the field, and exit code 1; a bad command line, 2.
+ * Every failure is one line, never a stack trace: an unexpected error (a bug) is reported as
+ * an internal error, also with exit code 1. `--version` prints the package's version.
  */
 import { ConvkitError } from '@convkit/tensor';
 import type { LayerSpec } from './layer-spec';
@@ -13,11 +15,14 @@ export interface CliIo {
   readFile(path: string): string;
   stdout(text: string): void;
   stderr(text: string): void;
+  /** The package version `--version` prints (the executable reads it from package.json). */
+  version?: string;
 }
 
 const NAME = 'convkit-analyze';
 
 export const USAGE = `Usage: ${NAME} <model.json> [--input N,C,H,W] [--format text|markdown|json] [--rf] [--depth D]
+       ${NAME} --version
 
 Prints the shapes, parameters, MACs and memory of a sequential stack of layer specs.
 
@@ -28,6 +33,7 @@ Prints the shapes, parameters, MACs and memory of a sequential stack of layer sp
   --rf             add each module's receptive field (size / jump per spatial dim)
   --depth D        show modules nested at most D deep (0: the top-level layers)
   -h, --help       this text
+  -v, --version    the version of @convkit/analysis
 
 Exit status: 0 on success, 1 for a bad model, 2 for a bad command line.`;
 
@@ -51,7 +57,7 @@ function parseShape(text: string): number[] {
   return parts.map(Number);
 }
 
-function parseArgs(argv: readonly string[]): Options | 'help' {
+function parseArgs(argv: readonly string[]): Options | 'help' | 'version' {
   let file: string | null = null;
   let input: number[] | null = null;
   let format: SummaryFormat = 'text';
@@ -78,6 +84,10 @@ function parseArgs(argv: readonly string[]): Options | 'help' {
       case '--help':
         noValue();
         return 'help';
+      case '-v':
+      case '--version':
+        noValue();
+        return 'version';
       case '--input':
         input = parseShape(value());
         break;
@@ -139,16 +149,22 @@ class ModelError extends Error {}
 
 /** Runs the command; returns the exit status. */
 export function runCli(argv: readonly string[], io: CliIo): number {
-  let options: Options | 'help';
+  let options: Options | 'help' | 'version';
   try {
+    if (!Array.isArray(argv) || argv.some((a) => typeof a !== 'string')) {
+      throw new UsageError('the arguments must be a list of strings');
+    }
     options = parseArgs(argv);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr(`${NAME}: ${error.message} (see ${NAME} --help)\n`);
+    io.stderr(`${NAME}: ${oneLine(error)} (see ${NAME} --help)\n`);
     return 2;
   }
   if (options === 'help') {
     io.stdout(`${USAGE}\n`);
+    return 0;
+  }
+  if (options === 'version') {
+    io.stdout(`${NAME} ${io.version ?? 'unknown'}\n`);
     return 0;
   }
   try {
@@ -168,10 +184,14 @@ export function runCli(argv: readonly string[], io: CliIo): number {
     io.stdout(`${report}\n`);
     return 0;
   } catch (error) {
-    if (error instanceof ModelError || ConvkitError.isInstance(error)) {
-      io.stderr(`${NAME}: ${options.file}: ${(error as Error).message}\n`);
-      return 1;
-    }
-    throw error;
+    const known = error instanceof ModelError || ConvkitError.isInstance(error);
+    io.stderr(`${NAME}: ${options.file}: ${known ? '' : 'internal error: '}${oneLine(error)}\n`);
+    return 1;
   }
+}
+
+/** An error as one line of text: its message with line breaks folded (no stack trace). */
+function oneLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/\s*\n\s*/g, ' ');
 }

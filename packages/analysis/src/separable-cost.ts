@@ -42,7 +42,7 @@ const FIELDS: CostFields = {
 
 export function separableCost(args: SeparableCostArgs): SeparableCost {
   const op = 'separableCost';
-  checkCostArgs(op, args, FIELDS);
+  args = checkCostArgs(op, args, FIELDS);
   const standard = convCost(op, args, args.inChannels, args.outChannels);
   const depthwise = convCost(op, args, args.inChannels, args.inChannels, args.inChannels);
   const pointwise = convCost(

@@ -166,7 +166,7 @@ describe('summary', () => {
   it('refuses bad options and bad models with typed errors', () => {
     expect(() => summary(NET, [2, 1, 8, 8], { format: 'html' as 'text' })).toThrow(ArgumentError);
     expect(() => summary(NET, [2, 1, 8, 8], { format: 'html' as 'text' })).toThrow(
-      "summary: format must be 'text', 'markdown' or 'json', got 'html'",
+      "summary: format must be one of 'text', 'markdown', 'json', got 'html'",
     );
     expect(() => summary(NET, [2, 1, 8, 8], { depth: -1 })).toThrow(
       'summary: depth must be a non-negative integer, got -1',

@@ -5,12 +5,22 @@
  * MACs are per sample and FLOPs = 2 x MACs; MB are 10^6 bytes. Convolutions padded 'same' at a
  * stride > 1 get a note: convkit pads them as TensorFlow/ONNX SAME_UPPER, where PyTorch refuses.
  */
-import { ArgumentError, ConvkitError } from '@convkit/tensor';
+import {
+  ArgumentError,
+  ConvkitError,
+  optionBoolean,
+  optionEnum,
+  optionInteger,
+  readOptions,
+} from '@convkit/tensor';
 import { analyzeModel, type ModelAnalysis } from './analyze-model';
 import type { LayerSpec } from './layer-spec';
 import { type ReceptiveFieldLayer, receptiveField } from './receptive-field';
 
 export type SummaryFormat = 'text' | 'markdown' | 'json';
+
+/** The keys a summary options object may hold. */
+const SUMMARY_OPTION_KEYS = ['format', 'receptiveField', 'depth'] as const;
 
 export interface SummaryOptions {
   /** 'text' (default), 'markdown' or 'json'. */
@@ -246,12 +256,16 @@ function json(p: Prepared): string {
 export function summary(
   specs: readonly LayerSpec[],
   inputShape: readonly number[],
-  options: SummaryOptions = {},
+  optionsArg?: SummaryOptions,
 ): string {
-  const format = options.format ?? 'text';
-  if (format !== 'text' && format !== 'markdown' && format !== 'json') {
-    throw new ArgumentError(`summary: format must be 'text', 'markdown' or 'json', got '${String(format)}'`);
-  }
+  // Own keys only, each typed (readOptions): { depht: 1 } is refused, { receptiveField: 'no' } too.
+  const read = readOptions('summary', optionsArg, SUMMARY_OPTION_KEYS);
+  const format = optionEnum('summary', 'format', read.format, ['text', 'markdown', 'json'] as const, 'text');
+  const options: SummaryOptions = {
+    format,
+    receptiveField: optionBoolean('summary', 'receptiveField', read.receptiveField, false),
+    depth: optionInteger('summary', 'depth', read.depth, undefined, { min: 0 }),
+  };
   const prepared = prepare(specs, inputShape, options);
   return format === 'text' ? text(prepared) : format === 'markdown' ? markdown(prepared) : json(prepared);
 }

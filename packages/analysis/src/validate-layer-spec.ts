@@ -52,8 +52,15 @@ export function validateLayerSpec(spec: unknown, path: string): asserts spec is 
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
     throw new ArgumentError(`${where}: a layer spec must be an object with a 'type', got ${showValue(spec)}`);
   }
+  // Own fields only (an inherited Object.prototype.kernelSize must not count), and null means
+  // absent, as everywhere in convkit.
+  const own = (field: string): unknown => {
+    if (!Object.hasOwn(spec, field)) return undefined;
+    const value = (spec as Record<string, unknown>)[field];
+    return value === null ? undefined : value;
+  };
   const record = spec as Record<string, unknown>;
-  const type = record.type;
+  const type = own('type');
   if (typeof type !== 'string') {
     throw new ArgumentError(
       `${where}: field 'type' must name a layer (e.g. 'Conv2d'), got ${showValue(type)}`,
@@ -69,26 +76,24 @@ export function validateLayerSpec(spec: unknown, path: string): asserts spec is 
   const label = layerLabel(type, path);
   const known = ['type', 'name', ...Object.keys(schema.required), ...Object.keys(schema.optional)];
   for (const field of Object.keys(record)) {
-    if (known.includes(field)) continue;
+    if (known.includes(field) || own(field) === undefined) continue;
     const guess = closest(field, known);
     throw new ArgumentError(
       `${label}: unknown field '${field}'${guess ? `; did you mean '${guess}'?` : `; ${type} takes ${known.slice(1).join(', ')}`}`,
     );
   }
-  if (
-    record.name !== undefined &&
-    (typeof record.name !== 'string' || record.name === '' || record.name.includes('.'))
-  ) {
+  const name = own('name');
+  if (name !== undefined && (typeof name !== 'string' || name === '' || name.includes('.'))) {
     throw new ArgumentError(
-      `${label}: field 'name' must be a non-empty module name without '.', got ${showValue(record.name)}`,
+      `${label}: field 'name' must be a non-empty module name without '.', got ${showValue(name)}`,
     );
   }
   for (const [field, kind] of Object.entries(schema.required)) {
-    if (record[field] === undefined)
+    if (own(field) === undefined)
       throw new ArgumentError(`${label}: missing field '${field}' (${FIELD_EXPECTED[kind]})`);
   }
   for (const [field, kind] of [...Object.entries(schema.required), ...Object.entries(schema.optional)]) {
-    const value = record[field];
+    const value = own(field);
     if (value === undefined) continue;
     if (!fitsField(kind, value))
       throw new ArgumentError(

@@ -19,7 +19,17 @@
  * per call. Products are summed in float64 and rounded to float32 once per KC-deep block,
  * when added to C.
  */
-import { ArgumentError } from '@convkit/tensor';
+import {
+  ArgumentError,
+  describeValue,
+  formatValue,
+  optionBoolean,
+  optionNumber,
+  readOptions,
+} from '@convkit/tensor';
+
+/** The keys a gemm options object may hold. */
+const GEMM_OPTION_KEYS = ['transA', 'transB', 'alpha', 'beta'] as const;
 
 export interface GemmOptions {
   /** Use A^T: `a` then holds a k x m matrix (default false). */
@@ -192,9 +202,9 @@ function createWorkspace(): Workspace {
   };
 }
 
-function checkIndex(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 0) {
-    throw new ArgumentError(`gemm: ${name} must be a non-negative integer, got ${value}`);
+function checkIndex(name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new ArgumentError(`gemm: ${name} must be a non-negative integer, got ${formatValue(value)}`);
   }
 }
 
@@ -208,11 +218,12 @@ function checkMatrix(
   cols: number,
   what: string,
 ): [number, number] {
-  if (!(data instanceof Float32Array)) throw new ArgumentError(`gemm: ${name} must be a Float32Array`);
+  if (!(data instanceof Float32Array))
+    throw new ArgumentError(`gemm: ${name} must be a Float32Array, got ${describeValue(data)}`);
   checkIndex(`${name}Offset`, offset);
-  if (!Number.isInteger(ld) || ld < Math.max(1, cols)) {
+  if (typeof ld !== 'number' || !Number.isSafeInteger(ld) || ld < Math.max(1, cols)) {
     throw new ArgumentError(
-      `gemm: ld${name} must be an integer >= max(1, ${cols}) (the columns of ${what}), got ${ld}`,
+      `gemm: ld${name} must be an integer >= max(1, ${cols}) (the columns of ${what}), got ${formatValue(ld)}`,
     );
   }
   if (rows === 0 || cols === 0) return [offset, offset - 1];
@@ -262,18 +273,17 @@ export function gemm(
   c: Float32Array,
   cOffset: number,
   ldc: number,
-  options: GemmOptions = {},
+  options?: GemmOptions,
 ): void {
   checkIndex('m', m);
   checkIndex('n', n);
   checkIndex('k', k);
-  const transA = options.transA ?? false;
-  const transB = options.transB ?? false;
-  const alpha = options.alpha ?? 1;
-  const beta = options.beta ?? 0;
-  if (typeof alpha !== 'number' || typeof beta !== 'number') {
-    throw new ArgumentError(`gemm: alpha and beta must be numbers, got ${String(alpha)} and ${String(beta)}`);
-  }
+  // Own keys only, typed: { transa: true } is refused (did you mean 'transA'?), { transA: 'no' } too.
+  const opts = readOptions('gemm', options, GEMM_OPTION_KEYS);
+  const transA = optionBoolean('gemm', 'transA', opts.transA, false);
+  const transB = optionBoolean('gemm', 'transB', opts.transB, false);
+  const alpha = optionNumber('gemm', 'alpha', opts.alpha, 1);
+  const beta = optionNumber('gemm', 'beta', opts.beta, 0);
   const aRange = transA
     ? checkMatrix('a', a, aOffset, lda, k, m, 'A^T')
     : checkMatrix('a', a, aOffset, lda, m, k, 'A');

@@ -64,7 +64,7 @@ export function closestName(name: string, known: readonly string[]): string | un
   if (best === undefined) return undefined;
   // Close, relative to both names' lengths: 'c' is not a misspelling of 'a'.
   const shorter = Math.min(target.length, squash(best).length);
-  return bestDistance <= Math.max(1, Math.floor(target.length / 3)) && bestDistance < shorter
+  return bestDistance <= Math.max(2, Math.floor(target.length / 3)) && bestDistance < shorter
     ? best
     : undefined;
 }
