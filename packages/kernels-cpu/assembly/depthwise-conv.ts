@@ -49,9 +49,10 @@ import { fma } from './fma';
 // 0 batch, 1 channels (groups), 2 multiplier, 3 mode, 4-6 source D H W, 7-9 output D H W,
 // 10-12 kernel D H W, 13-15 stride, 16-18 padding before (negative: a crop), 19-21 dilation,
 // 22-24 source upsampling, 25 padded-plane depth slices, 26 padded-plane rows per slice,
-// 27 phase-row length (floats), 28 has bias, 29 skip zero rows (see activeRows).
-/** Number of i32 slots of the geometry block (and 16 bytes of lane scratch after them). */
-export const DW_GEOMETRY_BYTES: i32 = 32 * 4 + 16;
+// 27 phase-row length (floats), 28 has bias, 29 skip zero rows (see activeRows), 30 output
+// width phases (2: see convPlanePhased; else 0), 31 the width padding of the upsampled source.
+/** Bytes of the geometry block: 32 i32 slots, then 32 bytes of lane scratch. */
+export const DW_GEOMETRY_BYTES: i32 = 32 * 4 + 32;
 
 // @ts-expect-error: decorator
 @inline function slot(geo: usize, i: i32): i32 {
@@ -195,6 +196,28 @@ function fillTaps(geo: usize, taps: usize): void {
   for (let kw = 0; kw < kW; kw++) {
     store<i32>(t, columnOffset(kw * dW, sW, L));
     t += 4;
+  }
+  if (slot(geo, 30) != 2) return;
+  // Output width phases of a 2x-upsampled source (convPlanePhased): after room for the
+  // active-row list, per phase r a count and (byte offset in the source row, byte offset of
+  // the weight) for each kernel column that reads a source sample, not an inserted zero.
+  t += bytes(2 * kD * kH);
+  const padUp = slot(geo, 31);
+  const padRow = slot(geo, 18);
+  for (let r = 0; r < 2; r++) {
+    const countAt = t;
+    t += 4;
+    let count = 0;
+    for (let kw = 0; kw < kW; kw++) {
+      const u = r + kw * dW - padUp;
+      if ((u & 1) != 0) continue;
+      store<i32>(t, <i32>bytes((u >> 1) + padRow));
+      store<i32>(t, <i32>bytes(kw), 4);
+      t += 8;
+      count++;
+    }
+    store<i32>(countAt, count);
+    t = countAt + bytes(1 + 2 * kW);
   }
 }
 
@@ -388,6 +411,76 @@ function convPlaneRows(geo: usize, scratch: usize, taps: usize, w: usize, dst: u
   return dot3x3Rows(r0, r0 + step, r0 + 2 * step, col1, col2, w0, w1, w2, w3, w4, w5, w6, w7, w8);
 }
 
+/**
+ * One output plane where the source is upsampled 2x along the width (the adjoint passes of a
+ * width-stride-2 convolution): output columns 2q and 2q + 1 read the source itself at q plus
+ * a per-column offset, each through its own half of the kernel columns (the other half falls
+ * on inserted zeros), so the two phases run as two stride-1 chains over the plain padded
+ * source (slot 18 its padding) and are interleaved on the store: no multiplication by an
+ * inserted zero. Rows: as convPlaneRows (the height may be upsampled too).
+ */
+function convPlanePhased(geo: usize, scratch: usize, taps: usize, w: usize, dst: usize, init: f32, accumulate: bool): void {
+  const outD = slot(geo, 7);
+  const outH = slot(geo, 8);
+  const outW = slot(geo, 9);
+  const kD = slot(geo, 10);
+  const kH = slot(geo, 11);
+  const kW = slot(geo, 12);
+  const sD = slot(geo, 13);
+  const sH = slot(geo, 14);
+  const rowsH = slot(geo, 26);
+  const rowFloats = slot(geo, 15) * slot(geo, 27);
+  const rows = taps + bytes(kD * kH * kW + kW);
+  const phase0 = rows + bytes(2 * kD * kH);
+  const phase1 = phase0 + bytes(1 + 2 * kW);
+  const n0 = load<i32>(phase0);
+  const n1 = load<i32>(phase1);
+  const initV = f32x4.splat(init);
+  const lanes = geo + 128;
+  let out = dst;
+  for (let od = 0; od < outD; od++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const origin = scratch + rowOrigin(od, oh, sD, sH, rowsH, rowFloats);
+      const active = activeRows(geo, od, oh, rows);
+      // q: output column pair; one step covers output columns 2q .. 2q + 7.
+      for (let q = 0; 2 * q < outW; q += 4) {
+        const p = origin + bytes(q);
+        let a = f32x4.splat(0);
+        let b = f32x4.splat(0);
+        for (let r = 0; r < active; r++) {
+          const e = rows + (<usize>r << 3);
+          const row = p + <usize>load<i32>(e);
+          const wr = w + <usize>load<i32>(e, 4);
+          for (let i = 0; i < n0; i++) {
+            const t = phase0 + 4 + (<usize>i << 3);
+            a = fma(v128.load32_splat(wr + <usize>load<i32>(t, 4)), v128.load(row + <usize>load<i32>(t)), a);
+          }
+          for (let i = 0; i < n1; i++) {
+            const t = phase1 + 4 + (<usize>i << 3);
+            b = fma(v128.load32_splat(wr + <usize>load<i32>(t, 4)), v128.load(row + <usize>load<i32>(t)), b);
+          }
+        }
+        const lo = v128.shuffle<f32>(a, b, 0, 4, 1, 5);
+        const hi = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+        const o = out + bytes(2 * q);
+        const count = outW - 2 * q;
+        if (count >= 8) {
+          v128.store(o, f32x4.add(lo, accumulate ? v128.load(o) : initV));
+          v128.store(o, f32x4.add(hi, accumulate ? v128.load(o, 16) : initV), 16);
+        } else {
+          v128.store(lanes, lo);
+          v128.store(lanes, hi, 16);
+          for (let l = 0; l < count; l++) {
+            const at = o + bytes(l);
+            store<f32>(at, (accumulate ? load<f32>(at) : init) + load<f32>(lanes + bytes(l)));
+          }
+        }
+      }
+      out += bytes(outW);
+    }
+  }
+}
+
 /** One output plane of a 2-D 3x3 kernel: nine weights in registers, one chain per kernel row. */
 function convPlane3x3(geo: usize, scratch: usize, taps: usize, w: usize, dst: usize, init: f32, accumulate: bool): void {
   const outH = slot(geo, 8);
@@ -513,7 +606,8 @@ export function depthwiseConv(geo: usize, x: usize, w: usize, bias: usize, y: us
   const kernelVolume = slot(geo, 10) * slot(geo, 11) * slot(geo, 12);
   const hasBias = slot(geo, 28) != 0;
   // The 3x3 path reads all three kernel rows; an upsampled source skips its zero rows instead.
-  const is3x3 = slot(geo, 10) == 1 && slot(geo, 11) == 3 && slot(geo, 12) == 3 && slot(geo, 23) == 1;
+  const is3x3 = slot(geo, 10) == 1 && slot(geo, 11) == 3 && slot(geo, 12) == 3 && slot(geo, 23) == 1 && slot(geo, 30) != 2;
+  const phased = slot(geo, 30) == 2;
   fillTaps(geo, taps);
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {
@@ -527,6 +621,7 @@ export function depthwiseConv(geo: usize, x: usize, w: usize, bias: usize, y: us
         const accumulate = fanIn && j > 0;
         const wf = w + bytes(filter * kernelVolume);
         if (is3x3) convPlane3x3(geo, scratch, taps, wf, dst, init, accumulate);
+        else if (phased) convPlanePhased(geo, scratch, taps, wf, dst, init, accumulate);
         else convPlaneRows(geo, scratch, taps, wf, dst, init, accumulate);
       }
     }

@@ -217,20 +217,22 @@ export function engineCaps(): EngineCaps {
 
 /**
  * Whether 'auto' runs 'depthwise' (with the WebAssembly kernels loaded): one input channel per
- * group and at most 8 output channels per group, every pass but a transposed convolution's
- * forward. Measured (min of 15 after warm-up, one thread, relaxed SIMD, GFLOP/s through the
- * op, depthwise vs wasm vs reference, shared 2-core Xeon): dw3x3 C256 28x28 4.7 vs 1.5 vs 0.25
- * forward, 4.5 vs 0.54 vs 0.14 backward; dw3x3 C32 112x112 8.1 vs 0.93; stride 2 C64 56x56
- * 3.7 vs 1.3; dw5x5 C32 112x112 10.7 vs 0.45; dw7x7 C96 56x56 11.7 vs 0.86; multiplier 4
- * (C64 -> 256) 10.3 vs 4.3; depthwise tconv k4 s2 backward 4.0 vs 1.3. With 8 or 16 output
- * channels per group the two tie (5-12 GFLOP/s each, within the noise); one input channel
- * with 32 outputs is a GEMM worth its packing (wasm 11.8 vs 5.4), so wider groups stay on
- * 'wasm'. Most of the depthwise time at 28x28 is the copy in and out of WebAssembly memory:
- * the kernel alone runs dw3x3 C256 28x28 at 19 GFLOP/s.
+ * group and at most 16 output channels per group, every pass of both ops. Measured (min of 15
+ * after warm-up, one thread, relaxed SIMD, GFLOP/s through the op, forward / backward,
+ * depthwise vs wasm, shared and loaded 2-core Xeon): dw3x3 C256 28x28 7.7 / 6.3 vs 1.5 / 1.1
+ * (reference 0.27 / 0.53); C32 112x112 9.3 / 5.0 vs 0.93 / 0.38; stride 2 C64 56x56 3.9 / 2.7
+ * vs 1.4 / 1.1; dw5x5 C32 112x112 12.7 / 10.6 vs 1.1 / 0.60; dw7x7 C96 56x56 14.3 / 6.8 vs
+ * 1.0 / 1.0; 1-D k3 C256 L1024 N8 2.4 / 3.0 vs 1.6 / 0.47; multiplier 4 (C64 -> 256) 11.6 /
+ * 9.9 vs 5.6 / 4.5; multiplier 8 and 16 12.4-12.7 / 10.3-11.4 vs 8.9-11.3 / 4.3-9.8; one
+ * input channel -> 8 outputs (N8 28x28) 10.1 / 9.4 vs 8.4 / 7.5; depthwise transposed k4 s2
+ * (tconv-dw, C64 28x28) 3.4 / 3.6 vs 1.1 / 1.3 (and 2.0 / 0.50 for 'phase'). Wider groups
+ * are GEMMs worth their packing: one input channel -> 32 outputs 12.2 vs 13.4, -> 64 with
+ * 5x5 14.4 vs 23.9. Most of the depthwise time at 28x28 is the copy in and out of WebAssembly
+ * memory (allocating the 800 KB result alone takes 0.1-0.3 ms): the kernel alone runs dw3x3
+ * C256 28x28 at 19-20 GFLOP/s.
  */
-function prefersDepthwise(geometry: ConvGeometry, pass: ConvPass): boolean {
-  if (geometry.inChannelsPerGroup !== 1 || geometry.outChannelsPerGroup > 8) return false;
-  return !(geometry.transposed && pass === 'forward');
+function prefersDepthwise(geometry: ConvGeometry): boolean {
+  return geometry.inChannelsPerGroup === 1 && geometry.outChannelsPerGroup <= 16;
 }
 
 /**
@@ -281,7 +283,7 @@ export function selectConvAlgorithm(
   const columnBytes = channelsPerColumn * geometry.kernelVolume * Float32Array.BYTES_PER_ELEMENT;
   const tapTableBytes = geometry.transposed ? 0 : geometry.outputVolume * geometry.kernelVolume * 4;
   if (columnBytes > DEFAULT_TILE_BYTES || tapTableBytes > getMemoryLimit()) return 'im2col';
-  if (caps.wasm && prefersDepthwise(geometry, pass)) return 'depthwise';
+  if (caps.wasm && prefersDepthwise(geometry)) return 'depthwise';
   if (caps.wasm && prefersWinograd(geometry)) return 'winograd';
   if (!geometry.transposed && geometry.inChannelsPerGroup === 1 && geometry.outChannelsPerGroup === 1) {
     return 'reference';

@@ -363,7 +363,7 @@ describe('depthwise limits', () => {
 });
 
 describe("'auto' and depthwise", () => {
-  it("picks 'depthwise' with the WebAssembly kernels for one input channel per group and up to 8 outputs per group, every pass but the transposed forward", () => {
+  it("picks 'depthwise' with the WebAssembly kernels for one input channel per group and up to 16 outputs per group, every pass", () => {
     const g = (args: Partial<Parameters<typeof convGeometry>[0]>) =>
       convGeometry({
         inChannels: 64,
@@ -381,7 +381,9 @@ describe("'auto' and depthwise", () => {
       ['1-D', g({ groups: 64, inputSpatial: [1024] as number[], kernelSize: 3 }), 'forward', true],
       ['multiplier 4', g({ outChannels: 256, groups: 64 }), 'forward', true],
       ['multiplier 8', g({ outChannels: 512, groups: 64 }), 'backward', true],
-      ['multiplier 16', g({ outChannels: 1024, groups: 64 }), 'forward', false],
+      ['multiplier 16', g({ outChannels: 1024, groups: 64 }), 'forward', true],
+      ['multiplier 17', g({ outChannels: 17 * 64, groups: 64 }), 'forward', false],
+      ['one input channel, 8 outputs', g({ inChannels: 1, outChannels: 8 }), 'backward', true],
       ['one input channel, 32 outputs', g({ inChannels: 1, outChannels: 32 }), 'forward', false],
       ['two input channels per group', g({ groups: 32 }), 'forward', false],
       ['dense', g({}), 'forward', false],
@@ -394,6 +396,12 @@ describe("'auto' and depthwise", () => {
       [
         'depthwise tconv forward',
         g({ transposed: true, groups: 64, kernelSize: 4, stride: 2 }),
+        'forward',
+        true,
+      ],
+      [
+        'tconv, 2 inputs per group',
+        g({ transposed: true, groups: 32, kernelSize: 4, stride: 2 }),
         'forward',
         false,
       ],

@@ -83,6 +83,12 @@ interface PlaneCall {
   dilation: Dims3;
   /** Zeros inserted between source samples + 1. */
   up: Dims3;
+  /**
+   * Set where the source is upsampled 2x along the width (`up[2]` is then 1 and `pad[2]` the
+   * padding of the plain source): the output's even and odd columns run as two stride-1
+   * phases; `padUpsampled` is the width padding of the upsampled source.
+   */
+  widthPhases?: { padUpsampled: number; offsets: number[] };
 }
 
 /**
@@ -97,14 +103,16 @@ function paddedPlane(call: PlaneCall): { slices: number; rows: number; phaseLeng
   const [dD, dH, dW] = call.dilation;
   const slices = (outD - 1) * sD + (kD - 1) * dD + 1;
   const rows = (outH - 1) * sH + (kH - 1) * dH + 1;
-  const phaseLength = Math.ceil(outW / 4) * 4 + Math.floor(((kW - 1) * dW) / sW);
+  const phaseLength = call.widthPhases
+    ? Math.ceil(outW / 8) * 4 + Math.max(0, ...call.widthPhases.offsets.map((e) => e + call.pad[2]))
+    : Math.ceil(outW / 4) * 4 + Math.floor(((kW - 1) * dW) / sW);
   return { slices, rows, phaseLength, floats: slices * rows * sW * phaseLength };
 }
 
 /** The kernel's tap tables: every tap, every kernel column, and the active kernel rows (pairs). */
 function tapTableBytes(call: PlaneCall): number {
   const [kD, kH, kW] = call.kernel;
-  return (kD * kH * kW + kW + 2 * kD * kH) * 4;
+  return (kD * kH * kW + kW + 2 * kD * kH + 2 * (1 + 2 * kW)) * 4;
 }
 
 function kernelsFor(op: string): { kernels: WasmKernels; exports: DepthwiseExports } {
@@ -142,6 +150,8 @@ function writeGeometry(
     plane.phaseLength,
     hasBias ? 1 : 0,
     skipZeroRows ? 1 : 0,
+    call.widthPhases ? 2 : 0,
+    call.widthPhases?.padUpsampled ?? 0,
   ];
   new Int32Array(kernels.memory.buffer, at, slots.length).set(slots);
 }
@@ -258,14 +268,33 @@ function upsampled(
   const kernel = as3d(geometry.kernelSize, 1);
   const dilation = as3d(geometry.dilation, 1);
   const padBefore = as3d(geometry.padBefore, 0);
-  return {
+  const pad = kernel.map((k, d) => (k - 1) * dilation[d]! - padBefore[d]!) as Dims3;
+  const up = as3d(geometry.stride, 1);
+  const call: PlaneCall = {
     ...baseCall(geometry),
     mode,
     source: as3d(source, 1),
     output: as3d(output, 1),
     stride: [1, 1, 1],
-    pad: kernel.map((k, d) => (k - 1) * dilation[d]! - padBefore[d]!) as Dims3,
-    up: as3d(geometry.stride, 1),
+    pad,
+    up,
+  };
+  if (up[2] !== 2) return call;
+  // Output column 2q + r, kernel column kw reads upsampled column 2q + r + kw d - pad: a
+  // source sample (column q + e) when r + kw d - pad is even, e = (r + kw d - pad) / 2.
+  const offsets: number[] = [];
+  for (const r of [0, 1]) {
+    for (let kw = 0; kw < kernel[2]; kw++) {
+      const u = r + kw * dilation[2] - pad[2];
+      if (u % 2 === 0) offsets.push(u / 2);
+    }
+  }
+  const padSource = Math.max(0, ...offsets.map((e) => -e));
+  return {
+    ...call,
+    pad: [pad[0], pad[1], padSource],
+    up: [up[0], up[1], 1],
+    widthPhases: { padUpsampled: pad[2], offsets },
   };
 }
 
