@@ -17,14 +17,11 @@ export { peakLoop } from './peak';
 export { DW_GEOMETRY_BYTES, depthwiseConv, depthwiseWeightGrad } from './depthwise-conv';
 export {
   PHASE_BLOCK_POSITIONS,
-  PHASE_KTAB_ENTRY_BYTES,
   PHASE_PARAMS_BYTES,
   PHASE_WORK_BYTES,
   phaseAllFinite,
-  phaseCorrelation,
   phaseCorrelationVirtual,
   phaseFill,
-  phaseGather,
   phaseGatherVirtual,
   phasePad,
   phaseProduct,

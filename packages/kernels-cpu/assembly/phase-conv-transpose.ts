@@ -4,18 +4,19 @@
  * convolution writes output position o from the input positions i with
  * o = i * s - padBefore + t * dilation for some tap t; the outputs of one phase
  * (o mod s = rho, per dim) are reached by a fixed subset of the taps, each from input
- * i = a + delta_t where a indexes the phase's outputs (o = rho + s * a). So every phase is a stride-1 correlation with its own sub-kernel and offsets (Shi et al.,
- * "Real-Time Single Image and Video Super-Resolution Using an Efficient Sub-Pixel CNN", 2016;
- * the "sub-pixel" view of transposed convolution in Dumoulin & Visin, arXiv 1603.07285),
+ * i = a + delta_t where a indexes the phase's outputs (o = rho + s * a). So every phase
+ * is a stride-1 correlation with its own sub-kernel and offsets (Shi et al., "Real-Time
+ * Single Image and Video Super-Resolution Using an Efficient Sub-Pixel CNN", 2016; the
+ * "sub-pixel" view of transposed convolution in Dumoulin & Visin, arXiv 1603.07285),
  * written interleaved into the output: no col2im scatter of a column matrix, no zero-stuffed
  * input. The TypeScript side (src/wasm/phase-plan.ts) works out the phases and their taps.
  *
  * Per phase, one sample and one group (rows k = (input channel, phase tap), columns = the
  * phase's output positions, cols[k][a] = x[channel, a + delta_tap], zero outside the input):
  *
- *   phaseProduct:      y[rho + s * a] = bias + (W_phase[m x depth] * cols)[a]   (forward)
- *   phaseCorrelation:  T[depth x m] (+)= cols * gyPhase^T                        (gradWeight)
- *   phaseGather:       gyPhase[m x n] = gy[rho + s * a]                          (its operand)
+ *   phaseProduct:             y[rho + s * a] = bias + (W_phase[m x depth] * cols)[a]  (forward)
+ *   phaseCorrelationVirtual:  T[m x depth] (+)= gyPhase * cols^T                   (gradWeight)
+ *   phaseGatherVirtual:       gyPhase[m x n] = gy[rho + s * a], 0 in the padding   (its operand)
  *
  * Blocking is the GEMM's: KC = 256 rows of cols per block, NC = 512 positions, the weight
  * packed MR rows at a time. The forward reads a zero-padded copy of the input (phasePad,
@@ -26,21 +27,16 @@
  * the flops, 7% on tconv4x4, against a branchy gather; this is the indirection-free form of
  * implicit GEMM, as in XNNPACK's and ONNX Runtime's convolutions over padded inputs). The
  * product of a block lands in an [m x NC] scratch and is stored once, interleaved, with the
- * bias. The weight gradient sums over real positions only (bounds-tested gather), so the
- * padding never multiplies a gradient.
+ * bias. The weight gradient runs over the same virtual positions with a zero gradOutput in
+ * the padding's (the caller sends non-finite inputs elsewhere: 0 * Inf would be NaN).
  *
  * The parameter block (i32 slots in the caller's memory; see loadParams): 0-2 the phase's
  * output counts per dim (nD, nH, nW), 3-5 the input's spatial dims, 6-8 the full output's,
  * 9-11 the phase's first output position, 12-14 the stride, 15-16 the padded input's hP, wP.
  */
 // @ts-nocheck: AssemblyScript source.
-import { KC, MC, MR, macroKernel, NC, NR, packA, packB } from './gemm-6x8';
+import { KC, MC, MR, macroKernel, NC, NR, packA } from './gemm-6x8';
 
-/**
- * Bytes of one gradWeight k-table entry: channel offset (elements), then the tap's d, h, w
- * deltas. (The forward's k-table holds one flat i32 offset into the padded input per row.)
- */
-export const PHASE_KTAB_ENTRY_BYTES: i32 = 16;
 /** Bytes of the parameter block. */
 export const PHASE_PARAMS_BYTES: i32 = 128;
 /** Bytes of scratch the drivers need: packed A block, packed B block, tail tile. */
@@ -84,72 +80,6 @@ function loadParams(params: usize): void {
   sW = load<i32>(params, 56);
   hP = load<i32>(params, 60);
   wP = load<i32>(params, 64);
-}
-
-/**
- * Writes cols[k][p .. p + count) (k: the k-table entry `e`; p: the phase position
- * (ad, ah, aw)) to dst, one value every `dstStep` bytes; stride-1 runs inside the input copy
- * whole vectors when dst is contiguous.
- */
-function gatherRow(x: usize, e: usize, ad: i32, ah: i32, aw: i32, count: i32, dst: usize, dstStep: usize): void {
-  const channelOffset = load<i32>(e);
-  const deltaD = load<i32>(e, 4);
-  const deltaH = load<i32>(e, 8);
-  const deltaW = load<i32>(e, 12);
-  let j = 0;
-  while (j < count) {
-    const run = min(count - j, nW - aw);
-    const id = ad + deltaD;
-    const ih = ah + deltaH;
-    if (id >= 0 && id < inD && ih >= 0 && ih < inH) {
-      const row = x + (<usize>(channelOffset + (id * inH + ih) * inW) << 2);
-      const iw0 = aw + deltaW;
-      if (iw0 >= 0 && iw0 + run <= inW) {
-        let s = row + (<usize>iw0 << 2);
-        if (dstStep == 4) {
-          let t = 0;
-          for (; t + 4 <= run; t += 4) {
-            v128.store(dst, v128.load(s));
-            s += 16;
-            dst += 16;
-          }
-          for (; t < run; t++) {
-            store<f32>(dst, load<f32>(s));
-            s += 4;
-            dst += 4;
-          }
-        } else {
-          for (let t = 0; t < run; t++) {
-            store<f32>(dst, load<f32>(s));
-            s += 4;
-            dst += dstStep;
-          }
-        }
-      } else {
-        let iw = iw0;
-        for (let t = 0; t < run; t++) {
-          store<f32>(dst, iw >= 0 && iw < inW ? load<f32>(row + (<usize>iw << 2)) : 0);
-          iw++;
-          dst += dstStep;
-        }
-      }
-    } else {
-      for (let t = 0; t < run; t++) {
-        store<f32>(dst, 0);
-        dst += dstStep;
-      }
-    }
-    j += run;
-    aw += run;
-    if (aw == nW) {
-      aw = 0;
-      ah++;
-      if (ah == nH) {
-        ah = 0;
-        ad++;
-      }
-    }
-  }
 }
 
 /**
@@ -307,19 +237,22 @@ export function phasePad(
 }
 
 /**
- * gyPhase[co][a] = gy[co][rho + s * a] for m channels (gy: the group's first gradOutput
- * channel): the phase's part of the output gradient, contiguous.
+ * gyPhase over the forward's virtual positions: gyV[co][p] = gy[co][rho + s * a] at the real
+ * positions, 0 in the padding's columns and rows (so they add nothing to a weight gradient).
  */
-export function phaseGather(params: usize, m: i32, gy: usize, dst: usize): void {
+export function phaseGatherVirtual(params: usize, m: i32, gy: usize, dst: usize): void {
   loadParams(params);
+  const count = ((nD - 1) * hP + nH - 1) * wP + nW;
   const outVolume = <usize>(outD * outH * outW) << 2;
   const step = <usize>sW << 2;
-  let d = dst;
+  memory.fill(dst, 0, <usize>(m * count) << 2);
   for (let co = 0; co < m; co++) {
     const yc = gy + <usize>co * outVolume;
+    const dc = dst + (<usize>(co * count) << 2);
     for (let ad = 0; ad < nD; ad++) {
       for (let ah = 0; ah < nH; ah++) {
         let s = yc + (<usize>outputIndex(ad, ah, 0) << 2);
+        let d = dc + (<usize>((ad * hP + ah) * wP) << 2);
         for (let aw = 0; aw < nW; aw++) {
           store<f32>(d, load<f32>(s));
           s += step;
@@ -331,16 +264,21 @@ export function phaseGather(params: usize, m: i32, gy: usize, dst: usize): void 
 }
 
 /**
- * Weight gradient of one phase, sample and group: T[depth x m] (+)= cols * gyPhase^T
- * (A = cols gathered MR rows at a time along the phase positions, B = gyPhase^T), T row k =
- * (channel, phase tap). gyPhase: [m x count] from phaseGather. accumulate: add to T (later
- * samples). work: PHASE_WORK_BYTES.
+ * Weight gradient of one phase, sample and group over the virtual positions of the padded
+ * input: T[m x depth] (+)= gyV * cols^T (A = gyV, m rows; B = cols^T, 8 rows of cols per
+ * panel). A B panel row is one position of eight cols rows: read as eight vectors of four
+ * positions from the padded input and transposed in registers (two 4x4 blocks), so the
+ * packing is all vector loads and stores; the wide dimension (depth) runs along the GEMM's
+ * columns, where each packed weight-gradient panel is reused by every row panel of gyV. gyV
+ * is zero at the padding's positions, so they add nothing (the caller keeps non-finite
+ * inputs away: 0 * Inf would be NaN). x: the group's first padded channel;
+ * ktab: depth flat offsets (as phaseProduct's). work: PHASE_WORK_BYTES.
  */
-export function phaseCorrelation(
+export function phaseCorrelationVirtual(
   params: usize,
   m: i32,
   depth: i32,
-  gyPhase: usize,
+  gyV: usize,
   x: usize,
   ktab: usize,
   t: usize,
@@ -348,42 +286,80 @@ export function phaseCorrelation(
   work: usize,
 ): void {
   loadParams(params);
-  const count = nD * nH * nW;
-  const plane = nH * nW;
+  const count = ((nD - 1) * hP + nH - 1) * wP + nW;
   const apack = work;
   const bpack = apack + <usize>(MC * KC * 4);
   const tail = bpack + <usize>(KC * NC * 4);
-  const ldt = <usize>m << 2;
-  for (let jc = 0; jc < m; jc += NC) {
-    const nc = min(NC, m - jc);
+  const ldt = <usize>depth << 2;
+  for (let jc = 0; jc < depth; jc += NC) {
+    const nc = min(NC, depth - jc);
     for (let pc = 0; pc < count; pc += KC) {
       const kc = min(KC, count - pc);
-      packB(kc, nc, gyPhase + (<usize>(jc * count + pc) << 2), 1, count, bpack);
-      const ad = pc / plane;
-      const rest = pc - ad * plane;
-      const ah = rest / nW;
-      const aw = rest - ah * nW;
-      for (let ic = 0; ic < depth; ic += MC) {
-        const mc = min(MC, depth - ic);
-        let dst = apack;
-        for (let ir = 0; ir < mc; ir += MR) {
-          const mr = min(MR, mc - ir);
-          for (let i = 0; i < MR; i++) {
-            if (i < mr) {
-              const e = ktab + <usize>((ic + ir + i) * PHASE_KTAB_ENTRY_BYTES);
-              gatherRow(x, e, ad, ah, aw, kc, dst + <usize>(i << 2), <usize>(MR * 4));
-            } else {
-              let d = dst + <usize>(i << 2);
-              for (let p = 0; p < kc; p++) {
-                store<f32>(d, 0);
-                d += <usize>(MR * 4);
-              }
-            }
-          }
-          dst += <usize>(kc * MR * 4);
+      for (let jr = 0; jr < nc; jr += NR) {
+        const last = nc - jr - 1;
+        // Rows past nc repeat the last one (finite); the kernel never stores their columns.
+        const k = jc + jr;
+        const s0 = x + (<usize>(load<i32>(ktab + (<usize>k << 2)) + pc) << 2);
+        const s1 = x + (<usize>(load<i32>(ktab + (<usize>(k + min(1, last)) << 2)) + pc) << 2);
+        const s2 = x + (<usize>(load<i32>(ktab + (<usize>(k + min(2, last)) << 2)) + pc) << 2);
+        const s3 = x + (<usize>(load<i32>(ktab + (<usize>(k + min(3, last)) << 2)) + pc) << 2);
+        const s4 = x + (<usize>(load<i32>(ktab + (<usize>(k + min(4, last)) << 2)) + pc) << 2);
+        const s5 = x + (<usize>(load<i32>(ktab + (<usize>(k + min(5, last)) << 2)) + pc) << 2);
+        const s6 = x + (<usize>(load<i32>(ktab + (<usize>(k + min(6, last)) << 2)) + pc) << 2);
+        const s7 = x + (<usize>(load<i32>(ktab + (<usize>(k + min(7, last)) << 2)) + pc) << 2);
+        const panel = bpack + <usize>(jr * kc * 4);
+        for (let p = 0; p < kc; p += 4) {
+          const at = <usize>p << 2;
+          const d = panel + (<usize>p << 5);
+          let r0 = v128.load(s0 + at);
+          let r1 = v128.load(s1 + at);
+          let r2 = v128.load(s2 + at);
+          let r3 = v128.load(s3 + at);
+          let lo01 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+          let hi01 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+          let lo23 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+          let hi23 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+          v128.store(d, v128.shuffle<f32>(lo01, lo23, 0, 1, 4, 5));
+          v128.store(d, v128.shuffle<f32>(lo01, lo23, 2, 3, 6, 7), 32);
+          v128.store(d, v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5), 64);
+          v128.store(d, v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7), 96);
+          r0 = v128.load(s4 + at);
+          r1 = v128.load(s5 + at);
+          r2 = v128.load(s6 + at);
+          r3 = v128.load(s7 + at);
+          lo01 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+          hi01 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+          lo23 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+          hi23 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+          v128.store(d, v128.shuffle<f32>(lo01, lo23, 0, 1, 4, 5), 16);
+          v128.store(d, v128.shuffle<f32>(lo01, lo23, 2, 3, 6, 7), 48);
+          v128.store(d, v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5), 80);
+          v128.store(d, v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7), 112);
         }
+      }
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(mc, kc, gyV + (<usize>(ic * count + pc) << 2), count, 1, apack);
         macroKernel(mc, nc, kc, apack, bpack, t + <usize>ic * ldt + (<usize>jc << 2), ldt, accumulate || pc > 0, tail);
       }
     }
   }
+}
+
+/** 1 when the `count` floats at `data` are all finite (no NaN, no infinity), else 0. */
+export function phaseAllFinite(data: usize, count: i32): i32 {
+  // v - v is 0 for a finite v and NaN for NaN or an infinity.
+  let bad = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const v = v128.load(data + (<usize>i << 2));
+    bad = f32x4.add(bad, f32x4.sub(v, v));
+  }
+  let tailBad: f32 = 0;
+  for (; i < count; i++) {
+    const v = load<f32>(data + (<usize>i << 2));
+    tailBad += v - v;
+  }
+  const sum = f32x4.extract_lane(bad, 0) + f32x4.extract_lane(bad, 1) + f32x4.extract_lane(bad, 2) + f32x4.extract_lane(bad, 3);
+  return sum + tailBad == 0 ? 1 : 0;
 }

@@ -250,12 +250,13 @@ function prefersDepthwise(geometry: ConvGeometry): boolean {
  *   row, a quarter of the 4x4 register tile, and the reference's gather is faster.
  * - the forward pass of a transposed convolution, with the WebAssembly kernels loaded:
  *   'phase' (one stride-1 GEMM per output phase, written interleaved) instead of the 'wasm'
- *   col2im route. Measured (min of 7 after warm-up, one thread, relaxed / plain SIMD build,
- *   GFLOP/s phase vs wasm, shared 2-core Xeon): tconv4x4 (C64 28x28 -> 32, k4 s2 p1) 36.3 vs
- *   27.5 / 34.0 vs 27.9; k2 s2 C64 -> 64 31.8 vs 18.9; stride 1 k3 C64 42.4 vs 38.1; 1-D
- *   k4 s2 38.1 vs 33.3; 3-D k4 s2 C16 27.9 vs 15.8; 2 channels per group 5.3 vs 3.1;
- *   depthwise 2.3 vs 1.6. Its gradWeight by phases is not faster than the 'wasm' column
- *   correlation (tconv4x4 23.7 vs 34.3), so the backward pass stays on 'wasm'.
+ *   col2im route. Measured (min of 7-15 after warm-up, one thread, relaxed / plain SIMD
+ *   build, GFLOP/s phase vs wasm, shared 2-core Xeon): tconv4x4 (C64 28x28 -> 32, k4 s2 p1)
+ *   32.9 vs 29.3 / 32.4 vs 29.9; k2 s2 C64 -> 64 31.2 vs 19.0; stride 1 k3 C64 40.4 vs 39.1;
+ *   1-D k4 s2 37.5 vs 34.3; 3-D k4 s2 C16 29.5 vs 16.1; 2 channels per group 5.0 vs 3.0;
+ *   depthwise 2.3 vs 1.5; C8 -> 8 17.5 vs 10.7. Its gradWeight by phases is slower than the
+ *   'wasm' column correlation on 2-D and 1-D (tconv4x4 29.4 vs 37.7, 1-D 27.9 vs 37.9; 3-D
+ *   24.1 vs 21.3), so the backward pass stays on 'wasm'.
  *
  * - stride-1 kernel-3 convolutions (1-D and 2-D, transposed too, every pass) with enough
  *   channels per group and enough output tiles, with the WebAssembly kernels loaded:

@@ -114,7 +114,7 @@ for (const build of BUILDS) {
       }
     });
 
-    it('keeps PyTorch values with non-finite weights and gradients (taps that do not land add nothing)', () => {
+    it('keeps PyTorch values with non-finite weights, inputs and gradients (taps that do not land add nothing)', () => {
       initWasmSync({ build });
       const rng = createRng(8803);
       const input = rng.normalTensor([1, 2, 4, 4]);
@@ -133,6 +133,21 @@ for (const build of BUILDS) {
         algorithm: 'reference',
       });
       assertClose(a.gradWeight, b.gradWeight);
+      // A NaN and an infinity in the input: the weight gradient sums over real positions only.
+      const poked = rng.normalTensor([1, 2, 4, 4]);
+      poked.data[0] = Number.NaN;
+      poked.data[7] = Number.NEGATIVE_INFINITY;
+      const finiteGrad = rng.normalTensor([...want.shape]);
+      const c = convTransposeBackward(finiteGrad, poked, finiteWeight, { ...options, algorithm: 'phase' });
+      const d = convTransposeBackward(finiteGrad, poked, finiteWeight, {
+        ...options,
+        algorithm: 'reference',
+      });
+      assertClose(c.gradWeight, d.gradWeight);
+      assertClose(
+        convTranspose(poked, finiteWeight, { ...options, algorithm: 'phase' }),
+        convTranspose(poked, finiteWeight, { ...options, algorithm: 'reference' }),
+      );
     });
 
     it('runs every PyTorch convTranspose golden in both layouts', () => {

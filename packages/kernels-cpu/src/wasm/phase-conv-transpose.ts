@@ -14,8 +14,9 @@
  * The forward reads a zero-padded copy of the input, so a tap that lands outside the output
  * multiplies a zero; a transposed convolution adds only the taps that land, so with a
  * non-finite weight (Inf * 0 = NaN) the forward runs the 'wasm' col2im route instead, and
- * with a non-finite gradOutput the weight gradient runs the reference: both then keep
- * PyTorch's values exactly.
+ * with a non-finite input or gradOutput the weight gradient runs the reference (PyTorch's
+ * weight gradient multiplies the zeros around the output by the input, 0 * Inf = NaN, which
+ * no phase forms): both then keep PyTorch's values exactly.
  *
  * Plain (non-transposed) convolution is outside the algorithm (its limits say so). Buffers are
  * channels-first; a call copies its operands into WebAssembly memory once (planHeap), runs,
@@ -57,19 +58,19 @@ interface PhaseExports {
     loW: number,
     slack: number,
   ): void;
-  phaseGather(params: number, m: number, gy: number, dst: number): void;
-  phaseCorrelation(
+  phaseAllFinite(data: number, count: number): number;
+  phaseGatherVirtual(params: number, m: number, gy: number, dst: number): void;
+  phaseCorrelationVirtual(
     params: number,
     m: number,
     depth: number,
-    gyPhase: number,
+    gyV: number,
     x: number,
     ktab: number,
     t: number,
     accumulate: number,
     work: number,
   ): void;
-  PHASE_KTAB_ENTRY_BYTES: WasmGlobal;
   PHASE_PARAMS_BYTES: WasmGlobal;
   PHASE_WORK_BYTES: WasmGlobal;
   PHASE_BLOCK_POSITIONS: WasmGlobal;
@@ -127,22 +128,6 @@ function writePhaseParams(
     padded[2]!,
   ];
   new Int32Array(kernels.memory.buffer, at, slots.length).set(slots);
-}
-
-/** The k-table of a phase: row (channel, phase tap) -> channel offset and the tap's input deltas. */
-function writeKTable(kernels: WasmKernels, at: number, geometry: ConvGeometry, phase: Phase): void {
-  const taps = phase.taps.length;
-  const table = new Int32Array(kernels.memory.buffer, at, geometry.inChannelsPerGroup * taps * 4);
-  for (let ci = 0; ci < geometry.inChannelsPerGroup; ci++) {
-    for (let j = 0; j < taps; j++) {
-      const e = (ci * taps + j) * 4;
-      const [dd, dh, dw] = phase.deltas[j]!;
-      table[e] = ci * geometry.inputVolume;
-      table[e + 1] = dd;
-      table[e + 2] = dh;
-      table[e + 3] = dw;
-    }
-  }
 }
 
 /**
@@ -294,66 +279,82 @@ export function convTransposePhase(
  * gradWeight: gradOutput [N, C_out, ...out], input [N, C_in, ...in] -> [C_in, C_out/g, ...k].
  * Per phase and group, T[(ci, tap) x co] = Σ_n cols_phase(x[n, g]) · gradOutput[n, g, phase]^T
  * by GEMM, then added into the taps the phase owns (each tap belongs to one phase per dim;
- * taps of phases without outputs keep a zero gradient).
+ * taps of phases without outputs keep a zero gradient). The GEMM runs over the forward's
+ * virtual positions of the padded input (vector packing; gradOutput is zero in the padding).
  */
 export function convTransposeBackwardWeightPhase(
   gradOutput: Float32Array,
   input: Float32Array,
   geometry: ConvGeometry,
 ): Float32Array {
-  const { batch, inChannels, outChannels, groups, inputVolume, outputVolume, kernelVolume } = geometry;
+  const { batch, inChannels, outChannels, groups, outputVolume, kernelVolume } = geometry;
   const m = geometry.outChannelsPerGroup;
   const inPerGroup = geometry.inChannelsPerGroup;
   const gradWeight = new Float32Array(inChannels * m * kernelVolume);
   const phases = activePhases(geometry);
   if (phases.length === 0) return gradWeight;
   const { kernels, exports } = kernelsFor(geometry);
-  if (!allFinite(gradOutput)) return convTransposeBackwardWeightReference(gradOutput, input, geometry);
+  // Non-finite values: PyTorch's weight gradient multiplies the zeros around the output by the
+  // input (0 * Inf = NaN), which the phases never form; the reference keeps its values.
+  if (!allFinite(input)) return convTransposeBackwardWeightReference(gradOutput, input, geometry);
   const maxDepth = inPerGroup * Math.max(...phases.map((p) => p.taps.length));
-  const maxCount = Math.max(...phases.map((p) => volume(p.count)));
+  const { before, padded } = phaseHalo(geometry, phases);
+  const paddedPlane = volume(padded);
+  const [dP, hP, wP] = padded as [number, number, number];
+  const maxCount = Math.max(...phases.map((p) => ((p.count[0] - 1) * hP + p.count[1] - 1) * wP + p.count[2]));
+  // What a packer may read past the last padded plane: a vector of 4 positions.
+  const slack = 64;
   const heap = planHeap(geometry.op, kernels, {
     params: global(exports.PHASE_PARAMS_BYTES),
     x: input.length * 4,
+    xPadded: batch * inChannels * paddedPlane * 4 + slack,
     gy: gradOutput.length * 4,
     gyPhase: m * maxCount * 4,
     t: maxDepth * m * 4,
-    ktab: maxDepth * global(exports.PHASE_KTAB_ENTRY_BYTES),
+    ktab: maxDepth * 4,
     work: global(exports.PHASE_WORK_BYTES),
   });
-  writeFloats(kernels, heap.x, input);
   writeFloats(kernels, heap.gy, gradOutput);
+  if (exports.phaseAllFinite(heap.gy, gradOutput.length) === 0) {
+    return convTransposeBackwardWeightReference(gradOutput, input, geometry);
+  }
+  writeFloats(kernels, heap.x, input);
+  const [inD, inH, inW] = as3d(geometry.inputSpatial);
+  const [loD, loH, loW] = before as [number, number, number];
+  exports.phasePad(heap.x, batch * inChannels, inD, inH, inW, heap.xPadded, dP, hP, wP, loD, loH, loW, slack);
   for (const phase of phases) {
     const taps = phase.taps.length;
     const depth = inPerGroup * taps;
-    writePhaseParams(kernels, heap.params, geometry, phase, as3d(geometry.inputSpatial));
-    writeKTable(kernels, heap.ktab, geometry, phase);
+    writePhaseParams(kernels, heap.params, geometry, phase, padded);
+    writeVirtualKTable(kernels, heap.ktab, geometry, phase, before, padded);
     for (let g = 0; g < groups; g++) {
       for (let n = 0; n < batch; n++) {
-        exports.phaseGather(
+        exports.phaseGatherVirtual(
           heap.params,
           m,
           heap.gy + (n * outChannels + g * m) * outputVolume * 4,
           heap.gyPhase,
         );
-        exports.phaseCorrelation(
+        exports.phaseCorrelationVirtual(
           heap.params,
           m,
           depth,
           heap.gyPhase,
-          heap.x + (n * inChannels + g * inPerGroup) * inputVolume * 4,
+          heap.xPadded + (n * inChannels + g * inPerGroup) * paddedPlane * 4,
           heap.ktab,
           heap.t,
           n > 0 ? 1 : 0,
           heap.work,
         );
       }
+      // T is [m x depth]: row co, column (ci, phase tap).
       const t = readFloats(kernels, heap.t, depth * m);
       for (let ci = 0; ci < inPerGroup; ci++) {
         for (let j = 0; j < taps; j++) {
-          const row = (ci * taps + j) * m;
           const tap = phase.taps[j]!;
           for (let co = 0; co < m; co++) {
-            gradWeight[((g * inPerGroup + ci) * m + co) * kernelVolume + tap]! += t[row + co]!;
+            gradWeight[((g * inPerGroup + ci) * m + co) * kernelVolume + tap]! +=
+              t[co * depth + ci * taps + j]!;
           }
         }
       }
