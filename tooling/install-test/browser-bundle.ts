@@ -8,20 +8,33 @@ import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
-import { build as viteBuild } from 'vite';
+import { type Plugin, build as viteBuild } from 'vite';
 
 const BUILTINS = new Set(builtinModules);
-const isBuiltin = (id) => id.startsWith('node:') || BUILTINS.has(id) || BUILTINS.has(id.split('/')[0]);
-const gzipBytes = (code) => gzipSync(code, { level: 9 }).length;
+const isBuiltin = (id: string): boolean =>
+  id.startsWith('node:') || BUILTINS.has(id) || BUILTINS.has(id.split('/')[0]);
+const gzipBytes = (code: string | Uint8Array): number => gzipSync(code, { level: 9 }).length;
 
 /** `{ esbuild, vite }`: gzip bytes of each bundle; throws if a bundle fails or needs Node. */
-export async function browserBundles({ project, packageName, externals }) {
+export interface BrowserBundleArgs {
+  /** A project folder whose node_modules has the package installed. */
+  project: string;
+  packageName: string;
+  /** Imports left to the app (optional peers). */
+  externals: string[];
+}
+
+export async function browserBundles({
+  project,
+  packageName,
+  externals,
+}: BrowserBundleArgs): Promise<{ esbuild: number; vite: number }> {
   const dir = join(project, 'browser');
   mkdirSync(dir, { recursive: true });
   const entry = join(dir, 'entry.js');
   writeFileSync(entry, `export * from '${packageName}';\n`);
 
-  const builtinGuard = {
+  const builtinGuard: esbuild.Plugin = {
     name: 'no-node-builtins',
     setup(build) {
       build.onResolve({ filter: /.*/ }, (args) =>
@@ -46,7 +59,7 @@ export async function browserBundles({ project, packageName, externals }) {
   });
   const esbuildGzip = gzipBytes(esbuilt.outputFiles.map((f) => f.text).join(''));
 
-  const viteGuard = {
+  const viteGuard: Plugin = {
     name: 'no-node-builtins',
     enforce: 'pre',
     resolveId(id, importer) {
@@ -70,7 +83,7 @@ export async function browserBundles({ project, packageName, externals }) {
     },
   });
   // Every chunk counts (a package with dynamic imports gets more than one).
-  const chunks = readdirSync(outDir, { recursive: true }).filter((f) => /\.m?js$/.test(f));
+  const chunks = readdirSync(outDir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.m?js$/.test(f));
   const viteGzip = gzipBytes(chunks.map((f) => readFileSync(join(outDir, f), 'utf8')).join(''));
   return { esbuild: esbuildGzip, vite: viteGzip };
 }

@@ -15,7 +15,8 @@
  *  5. bundle the whole package for the browser with esbuild and Vite, Node built-ins refused,
  *     and check the gzip size against budgets.json.
  *
- * Usage: node tooling/install-test/install-test.mjs [--filter NAME]... [--keep] [--json PATH]
+ * Usage: tsx tooling/install-test/install-test.ts [--filter NAME]... [--keep] [--json PATH]
+ * (or `pnpm test:install --filter NAME`)
  */
 import { spawn } from 'node:child_process';
 import {
@@ -34,14 +35,44 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
-import { browserBundles } from './browser-bundle.mjs';
-import { readmeExample, usesAwait, wrapTopLevelAwait } from './readme-example.mjs';
-import { checkRepository, checkSourceManifest, checkTarball } from './tarball-checks.mjs';
+import { browserBundles } from './browser-bundle';
+import { type ReadmeExample, readmeExample, usesAwait, wrapTopLevelAwait } from './readme-example';
+import {
+  checkRepository,
+  checkSourceManifest,
+  checkTarball,
+  exportCondition,
+  type Manifest,
+} from './tarball-checks';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
 const BIN = join(ROOT, 'node_modules/.bin');
-const budgets = JSON.parse(readFileSync(join(HERE, 'budgets.json'), 'utf8'));
+interface Budget {
+  packedKiB: number;
+  browserGzipKiB: number;
+  isDefault?: boolean;
+}
+const budgets: Record<string, Budget> = JSON.parse(readFileSync(join(HERE, 'budgets.json'), 'utf8'));
+
+interface WorkspacePackage {
+  dir: string;
+  manifest: Manifest;
+}
+interface PackageResult {
+  name: string;
+  version: string;
+  budget: Budget;
+  problems: string[];
+  packed?: number;
+  unpacked?: number;
+  files?: number;
+  gzip?: { esbuild: number; vite: number };
+}
+interface RunResult {
+  code: number;
+  output: string;
+}
 
 const args = process.argv.slice(2);
 const filters = args.flatMap((a, i) => (args[i - 1] === '--filter' ? [a] : []));
@@ -49,11 +80,14 @@ const keep = args.includes('--keep');
 const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
 
 /** Runs a command; resolves `{ code, output }` (stdout and stderr together), never rejects. */
-function run(command, commandArgs, { cwd = ROOT, timeout = 180_000, env = {} } = {}) {
+function run(
+  command: string,
+  commandArgs: string[],
+  { cwd = ROOT, timeout = 180_000 }: { cwd?: string; timeout?: number } = {},
+): Promise<RunResult> {
   return new Promise((done) => {
     const child = spawn(command, commandArgs, {
       cwd,
-      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -77,9 +111,9 @@ function run(command, commandArgs, { cwd = ROOT, timeout = 180_000, env = {} } =
   });
 }
 
-const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
+const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
 // The last lines of a command's output, without stack frames (the message is what helps).
-const tail = (text, lines = 12) =>
+const tail = (text: string, lines = 12): string =>
   text
     .trim()
     .split('\n')
@@ -88,7 +122,7 @@ const tail = (text, lines = 12) =>
     .join('\n');
 
 /** Every workspace package: the folders the `packages:` globs of pnpm-workspace.yaml name. */
-function workspacePackages() {
+function workspacePackages(): WorkspacePackage[] {
   const yaml = readFileSync(join(ROOT, 'pnpm-workspace.yaml'), 'utf8');
   const list = yaml.match(/^packages:\n((?:[ \t]+-.*\n?)+)/m)?.[1] ?? '';
   const globs = [...list.matchAll(/-\s*['"]?([^'"\s]+)/g)].map((m) => m[1]);
@@ -111,7 +145,7 @@ const packs = join(work, 'packs');
 mkdirSync(packs);
 
 /** The @convkit packages `name` needs at run time, itself included. */
-function closure(name, seen = new Set()) {
+function closure(name: string, seen = new Set<string>()): Set<string> {
   if (seen.has(name)) return seen;
   const pkg = byName.get(name);
   if (!pkg) throw new Error(`${name} is not a publishable workspace package`);
@@ -152,13 +186,13 @@ async function main() {
   );
   // A package whose build fails is reported below (its tarball has no dist/); the others go on.
   if (built.code !== 0) console.error(`build failed:\n${tail(built.output, 40)}`);
-  const tarballs = new Map();
+  const tarballs = new Map<string, string>();
   for (const name of needed) {
-    const { dir } = byName.get(name);
+    const { dir, manifest } = byName.get(name)!;
     // prepack builds; the build just ran, so skip the scripts here.
     const packed = await run('pnpm', ['pack', '--pack-destination', packs, '--ignore-scripts'], { cwd: dir });
     if (packed.code !== 0) throw new Error(`${name}: pnpm pack failed:\n${tail(packed.output)}`);
-    const file = `${name.slice(1).replace('/', '-')}-${byName.get(name).manifest.version}.tgz`;
+    const file = `${name.slice(1).replace('/', '-')}-${manifest.version}.tgz`;
     tarballs.set(name, join(packs, file));
   }
 
@@ -169,7 +203,7 @@ async function main() {
     `\n== repository\n${repoProblems.length ? repoProblems.map((p) => `  - ${p}`).join('\n') : '  ok'}`,
   );
 
-  const results = [];
+  const results: PackageResult[] = [];
   for (const pkg of selected) {
     const result = await checkPackage(pkg, tarballs);
     console.log(result.problems.length ? result.problems.map((p) => `  - ${p}`).join('\n') : '  ok');
@@ -187,24 +221,28 @@ async function main() {
   }
   console.log(`(${((Date.now() - started) / 1000).toFixed(0)} s)`);
   if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify(results, null, 2)}\n`);
-  const failed = results.filter((r) => r.problems.length);
-  if (repoProblems.length) failed.unshift({ name: 'the repository' });
+  const failed = results.filter((r) => r.problems.length).map((r) => r.name);
+  if (repoProblems.length) failed.unshift('the repository');
   if (!keep) rmSync(work, { recursive: true, force: true });
   if (failed.length) {
-    console.error(`\ninstall test: ${failed.map((r) => r.name).join(', ')} failed (problems listed above)`);
+    console.error(`\ninstall test: ${failed.join(', ')} failed (problems listed above)`);
     process.exitCode = 1;
   } else {
     console.log(`install test: all ${results.length} packages pass`);
   }
 }
 
-async function checkPackage({ dir, manifest }, tarballs) {
+async function checkPackage(
+  { dir, manifest }: WorkspacePackage,
+  tarballs: Map<string, string>,
+): Promise<PackageResult> {
   const name = manifest.name;
-  const tarball = tarballs.get(name);
-  const budget = budgets[name] ? { ...budgets[name] } : { ...budgets.default, isDefault: true };
-  const result = { name, version: manifest.version, budget, problems: [] };
+  const tarball = tarballs.get(name)!;
+  const budget: Budget = budgets[name] ? { ...budgets[name] } : { ...budgets.default!, isDefault: true };
+  const result: PackageResult = { name, version: manifest.version, budget, problems: [] };
   const problems = result.problems;
-  const note = (step, error) => problems.push(`${step}: ${error instanceof Error ? error.message : error}`);
+  const note = (step: string, error: unknown) =>
+    problems.push(`${step}: ${error instanceof Error ? error.message : error}`);
   console.log(`\n== ${name}`);
 
   // Tarball, manifest, sizes.
@@ -228,7 +266,7 @@ async function checkPackage({ dir, manifest }, tarballs) {
 
   // publint and attw on the tarball.
   const lint = await publint({
-    pack: { tarball: readFileSync(tarball).buffer },
+    pack: { tarball: new Uint8Array(readFileSync(tarball)).buffer },
     level: 'warning',
     strict: true,
   });
@@ -244,7 +282,7 @@ async function checkPackage({ dir, manifest }, tarballs) {
   ]);
 
   // Install alone, with npm and with pnpm.
-  let readme;
+  let readme: ReadmeExample | undefined;
   try {
     readme = readmeExample(readFileSync(join(dir, 'README.md'), 'utf8'), name);
   } catch (error) {
@@ -261,18 +299,23 @@ async function checkPackage({ dir, manifest }, tarballs) {
   const convkit = new Set(
     readme.install.filter((n) => n.startsWith('@convkit/')).flatMap((n) => [...closure(n)]),
   );
-  const spec = (n) => `file:${tarballs.get(n)}`;
+  const spec = (n: string): string => `file:${tarballs.get(n)}`;
   const dependencies = Object.fromEntries(
     readme.install.map((n) => [n, n.startsWith('@convkit/') ? spec(n) : 'latest']),
   );
   const overrides = Object.fromEntries([...convkit].map((n) => [n, spec(n)]));
-  const supportsCjs = Boolean(packedManifest.exports?.['.']?.require);
-  const projects = {};
+  const supportsCjs = Boolean(exportCondition(packedManifest, '.', 'require'));
+  const projects: Partial<Record<'npm' | 'pnpm', string>> = {};
   await Promise.all(
-    ['npm', 'pnpm'].map(async (pm) => {
+    (['npm', 'pnpm'] as const).map(async (pm) => {
       const project = join(work, 'projects', `${name.replace('/', '__')}-${pm}`);
       mkdirSync(project, { recursive: true });
-      const pkgJson = { name: 'convkit-user', private: true, type: 'module', dependencies };
+      const pkgJson: Record<string, unknown> = {
+        name: 'convkit-user',
+        private: true,
+        type: 'module',
+        dependencies,
+      };
       if (pm === 'npm') pkgJson.overrides = overrides;
       else {
         // Dependencies' build scripts stay off, as in the monorepo (pnpm refuses to install
@@ -304,6 +347,7 @@ async function checkPackage({ dir, manifest }, tarballs) {
   const cjs = supportsCjs
     ? await esbuild.transform(cjsSource, { loader: 'ts', format: 'cjs', target: 'es2022' })
     : null;
+  const example = readme.example;
   for (const [pm, project] of Object.entries(projects)) {
     writeFileSync(join(project, 'example.ts'), readme.example);
     writeFileSync(join(project, 'example.mjs'), esm.code);
@@ -318,7 +362,7 @@ async function checkPackage({ dir, manifest }, tarballs) {
     for (const bin of Object.keys(
       typeof packedManifest.bin === 'string' ? { [name]: 1 } : (packedManifest.bin ?? {}),
     )) {
-      const help = await run(join(project, 'node_modules/.bin', bin.split('/').pop()), ['--help'], {
+      const help = await run(join(project, 'node_modules/.bin', bin.split('/').pop()!), ['--help'], {
         cwd: project,
       });
       if (help.code !== 0) note(`${pm}: ${bin} --help`, `\n${tail(help.output)}`);
@@ -338,7 +382,7 @@ async function checkPackage({ dir, manifest }, tarballs) {
           // Our .d.ts files are checked as a user's project checks them (skipLibCheck is off);
           // Node's types only when the example uses Node (checking them costs seconds).
           skipLibCheck: false,
-          types: /\bnode:|\bprocess\.|\bBuffer\b/.test(readme.example) ? ['node'] : [],
+          types: /\bnode:|\bprocess\.|\bBuffer\b/.test(example) ? ['node'] : [],
           typeRoots: [join(ROOT, 'node_modules/@types')],
         },
         files,

@@ -6,9 +6,16 @@
 
 const FENCE = /^```(\w*)[^\n]*\n([\s\S]*?)^```\s*$/gm;
 
-/** `{ install: string[], example: string }`, or throws an Error that says what is missing. */
-export function readmeExample(readme, packageName) {
-  const blocks = [...readme.matchAll(FENCE)].map((m) => ({ lang: m[1], body: m[2] }));
+export interface ReadmeExample {
+  /** The packages the install line(s) name, in order, without duplicates. */
+  install: string[];
+  /** The source of the first ```ts (or ```js) block. */
+  example: string;
+}
+
+/** The install line and example of a README, or throws an Error that says what is missing. */
+export function readmeExample(readme: string, packageName: string): ReadmeExample {
+  const blocks = [...readme.matchAll(FENCE)].map((m) => ({ lang: m[1] ?? '', body: m[2] ?? '' }));
   const first = blocks[0];
   // Every `npm i` line of that block (e.g. one for browsers, one for Node with an optional peer):
   // the test installs all the packages they name, so the example can run in Node.
@@ -45,8 +52,8 @@ export function readmeExample(readme, packageName) {
  * The example as a CommonJS program: if it awaits at the top level, everything after its
  * imports goes into an async function (CommonJS has no top-level await).
  */
-export function wrapTopLevelAwait(source) {
-  const imports = [];
+export function wrapTopLevelAwait(source: string): string {
+  const imports: string[] = [];
   const rest = source.replace(/^import\s[^;]*?from\s*['"][^'"]+['"];?[ \t]*$/gm, (statement) => {
     imports.push(statement);
     return '';
@@ -56,6 +63,6 @@ export function wrapTopLevelAwait(source) {
 }
 
 /** Whether the example awaits outside any function (a cheap check: any `await` at all). */
-export function usesAwait(source) {
+export function usesAwait(source: string): boolean {
   return /\bawait\b/.test(source);
 }

@@ -22,8 +22,33 @@ const REQUIRED_FIELDS = [
 const OUTSIDE = [/\.\.\/shared\//, /\bshared\/[A-Z]+\.md/, /\b(DESIGN|STYLE|TOPICS)\.md\b/];
 const INTERNAL_CONDITION = 'convkit-source';
 
-function listFiles(dir) {
-  const out = [];
+/** The fields of a package.json these checks read. */
+export interface Manifest {
+  name: string;
+  version: string;
+  private?: boolean;
+  exports?: Record<string, unknown>;
+  publishConfig?: { exports?: unknown };
+  scripts?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  bin?: string | Record<string, string>;
+  engines?: { node?: string };
+  sideEffects?: unknown;
+  [field: string]: unknown;
+}
+
+/** What the exports map gives for `condition` on `entry` ('.'), or undefined. */
+export function exportCondition(manifest: Manifest, entry: string, condition: string): unknown {
+  const target = manifest.exports?.[entry];
+  return typeof target === 'object' && target !== null
+    ? (target as Record<string, unknown>)[condition]
+    : undefined;
+}
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) out.push(...listFiles(path));
@@ -32,7 +57,7 @@ function listFiles(dir) {
   return out;
 }
 
-function stripCondition(value) {
+function stripCondition(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
   return Object.fromEntries(
     Object.entries(value)
@@ -42,8 +67,8 @@ function stripCondition(value) {
 }
 
 /** Files of the repository (text, tracked or new) that point at notes kept outside it. */
-export function checkRepository(root, files) {
-  const problems = [];
+export function checkRepository(root: string, files: readonly string[]): string[] {
+  const problems: string[] = [];
   for (const file of files) {
     if (!/\.(m|c)?[jt]sx?$|\.md$|\.json$|\.ya?ml$|\.vue$|\.py$|\.html$|\.css$/.test(file)) continue;
     const path = join(root, file);
@@ -57,8 +82,8 @@ export function checkRepository(root, files) {
 }
 
 /** Problems of the workspace manifest (what pack and publish start from). */
-export function checkSourceManifest(manifest) {
-  const problems = [];
+export function checkSourceManifest(manifest: Manifest): string[] {
+  const problems: string[] = [];
   const expected = JSON.stringify(stripCondition(manifest.exports));
   if (JSON.stringify(manifest.publishConfig?.exports) !== expected) {
     problems.push(
@@ -81,9 +106,9 @@ export function checkSourceManifest(manifest) {
 }
 
 /** Problems of an unpacked tarball (`dir` is its `package/` folder). */
-export function checkTarball(dir) {
-  const problems = [];
-  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+export function checkTarball(dir: string): { manifest: Manifest; files: string[]; problems: string[] } {
+  const problems: string[] = [];
+  const manifest: Manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   const text = JSON.stringify(manifest);
   for (const field of REQUIRED_FIELDS) {
     if (manifest[field] === undefined) problems.push(`manifest: no '${field}'`);
@@ -93,7 +118,8 @@ export function checkTarball(dir) {
   if (text.includes('workspace:')) problems.push('manifest: a workspace: range was left in');
   if (text.includes(INTERNAL_CONDITION))
     problems.push(`manifest: the internal '${INTERNAL_CONDITION}' condition was left in`);
-  if (!manifest.exports?.['.']?.import) problems.push("manifest: exports['.'] has no 'import' condition");
+  if (!exportCondition(manifest, '.', 'import'))
+    problems.push("manifest: exports['.'] has no 'import' condition");
 
   const files = listFiles(dir).map((path) => relative(dir, path));
   for (const required of ['LICENSE', 'README.md', 'package.json']) {
@@ -122,7 +148,7 @@ export function checkTarball(dir) {
       if (urls > 1) problems.push(`tarball: ${file} has ${urls} sourceMappingURL lines`);
     }
     if (file.endsWith('.map')) {
-      const map = JSON.parse(content);
+      const map: { sources?: string[]; sourcesContent?: (string | null)[] } = JSON.parse(content);
       if (map.sourcesContent?.some((s) => s !== null)) {
         problems.push(`tarball: ${file} embeds its sources (they already ship under src/)`);
       }

@@ -6,7 +6,7 @@
  * (the install-like-a-user test included), and `pnpm publish --dry-run` of every package
  * that would be published.
  *
- * Usage: node tooling/release/release-dry.mjs [--keep]
+ * Usage: tsx tooling/release/release-dry.ts [--keep] (or `pnpm release:dry`)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const keep = process.argv.includes('--keep');
 
-function step(title, command, args, cwd) {
+function step(title: string, command: string, args: string[], cwd: string): void {
   console.log(`\n>> ${title}: ${command} ${args.join(' ')}`);
   const started = Date.now();
   const { status } = spawnSync(command, args, { cwd, stdio: 'inherit', env: { ...process.env, CI: 'true' } });
@@ -27,14 +27,13 @@ function step(title, command, args, cwd) {
   if (status !== 0) throw new Error(`release:dry stopped at '${title}'`);
 }
 
-function publishable(root) {
+function publishable(root: string): { name: string; dir: string; version: string }[] {
   const listed = execFileSync('pnpm', ['ls', '-r', '--depth', '-1', '--json'], {
     cwd: root,
     encoding: 'utf8',
   });
-  return JSON.parse(listed)
-    .filter((p) => !p.private)
-    .map((p) => ({ name: p.name, dir: p.path, version: p.version }));
+  const packages: { name: string; path: string; version: string; private?: boolean }[] = JSON.parse(listed);
+  return packages.filter((p) => !p.private).map((p) => ({ name: p.name, dir: p.path, version: p.version }));
 }
 
 const work = mkdtempSync(join(tmpdir(), 'convkit-release-dry-'));
@@ -73,7 +72,7 @@ try {
   );
   console.log('\nrelease:dry: every step passed; `pnpm release` would publish the packages above.');
 } catch (error) {
-  console.error(`\n${error.message}`);
+  console.error(`\n${error instanceof Error ? error.message : error}`);
   process.exitCode = 1;
 } finally {
   if (keep) console.log(`kept ${work}`);
