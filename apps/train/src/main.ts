@@ -83,14 +83,17 @@ function main(): void {
     }
   });
   model.train();
-  const baselineRss = process.memoryUsage.rss();
-  let peakTrainRss = baselineRss;
+  const baseline = process.memoryUsage();
+  let peakTrainRss = baseline.rss;
+  let peakBuffers = baseline.arrayBuffers;
   const bar = new ProgressBar(process.stdout);
   const started = performance.now();
   const history = train(model, data, {
     ...options,
     onProgress: (state, final, epoch) => {
-      peakTrainRss = Math.max(peakTrainRss, process.memoryUsage.rss());
+      const now = process.memoryUsage();
+      peakTrainRss = Math.max(peakTrainRss, now.rss);
+      peakBuffers = Math.max(peakBuffers, now.arrayBuffers);
       if (!final) bar.update(state);
       else
         bar.finish(
@@ -109,8 +112,10 @@ function main(): void {
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   const memory = {
     peakRssMb,
-    rssBeforeTrainingMb: baselineRss / 2 ** 20,
-    rssGrowthInTrainingMb: (peakTrainRss - baselineRss) / 2 ** 20,
+    rssBeforeTrainingMb: baseline.rss / 2 ** 20,
+    rssGrowthInTrainingMb: (peakTrainRss - baseline.rss) / 2 ** 20,
+    /** Typed-array memory (activations, gradients, weights) above what the data set holds. */
+    arrayBufferGrowthInTrainingMb: (peakBuffers - baseline.arrayBuffers) / 2 ** 20,
     batchActivationsMb: activationBytes / 2 ** 20,
   };
   writeFileSync(
@@ -120,7 +125,7 @@ function main(): void {
   const last = history.epochs[history.epochs.length - 1]!;
   const perEpoch = history.epochs.reduce((a, e) => a + e.seconds, 0) / history.epochs.length;
   process.stdout.write(
-    `test accuracy ${(100 * last.testAccuracy).toFixed(2)}%; ${perEpoch.toFixed(1)} s per epoch (training only), ${total.toFixed(1)} s in all; peak RSS ${peakRssMb.toFixed(0)} MB; RSS grew ${memory.rssGrowthInTrainingMb.toFixed(0)} MB in training for ${memory.batchActivationsMb.toFixed(0)} MB of batch activations\nwrote ${join(outDir, 'checkpoint.safetensors')}, plot.svg, history.json\n`,
+    `test accuracy ${(100 * last.testAccuracy).toFixed(2)}%; ${perEpoch.toFixed(1)} s per epoch (training only), ${total.toFixed(1)} s in all; peak RSS ${peakRssMb.toFixed(0)} MB; in training RSS grew ${memory.rssGrowthInTrainingMb.toFixed(0)} MB and typed arrays ${memory.arrayBufferGrowthInTrainingMb.toFixed(0)} MB, for ${memory.batchActivationsMb.toFixed(0)} MB of batch activations\nwrote ${join(outDir, 'checkpoint.safetensors')}, plot.svg, history.json\n`,
   );
 }
 

@@ -114,7 +114,12 @@ function topologicalOrder(root: Variable): Variable[] {
 function runBackward(root: Variable, seed: Tensor, retainGraph: boolean): void {
   const backend = getBackend();
   const grads = new Map<Variable, Tensor>([[root, seed]]);
-  for (const v of topologicalOrder(root)) {
+  const order: (Variable | undefined)[] = topologicalOrder(root);
+  for (let i = 0; i < order.length; i++) {
+    const v = order[i]!;
+    // Once walked, a value is referenced only by whoever else holds it, so its activation
+    // can be collected during the rest of the backward pass.
+    if (!retainGraph) order[i] = undefined;
     const g = grads.get(v);
     grads.delete(v);
     if (g === undefined) continue;
