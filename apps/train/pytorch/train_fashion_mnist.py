@@ -85,6 +85,7 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--evaluate", help="a safetensors checkpoint (e.g. convkit's) to test instead of training")
+    p.add_argument("--json", help="also write the run's numbers to this file")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -97,7 +98,7 @@ def main():
         return
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s); {len(xtr)} train / {len(xte)} test images; width {args.width}; Adam lr {args.lr}, batch {args.batch_size}")
-    times = []
+    times, epochs = [], []
     for epoch in range(1, args.epochs + 1):
         order = torch.randperm(len(xtr))
         start = time.perf_counter()
@@ -114,8 +115,12 @@ def main():
         seconds = time.perf_counter() - start
         times.append(seconds)
         test_loss, test_acc = evaluate(model, xte, yte)
+        epochs.append({"epoch": epoch, "trainLoss": total / len(xtr), "trainAccuracy": hits / len(xtr), "testLoss": test_loss, "testAccuracy": test_acc, "seconds": seconds, "imagesPerSecond": len(xtr) / seconds})
         print(f"epoch {epoch}/{args.epochs}: loss {total / len(xtr):.4f} acc {100 * hits / len(xtr):.1f}% | test loss {test_loss:.4f} acc {100 * test_acc:.2f}% | {seconds:.1f} s, {len(xtr) / seconds:.0f} img/s")
     print(f"test accuracy {100 * test_acc:.2f}%; {sum(times) / len(times):.1f} s per epoch (training only)")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"engine": f"PyTorch {torch.__version__}", "threads": torch.get_num_threads(), "epochs": epochs}, f, indent=2)
 
 
 if __name__ == "__main__":
