@@ -130,7 +130,20 @@ export function deformSampleTable(params: usize, offset: usize, mask: usize, tab
             fy = <f32>ly;
             fx = <f32>lx;
           }
-          if (y > -1 && y < <f64>H && x > -1 && x < <f64>W) {
+          if (isNaN(y) || isNaN(x)) {
+            // torchvision's range tests let NaN through: each coordinate gradient is NaN where
+            // the other coordinate's fraction is (its corners all read zero), nothing is
+            // scattered, and the sample is NaN unless the other coordinate is out of range.
+            cIdx = zeroCell;
+            fy = <f32>ly;
+            fx = <f32>lx;
+            if (!(y <= -1 || y >= <f64>H || x <= -1 || x >= <f64>W)) {
+              w00 = NaN;
+              w01 = NaN;
+              w10 = NaN;
+              w11 = NaN;
+            }
+          } else if (y > -1 && y < <f64>H && x > -1 && x < <f64>W) {
             sIdx = cIdx;
             w00 = <f32>((1 - ly) * (1 - lx));
             w01 = <f32>((1 - ly) * lx);

@@ -110,7 +110,7 @@ for (const build of BUILDS) {
       }
     });
 
-    it('follows torchvision on the border: integer, half-integer and out-of-range samples, y = -1 exactly', () => {
+    it('follows torchvision on the border: integer, half-integer, out-of-range and NaN samples, y = -1 exactly', () => {
       initWasmSync({ build });
       const rng = createRng(8903);
       const input = rng.normalTensor([1, 2, 4, 5]);
@@ -121,6 +121,11 @@ for (const build of BUILDS) {
         { length: 18 * 4 * 5 },
         () => values[Math.floor(rng.uniform() * values.length)]!,
       );
+      // And one NaN offset: torchvision's range tests let it through (NaN sample and gradients).
+      offsetData[37] = Number.NaN;
+      // A NaN dx whose dy is far outside: the sample is 0 there (the range test on y decides).
+      offsetData[40] = -40;
+      offsetData[60] = Number.NaN;
       const offset = tensor(offsetData, [1, 18, 4, 5]);
       const mask = rng.normalTensor([1, 9, 4, 5]);
       expectWasmMatches(input, weight, offset, rng.normalTensor([1, 3, 4, 5]), { padding: 1, mask });
