@@ -44,12 +44,16 @@ function gcd(a: number, b: number): number {
 }
 
 export function hybridDilationCheck(rates: readonly number[], kernelSize = 3): HybridDilationCheck {
-  if (!Array.isArray(rates) || rates.length < 2 || rates.some((r) => !Number.isInteger(r) || r < 1)) {
+  if (
+    !Array.isArray(rates) ||
+    rates.length < 2 ||
+    rates.some((r) => typeof r !== 'number' || !Number.isSafeInteger(r) || r < 1)
+  ) {
     throw new ArgumentError(
       `hybridDilationCheck: rates must be 2 or more positive integers (one per layer), got ${JSON.stringify(rates)}`,
     );
   }
-  if (!Number.isInteger(kernelSize) || kernelSize < 2) {
+  if (typeof kernelSize !== 'number' || !Number.isSafeInteger(kernelSize) || kernelSize < 2) {
     throw new ArgumentError(
       `hybridDilationCheck: kernelSize must be an integer of at least 2, got ${kernelSize}`,
     );

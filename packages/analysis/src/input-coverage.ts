@@ -243,7 +243,20 @@ function summarize(
  * not: one line for 1-D, one line per row for 2-D, depth slices separated by blank lines for 3-D.
  */
 export function formatCoverage(coverage: InputCoverage): string {
-  const spatial = coverage.inputSpatial;
+  const c = coverage as Partial<InputCoverage> | null;
+  const spatial = typeof c === 'object' && c !== null ? c.inputSpatial : undefined;
+  if (
+    !Array.isArray(spatial) ||
+    spatial.length < 1 ||
+    spatial.length > 3 ||
+    spatial.some((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 1) ||
+    !(c!.mask instanceof Uint8Array) ||
+    c!.mask.length !== spatial.reduce((a, b) => a * b, 1)
+  ) {
+    throw new ArgumentError(
+      `formatCoverage: coverage must be what inputCoverage returns (inputSpatial of 1 to 3 sizes and a Uint8Array mask of their product), got ${formatValue(coverage)}`,
+    );
+  }
   const [depth, height, width] = [...new Array<number>(3 - spatial.length).fill(1), ...spatial] as [
     number,
     number,

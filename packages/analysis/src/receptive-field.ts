@@ -27,7 +27,7 @@
  * Padding is ignored (a field may hang over the border); normalisation statistics are not
  * counted (BatchNorm in eval mode is exactly pointwise).
  */
-import { ArgumentError, ConvkitError, UnsupportedError } from '@convkit/tensor';
+import { ArgumentError, ConvkitError, formatValue, UnsupportedError } from '@convkit/tensor';
 import { checkFinite } from './check-count';
 import { spatialDimsOf } from './layer-schema';
 import type { LayerSpec, LayerType } from './layer-spec';
@@ -65,6 +65,21 @@ export interface ReceptiveFieldAnalysis {
 
 /** The input positions unit `unit` of a layer can see along one dim: [first, last]. */
 export function receptiveFieldInterval(field: DimReceptiveField, unit: number): [number, number] {
+  const f = field as Partial<Record<keyof DimReceptiveField, unknown>> | null;
+  if (
+    typeof f !== 'object' ||
+    f === null ||
+    !(['size', 'jump', 'start'] as const).every((k) => typeof f[k] === 'number' && Number.isFinite(f[k]))
+  ) {
+    throw new ArgumentError(
+      `receptiveFieldInterval: field must be { size, jump, start } (finite numbers, as receptiveField gives), got ${formatValue(field)}`,
+    );
+  }
+  if (typeof unit !== 'number' || !Number.isSafeInteger(unit) || unit < 0) {
+    throw new ArgumentError(
+      `receptiveFieldInterval: unit must be a non-negative integer, got ${formatValue(unit)}`,
+    );
+  }
   const centre = field.start + unit * field.jump;
   return [centre - (field.size - 1) / 2, centre + (field.size - 1) / 2];
 }

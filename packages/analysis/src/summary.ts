@@ -8,6 +8,7 @@
 import {
   ArgumentError,
   ConvkitError,
+  formatValue,
   optionBoolean,
   optionEnum,
   optionInteger,
@@ -33,6 +34,9 @@ export interface SummaryOptions {
 
 /** 1234567 -> '1,234,567'. */
 export function formatCount(value: number): string {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new ArgumentError(`formatCount: value must be a finite number, got ${formatValue(value)}`);
+  }
   const [whole, fraction] = String(value).split('.');
   const grouped = whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return fraction === undefined ? grouped : `${grouped}.${fraction}`;

@@ -172,8 +172,16 @@ function readPadding(
   return { before, after: [...before] };
 }
 
+/** The arguments object is required (it holds required sizes): null is not "no arguments" here. */
+function requireArguments(op: string, args: unknown): void {
+  if (args === undefined || args === null) {
+    throw new ArgumentError(`${op}: arguments must be a plain object ({ key: value }), got ${String(args)}`);
+  }
+}
+
 /** The geometry of one convolution (or transposed, deformable, pooling window) from sizes. */
 export function convGeometry(args: ConvGeometryArgs): ConvGeometry {
+  requireArguments('convGeometry', args);
   const opArg = isPlainObject(args) ? args.op : undefined;
   const a = readOptions(
     typeof opArg === 'string' ? opArg : 'convGeometry',
@@ -451,6 +459,7 @@ function readShape(op: string, name: string, value: unknown): number[] {
 }
 
 export function convGeometryFromShapes(args: ConvGeometryFromShapesArgs): ConvGeometry {
+  requireArguments('convGeometryFromShapes', args);
   const opArg = isPlainObject(args) ? args.op : undefined;
   const a = readOptions(
     typeof opArg === 'string' ? opArg : 'convGeometryFromShapes',
