@@ -7,7 +7,16 @@
  * that rounding bounds the quotient's error to about 1e-4 relative to the objective's scale,
  * hence the default tolerance |analytic - numeric| <= 1e-3 + 1e-2 * |numeric|.
  */
-import { createRng, formatShape, Tensor } from '@convkit/tensor';
+import {
+  ArgumentError,
+  checkTensor,
+  createRng,
+  formatShape,
+  optionInteger,
+  optionNumber,
+  readOptions,
+  Tensor,
+} from '@convkit/tensor';
 import { noGrad } from './grad-mode';
 import { Variable } from './variable';
 
@@ -42,14 +51,25 @@ export function gradCheck(
   inputs: readonly Tensor[],
   options: GradCheckOptions = {},
 ): GradCheckReport {
-  const eps = options.eps ?? 1e-3;
-  const atol = options.atol ?? 1e-3;
-  const rtol = options.rtol ?? 1e-2;
-  const which = options.check ?? inputs.map((_, i) => i);
+  const op = 'gradCheck';
+  if (typeof fn !== 'function') throw new ArgumentError(`${op}: fn must be a function, got ${typeof fn}`);
+  if (!Array.isArray(inputs)) throw new ArgumentError(`${op}: inputs must be an array of Tensors`);
+  for (const [i, t] of inputs.entries()) checkTensor(op, `inputs[${i}]`, t);
+  const o = readOptions(op, options, ['eps', 'atol', 'rtol', 'seed', 'check']);
+  const eps = optionNumber(op, 'eps', o.eps, 1e-3, { min: 0, minExclusive: true });
+  const atol = optionNumber(op, 'atol', o.atol, 1e-3, { min: 0 });
+  const rtol = optionNumber(op, 'rtol', o.rtol, 1e-2, { min: 0 });
+  const seed = optionInteger(op, 'seed', o.seed, 0);
+  const which = (o.check ?? inputs.map((_, i) => i)) as number[];
+  if (!Array.isArray(which) || which.some((i) => !Number.isInteger(i) || i < 0 || i >= inputs.length)) {
+    throw new ArgumentError(
+      `${op}: check must list input indices in [0, ${inputs.length - 1}], got ${JSON.stringify(o.check)}`,
+    );
+  }
   const values = inputs.map((t) => t.clone());
   const vars = values.map((t, i) => new Variable(t, which.includes(i)));
   const y = fn(...vars);
-  const rng = createRng(options.seed ?? 0);
+  const rng = createRng(seed);
   const r = new Float32Array(y.data.size);
   for (let i = 0; i < r.length; i++) r[i] = rng.uniform(-1, 1);
   y.backward(new Tensor(r, y.shape));

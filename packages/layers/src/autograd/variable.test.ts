@@ -81,6 +81,18 @@ describe('Variable and the tape', () => {
     expect(calls).toEqual(['relu']);
     expect(() => setBackend({} as never)).toThrow(ArgumentError);
   });
+  it('gradCheck and noGrad refuse bad arguments', () => {
+    expect(() => gradCheck(3 as never, [])).toThrow(/gradCheck: fn must be a function/);
+    expect(() => gradCheck((x) => x, [3 as never])).toThrow(/inputs\[0\] must be a Tensor/);
+    expect(() => gradCheck((x) => x, [tensor([1], [1])], { eps: 0 })).toThrow(/eps must be/);
+    expect(() => gradCheck((x) => x, [tensor([1], [1])], { check: [1] })).toThrow(
+      /check must list input indices/,
+    );
+    expect(() => gradCheck((x) => x, [tensor([1], [1])], { tol: 1 } as never)).toThrow(
+      /unknown option 'tol'/,
+    );
+    expect(() => noGrad(1 as never)).toThrow(/noGrad: fn must be a function/);
+  });
   it('gradCheck catches a wrong backward pass', () => {
     const wrong = (x: Variable) => record('wrong', mul(x, x).data, [x], (g) => [g]);
     expect(gradCheck(wrong, [tensor([0.5, 2], [2])]).ok).toBe(false);
