@@ -32,6 +32,9 @@ export {
   winogradPackInput,
   winogradTransformWeights,
   winogradWeightBytes,
+  winogradWeightGradAccumulate,
+  winogradWeightGradOutput,
+  winogradWeightGradWorkBytes,
   winogradWorkBytes,
 } from './winograd-f4x3';
 export {

@@ -568,3 +568,290 @@ export function winogradConv(
     }
   }
 }
+
+/*
+ * The weight gradient by Winograd: gradWeight[co][ci] = Σ_n Σ_tiles correlation of an input
+ * tile d with a gradOutput tile g, a 3x3 (1-D: 3) result, by F(3x3, 2x2) on the points 0, ±1
+ * and ∞: B2^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 -1 0 1], G2 = [1 0; 1/2 1/2; 1/2 -1/2; 0 1],
+ * A2^T = [1 1 1 0; 0 1 -1 0; 0 1 1 1], on 4x4 input tiles at a step of 2: 16 multiplications
+ * per channel pair and tile instead of 36. (F(3x3, 4x4), the larger tile, was measured 10x
+ * less exact: its transforms grow the terms that the sum over thousands of tiles then
+ * cancels, up to 1.6x the 1e-4 tolerance on c3x3.) Summed over tiles, every transform point
+ * is one GEMM with the tiles as its depth, M[point][co][ci] = GY[point][co][tiles]
+ * X[point][tiles][ci], per block of tiles in float32, and the blocks are summed in float64.
+ * The transforms run on four channels per vector (the lanes of a 4x4 transpose are four
+ * channels of one tile), so they write the packed A (GY: MR-row panels) and B (X: 8-column
+ * panels) layouts directly.
+ */
+
+/** Transform points of the weight gradient: 4x4 in 2-D, 4 in 1-D. */
+// @ts-expect-error: decorator
+@inline function gradPointsOf(dims: i32): i32 {
+  return dims == 2 ? 16 : 4;
+}
+
+/** Bytes of scratch `winogradWeightGradAccumulate` needs for blocks of `blockTiles` tiles. */
+export function winogradWeightGradWorkBytes(dims: i32, cinG: i32, coutG: i32, blockTiles: i32): i32 {
+  const points = gradPointsOf(dims);
+  const cinPad = (cinG + 7) & ~7;
+  const coutPad = ((coutG + MR - 1) / MR) * MR;
+  const x = points * blockTiles * cinPad * 4;
+  const gy = points * blockTiles * (coutPad + 4) * 4;
+  const m = points * coutG * cinG * 4;
+  return ((x + 63) & ~63) + ((gy + 63) & ~63) + ((m + 63) & ~63) + SMALL_SCRATCH;
+}
+
+/** B2^T on four vectors; results at dst, dst + step, ... */
+// @ts-expect-error: decorator
+@inline function gradInputRow(x0: v128, x1: v128, x2: v128, x3: v128, dst: usize, step: usize): void {
+  v128.store(dst, f32x4.sub(x0, x2));
+  v128.store(dst + step, f32x4.add(x1, x2));
+  v128.store(dst + 2 * step, f32x4.sub(x2, x1));
+  v128.store(dst + 3 * step, f32x4.sub(x3, x1));
+}
+
+/** G2 on two vectors; results at dst, dst + step, ... */
+// @ts-expect-error: decorator
+@inline function gradKernelRow(a: v128, b: v128, dst: usize, step: usize): void {
+  const half = f32x4.splat(0.5);
+  v128.store(dst, a);
+  v128.store(dst + step, f32x4.mul(f32x4.add(a, b), half));
+  v128.store(dst + 2 * step, f32x4.mul(f32x4.sub(a, b), half));
+  v128.store(dst + 3 * step, b);
+}
+
+/**
+ * Stores four output channels' values (lanes: rows co .. co + 3) of tile k into one point's
+ * packed A block (MR-row panels of `depth` tiles), rows past the padded count dropped.
+ */
+// @ts-expect-error: decorator
+@inline function storeGradLanes(v: v128, point: usize, k: i32, co: i32, coutPad: i32, depth: i32, scratch: usize): void {
+  if (MR % 4 == 0) {
+    // co is a multiple of 4, so the four rows sit in one panel.
+    v128.store(point + <usize>((co / MR) * depth * MR * 4 + k * MR * 4 + (co % MR) * 4), v);
+    return;
+  }
+  v128.store(scratch, v);
+  for (let l = 0; l < 4; l++) {
+    const row = co + l;
+    if (row >= coutPad) break;
+    const at = point + <usize>((row / MR) * depth * MR * 4 + k * MR * 4 + (row % MR) * 4);
+    store<f32>(at, load<f32>(scratch + <usize>(l * 4)));
+  }
+}
+
+/**
+ * Adds one sample's contribution to the float64 sums M[group][point][co][ci] (overwrites
+ * them when `overwrite`). xPlanes: the sample's input packed as for winogradConv (planeH x
+ * planeW per phase and channel, planeH >= 2 tilesH + 2, planeW >= 2 tilesW + 4); gyPlanes:
+ * its gradOutput packed the same way without padding (gyPlaneH x gyPlaneW, at least 2 tilesH
+ * x 2 tilesW). Tiles: tilesH x tilesW gradOutput tiles of 2x2 (1-D: 2) per phase, dH * dW
+ * phases.
+ */
+export function winogradWeightGradAccumulate(
+  dims: i32,
+  xPlanes: usize,
+  inChannels: i32,
+  planeH: i32,
+  planeW: i32,
+  gyPlanes: usize,
+  outChannels: i32,
+  gyPlaneH: i32,
+  gyPlaneW: i32,
+  dH: i32,
+  dW: i32,
+  tilesH: i32,
+  tilesW: i32,
+  groups: i32,
+  cinG: i32,
+  coutG: i32,
+  blockTiles: i32,
+  m64: usize,
+  overwrite: bool,
+  work: usize,
+): void {
+  const points = gradPointsOf(dims);
+  const cinPad = (cinG + 7) & ~7;
+  const coutPad = ((coutG + MR - 1) / MR) * MR;
+  const xb = work;
+  const gb = xb + <usize>((points * blockTiles * cinPad * 4 + 63) & ~63);
+  const mb = gb + <usize>((points * blockTiles * (coutPad + 4) * 4 + 63) & ~63);
+  const scratch = mb + <usize>((points * coutG * cinG * 4 + 63) & ~63);
+  const tail = scratch + 36 * 16 + 16 * 16;
+  const planeBytes = planeH * planeW * 4;
+  const gyPlaneBytes = gyPlaneH * gyPlaneW * 4;
+  const rowBytes = <usize>(planeW * 4);
+  const gyRowBytes = <usize>(gyPlaneW * 4);
+  const phaseTiles = tilesH * tilesW;
+  const totalTiles = dH * dW * phaseTiles;
+  const blockCount = points * coutG * cinG;
+  const rows = dims == 2 ? 4 : 1;
+  for (let t0 = 0; t0 < totalTiles; t0 += blockTiles) {
+    const nt = min(blockTiles, totalTiles - t0);
+    const xPointBytes = <usize>(cinPad * nt * 4);
+    const gPointBytes = <usize>(coutPad * nt * 4);
+    for (let g = 0; g < groups; g++) {
+      for (let k = 0; k < nt; k++) {
+        const tile = t0 + k;
+        const phase = tile / phaseTiles;
+        const rest = tile - phase * phaseTiles;
+        const th = rest / tilesW;
+        const tw = rest - th * tilesW;
+        // 1. The 4x4 input tile of four channels at a time -> X[point][ci panel][k][8].
+        const xTile =
+          xPlanes + <usize>((phase * inChannels + g * cinG) * planeBytes + (2 * th * planeW + 2 * tw) * 4);
+        for (let ci = 0; ci < cinG; ci += 4) {
+          const a0 = xTile + <usize>(ci * planeBytes);
+          const a1 = xTile + <usize>(min(ci + 1, cinG - 1) * planeBytes);
+          const a2 = xTile + <usize>(min(ci + 2, cinG - 1) * planeBytes);
+          const a3 = xTile + <usize>(min(ci + 3, cinG - 1) * planeBytes);
+          const dst = xb + <usize>((ci >> 3) * nt * 32 + k * 32 + (ci & 7) * 4);
+          // scratch[r][j]: B2^T along the row (1-D: straight into X).
+          let off: usize = 0;
+          for (let r = 0; r < rows; r++) {
+            const l0 = v128.load(a0 + off);
+            const l1 = v128.load(a1 + off);
+            const l2 = v128.load(a2 + off);
+            const l3 = v128.load(a3 + off);
+            const p = v128.shuffle<f32>(l0, l1, 0, 4, 1, 5);
+            const q = v128.shuffle<f32>(l0, l1, 2, 6, 3, 7);
+            const u = v128.shuffle<f32>(l2, l3, 0, 4, 1, 5);
+            const t = v128.shuffle<f32>(l2, l3, 2, 6, 3, 7);
+            gradInputRow(
+              v128.shuffle<f64>(p, u, 0, 2),
+              v128.shuffle<f64>(p, u, 1, 3),
+              v128.shuffle<f64>(q, t, 0, 2),
+              v128.shuffle<f64>(q, t, 1, 3),
+              dims == 2 ? scratch + <usize>(r * 64) : dst,
+              dims == 2 ? 16 : xPointBytes,
+            );
+            off += rowBytes;
+          }
+          if (dims == 2) {
+            // B2^T along the column: point (i, j) = i * 4 + j.
+            for (let j = 0; j < 4; j++) {
+              const s = scratch + <usize>(j * 16);
+              gradInputRow(
+                v128.load(s),
+                v128.load(s, 64),
+                v128.load(s, 128),
+                v128.load(s, 192),
+                dst + <usize>j * xPointBytes,
+                4 * xPointBytes,
+              );
+            }
+          }
+        }
+        // 2. The 2x2 gradOutput tile of four channels at a time -> GY[point][co panel][k][MR].
+        const gTile =
+          gyPlanes + <usize>((phase * outChannels + g * coutG) * gyPlaneBytes + (2 * th * gyPlaneW + 2 * tw) * 4);
+        for (let co = 0; co < coutG; co += 4) {
+          const b0 = gTile + <usize>(co * gyPlaneBytes);
+          const b1 = gTile + <usize>(min(co + 1, coutG - 1) * gyPlaneBytes);
+          const b2 = gTile + <usize>(min(co + 2, coutG - 1) * gyPlaneBytes);
+          const b3 = gTile + <usize>(min(co + 3, coutG - 1) * gyPlaneBytes);
+          // scratch[r][j]: G2 along the row, per gradOutput row r.
+          for (let r = 0; r < (dims == 2 ? 2 : 1); r++) {
+            const off = <usize>r * gyRowBytes;
+            const p = v128.shuffle<f32>(v128.load64_zero(b0 + off), v128.load64_zero(b1 + off), 0, 4, 1, 5);
+            const u = v128.shuffle<f32>(v128.load64_zero(b2 + off), v128.load64_zero(b3 + off), 0, 4, 1, 5);
+            gradKernelRow(v128.shuffle<f64>(p, u, 0, 2), v128.shuffle<f64>(p, u, 1, 3), scratch + <usize>(r * 64), 16);
+          }
+          for (let j = 0; j < 4; j++) {
+            const s = scratch + <usize>(j * 16);
+            if (dims == 1) {
+              storeGradLanes(v128.load(s), gb + <usize>j * gPointBytes, k, co, coutPad, nt, tail);
+              continue;
+            }
+            // G2 along the column.
+            const column = scratch + 128;
+            gradKernelRow(v128.load(s), v128.load(s, 64), column, 16);
+            for (let i = 0; i < 4; i++) {
+              const point = gb + <usize>(i * 4 + j) * gPointBytes;
+              storeGradLanes(v128.load(column + <usize>(i * 16)), point, k, co, coutPad, nt, tail);
+            }
+          }
+        }
+      }
+      // 3. One GEMM per point, the block's tiles as depth, into float32 block sums.
+      for (let p = 0; p < points; p++) {
+        macroKernel(
+          coutG,
+          cinG,
+          nt,
+          gb + <usize>p * gPointBytes,
+          xb + <usize>p * xPointBytes,
+          mb + <usize>(p * coutG * cinG * 4),
+          <usize>(cinG * 4),
+          false,
+          tail,
+        );
+      }
+      // 4. The block sums into the float64 sums.
+      const mg = m64 + <usize>(g * blockCount * 8);
+      if (overwrite && t0 == 0) {
+        for (let i = 0; i < blockCount; i++) {
+          store<f64>(mg + <usize>(i * 8), <f64>load<f32>(mb + <usize>(i * 4)));
+        }
+      } else {
+        for (let i = 0; i < blockCount; i++) {
+          const at = mg + <usize>(i * 8);
+          store<f64>(at, load<f64>(at) + <f64>load<f32>(mb + <usize>(i * 4)));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * gradWeight[g * coutG + co][ci][kh][kw] (1-D: [..][kw]) = A2^T M[g][.][co][ci] A2 (float64,
+ * rounded once), from the sums of `winogradWeightGradAccumulate`.
+ */
+export function winogradWeightGradOutput(dims: i32, m64: usize, groups: i32, coutG: i32, cinG: i32, gw: usize): void {
+  const points = gradPointsOf(dims);
+  const pointBytes = <usize>(coutG * cinG * 8);
+  const taps = dims == 2 ? 9 : 3;
+  let dst = gw;
+  for (let g = 0; g < groups; g++) {
+    const mg = m64 + <usize>g * pointBytes * <usize>points;
+    for (let co = 0; co < coutG; co++) {
+      for (let ci = 0; ci < cinG; ci++) {
+        const mc = mg + <usize>((co * cinG + ci) * 8);
+        if (dims == 1) {
+          const m0 = load<f64>(mc);
+          const m1 = load<f64>(mc + pointBytes);
+          const m2 = load<f64>(mc + 2 * pointBytes);
+          const m3 = load<f64>(mc + 3 * pointBytes);
+          store<f32>(dst, <f32>(m0 + m1 + m2));
+          store<f32>(dst, <f32>(m1 - m2), 4);
+          store<f32>(dst, <f32>(m1 + m2 + m3), 8);
+          dst += 12;
+          continue;
+        }
+        // Rows i of A2^T along j (three columns kw), then along i.
+        for (let kw = 0; kw < 3; kw++) {
+          let c0: f64 = 0;
+          let c1: f64 = 0;
+          let c2: f64 = 0;
+          let c3: f64 = 0;
+          for (let i = 0; i < 4; i++) {
+            const row = mc + <usize>(i * 4) * pointBytes;
+            const m0 = load<f64>(row);
+            const m1 = load<f64>(row + pointBytes);
+            const m2 = load<f64>(row + 2 * pointBytes);
+            const m3 = load<f64>(row + 3 * pointBytes);
+            const v = kw == 0 ? m0 + m1 + m2 : kw == 1 ? m1 - m2 : m1 + m2 + m3;
+            if (i == 0) c0 = v;
+            else if (i == 1) c1 = v;
+            else if (i == 2) c2 = v;
+            else c3 = v;
+          }
+          store<f32>(dst + <usize>(kw * 4), <f32>(c0 + c1 + c2));
+          store<f32>(dst + <usize>((3 + kw) * 4), <f32>(c1 - c2));
+          store<f32>(dst + <usize>((6 + kw) * 4), <f32>(c1 + c2 + c3));
+        }
+        dst += <usize>(taps * 4);
+      }
+    }
+  }
+}

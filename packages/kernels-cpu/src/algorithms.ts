@@ -157,7 +157,7 @@ const CONV_KERNELS = {
     biasGradient: biasGradientDepthwise,
   },
   // Winograd F(4x4, 3x3) / F(4, 3) on WebAssembly SIMD for stride-1 kernel-3 convolutions
-  // (./wasm/winograd-conv-kernels.ts); gradWeight runs the 'wasm' GEMM.
+  // and their gradients (./wasm/winograd-conv-kernels.ts).
   winograd: {
     conv: convWinograd,
     convBackwardInput: convBackwardInputWinograd,

@@ -225,6 +225,40 @@ for (const build of BUILDS) {
         convBackward(gy, x, wInf, { padding: 1, algorithm: 'reference' }).gradInput,
         TOLERANCE,
       );
+      assertClose(
+        convBackward(gy, xp, w, { padding: 1, algorithm: 'winograd' }).gradWeight,
+        convBackward(gy, xp, w, { padding: 1, algorithm: 'reference' }).gradWeight,
+        TOLERANCE,
+      );
+    });
+
+    it('sums the weight gradient over thousands of tiles as exactly as the direct sum needs', () => {
+      initWasmSync({ build });
+      const rng = createRng(84);
+      const cases: [number[], number[], Record<string, unknown>][] = [
+        [[2, 24, 48, 48], [24, 24, 3, 3], { padding: 1 }],
+        [[1, 16, 45, 47], [16, 16, 3, 3], { padding: 2, dilation: 2 }],
+        [[4, 32, 700], [48, 32, 3], { padding: 1 }],
+      ];
+      for (const [xs, ws, options] of cases) {
+        const input = rng.uniformTensor(xs, -1, 1);
+        const weight = rng.uniformTensor(ws, -0.1, 0.1);
+        const gradOutput = rng.uniformTensor(
+          [xs[0]!, ws[0]!, ...conv(input, weight, options).shape.slice(2)],
+          -1,
+          1,
+        );
+        const got = convBackward(gradOutput, input, weight, { ...options, algorithm: 'winograd' });
+        const want = convBackward(gradOutput, input, weight, { ...options, algorithm: 'reference' });
+        assertClose(got.gradWeight, want.gradWeight, {
+          ...TOLERANCE,
+          label: `gradWeight ${JSON.stringify(xs)}`,
+        });
+        assertClose(got.gradInput, want.gradInput, {
+          ...TOLERANCE,
+          label: `gradInput ${JSON.stringify(xs)}`,
+        });
+      }
     });
 
     it('handles one channel, many channels, long rows and every partial tile', () => {
