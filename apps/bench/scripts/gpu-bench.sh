@@ -6,16 +6,16 @@
 #
 # It runs the bench harness's quick configs (every convolution kind, each output verified against
 # convkit's CPU reference before it is timed) on `convkit webgpu` (@convkit/kernels-gpu, 'auto'),
-# `convkit webgpu direct` (its reference kernels) and `convkit auto` (the CPU kernels, for scale).
-# WebGPU in Node comes from the `webgpu` package (Dawn's prebuilt binary, Vulkan on Linux).
-# TensorFlow.js's WebGPU backend and ONNX Runtime Web's WebGPU provider are not run: both expect
-# a browser (navigator.gpu, and ORT's WebGPU build loads its wasm and workers as a page does),
-# so neither runs headless in Node.
+# `convkit webgpu direct` (its reference kernels), `tfjs webgpu` (@tensorflow/tfjs-backend-webgpu,
+# the GPU peer, which runs headless in Node once navigator.gpu is Dawn's) and `convkit auto` (the
+# CPU kernels, for scale). WebGPU in Node comes from the `webgpu` package (Dawn's prebuilt binary,
+# Vulkan on Linux). ONNX Runtime Web's WebGPU provider is not run: in Node its session creation
+# fails inside the wasm ("Invalid argument"); it needs a browser.
 #
 # What the run needs on the GPU machine: the node binary ($NODE, default `node`, >= 20), the
 # working tree, and either
-#   - apps/bench/dist/gpu-bench/   the prepared bundle (about 22 MiB: the harness and every convkit
-#                                  package in one bench.mjs, plus Dawn's linux-x64 binary), made by
+#   - apps/bench/dist/gpu-bench/   the prepared bundle (about 25 MiB: the harness, every convkit
+#                                  package and tfjs in one bench.mjs, plus Dawn's linux-x64 binary), made by
 #                                  `--prepare` on a machine with `pnpm install` done; no network, no
 #                                  pnpm and no other node_modules needed; or
 #   - an installed workspace (node_modules from `pnpm install`), from which it prepares the bundle.
@@ -28,7 +28,7 @@ cd "$ROOT"
 NODE="${NODE:-node}"
 OUT="${OUT:-apps/bench/results}"
 BUNDLE="apps/bench/dist/gpu-bench"
-ENGINES="${ENGINES:-convkit-auto,convkit-webgpu,convkit-webgpu-direct}"
+ENGINES="${ENGINES:-convkit-auto,convkit-webgpu,convkit-webgpu-direct,tfjs-webgpu}"
 
 if ! command -v "$NODE" >/dev/null 2>&1; then
   echo "gpu-bench: no node binary '$NODE'; set NODE=/path/to/node (Node 20 or later)" >&2
@@ -69,8 +69,8 @@ prepare() {
       format: 'esm',
       target: 'node20',
       conditions: ['convkit-source'],
-      // Loaded only if their engines run (not here); Dawn is loaded from node_modules beside the bundle.
-      external: ['webgpu', '@tensorflow/*', 'onnxruntime-node', 'onnxruntime-web'],
+      // ONNX Runtime is loaded only if its engines run (not here); Dawn from node_modules beside the bundle.
+      external: ['webgpu', 'onnxruntime-node', 'onnxruntime-web'],
       banner: { js: \"import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);\" },
       logLevel: 'warning',
     });

@@ -85,8 +85,10 @@ describe('pnpm bench --smoke', () => {
       [
         'grp3x3/tfjs-cpu',
         'grp3x3/tfjs-wasm',
+        'grp3x3/tfjs-webgpu',
         'deform3x3/tfjs-cpu',
         'deform3x3/tfjs-wasm',
+        'deform3x3/tfjs-webgpu',
         'c3x3-bwd/tfjs-wasm',
         'c3x3-bwd/ort-web-1t',
         'c3x3-bwd/ort-web-2t',

@@ -8,11 +8,13 @@ import { onnxruntimeNodeEngines } from './onnxruntime-node';
 import { onnxruntimeWebEngines } from './onnxruntime-web';
 import { tfjsEngines } from './tfjs';
 import { webgpuEngines } from './webgpu';
+import { webgpuPeerEngines } from './webgpu-tfjs';
 
 export const ENGINE_FACTORIES: readonly (() => Engine[])[] = [
   convkitEngines,
   webgpuEngines,
   tfjsEngines,
+  webgpuPeerEngines,
   onnxruntimeWebEngines,
   onnxruntimeNodeEngines,
 ];
