@@ -79,6 +79,16 @@ const filters = args.flatMap((a, i) => (args[i - 1] === '--filter' ? [a] : []));
 const keep = args.includes('--keep');
 const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
 
+// The commands run as in a user's shell: without the NODE_PATH that package-manager shims set
+// (it points into the workspace's node_modules, where CommonJS would find every package) and
+// without the workspace's node_modules/.bin on PATH.
+const cleanEnv: NodeJS.ProcessEnv = { ...process.env };
+delete cleanEnv.NODE_PATH;
+cleanEnv.PATH = (process.env.PATH ?? '')
+  .split(':')
+  .filter((dir) => !dir.includes('/node_modules/'))
+  .join(':');
+
 /** Runs a command; resolves `{ code, output }` (stdout and stderr together), never rejects. */
 function run(
   command: string,
@@ -88,6 +98,7 @@ function run(
   return new Promise((done) => {
     const child = spawn(command, commandArgs, {
       cwd,
+      env: cleanEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -300,8 +311,17 @@ async function checkPackage(
     readme.install.filter((n) => n.startsWith('@convkit/')).flatMap((n) => [...closure(n)]),
   );
   const spec = (n: string): string => `file:${tarballs.get(n)}`;
+  // Anything else (an optional peer such as `webgpu`) at the range a convkit package asks for.
+  const askedRange = (n: string): string => {
+    for (const c of convkit) {
+      const m = byName.get(c)!.manifest;
+      const range = m.peerDependencies?.[n] ?? m.dependencies?.[n];
+      if (range) return range;
+    }
+    return 'latest';
+  };
   const dependencies = Object.fromEntries(
-    readme.install.map((n) => [n, n.startsWith('@convkit/') ? spec(n) : 'latest']),
+    readme.install.map((n) => [n, n.startsWith('@convkit/') ? spec(n) : askedRange(n)]),
   );
   const overrides = Object.fromEntries([...convkit].map((n) => [n, spec(n)]));
   const supportsCjs = Boolean(exportCondition(packedManifest, '.', 'require'));
