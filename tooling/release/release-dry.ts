@@ -17,10 +17,19 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const keep = process.argv.includes('--keep');
 
+// The steps run as from a plain shell in the copy: without the NODE_PATH and node_modules/.bin
+// entries that point into this checkout (the tsx shim sets them).
+const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true' };
+delete env.NODE_PATH;
+env.PATH = (process.env.PATH ?? '')
+  .split(':')
+  .filter((dir) => !dir.includes('/node_modules/'))
+  .join(':');
+
 function step(title: string, command: string, args: string[], cwd: string): void {
   console.log(`\n>> ${title}: ${command} ${args.join(' ')}`);
   const started = Date.now();
-  const { status } = spawnSync(command, args, { cwd, stdio: 'inherit', env: { ...process.env, CI: 'true' } });
+  const { status } = spawnSync(command, args, { cwd, stdio: 'inherit', env });
   console.log(
     `<< ${title}: ${status === 0 ? 'ok' : `failed (${status})`} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
