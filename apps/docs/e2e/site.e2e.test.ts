@@ -81,8 +81,9 @@ async function open(path: string, ctx: BrowserContext = context): Promise<Watche
   const page = await ctx.newPage();
   const problems: string[] = [];
   page.on('console', (msg) => {
-    // The one warning allowed: Playwright's own, where a test blocks the offline worker.
-    if (/blocked by Playwright/.test(msg.text())) return;
+    // Two warnings are expected: Playwright's own where a test blocks the offline worker, and
+    // Chromium's when the "run it" box asks for a WebGPU adapter in a browser without one.
+    if (/blocked by Playwright|^No available adapters\.$/.test(msg.text())) return;
     if (msg.type() === 'error' || msg.type() === 'warning')
       problems.push(`console ${msg.type()}: ${msg.text()}`);
   });
@@ -496,62 +497,117 @@ describe('deformable sampling explorer', () => {
   });
 });
 
-describe('run it', () => {
-  function expected(
-    image: string,
-    kernel: readonly number[],
-    options: { stride: number; padding: 'same' | 'valid' | number },
-  ) {
-    const img = sampleImage(image);
-    const y = conv2d(
-      tensor(img.pixels, [1, 1, img.height, img.width]),
-      tensor(kernel, [1, 1, 3, 3]),
-      options,
-    );
-    const values = y.toFloat32Array();
-    const [, , h, w] = y.shape as number[];
-    return {
-      shape: `[${y.shape.join(', ')}]`,
-      min: Math.min(...values),
-      max: Math.max(...values),
-      sum: values.reduce((a, b) => a + b, 0),
-      center: values[Math.floor((h! - 1) / 2) * w! + Math.floor((w! - 1) / 2)]!,
-    };
-  }
-  async function compare(page: Page, e: ReturnType<typeof expected>) {
-    expect(await text(page, 'run-shape')).toBe(e.shape);
-    close(await num(page, 'run-min'), e.min);
-    close(await num(page, 'run-max'), e.max);
-    close(await num(page, 'run-sum'), e.sum);
-    close(await num(page, 'run-center'), e.center);
-  }
+function expectedRun(
+  image: string,
+  kernel: readonly number[],
+  options: { stride: number; padding: 'same' | 'valid' | number; dilation?: number },
+) {
+  const img = sampleImage(image);
+  const y = conv2d(tensor(img.pixels, [1, 1, img.height, img.width]), tensor(kernel, [1, 1, 3, 3]), options);
+  const values = y.toFloat32Array();
+  const [, , h, w] = y.shape as number[];
+  return {
+    shape: `[${y.shape.join(', ')}]`,
+    min: Math.min(...values),
+    max: Math.max(...values),
+    sum: values.reduce((a, b) => a + b, 0),
+    center: values[Math.floor((h! - 1) / 2) * w! + Math.floor((w! - 1) / 2)]!,
+  };
+}
+async function compareRun(page: Page, e: ReturnType<typeof expectedRun>) {
+  expect(await text(page, 'run-shape')).toBe(e.shape);
+  close(await num(page, 'run-min'), e.min);
+  close(await num(page, 'run-max'), e.max);
+  close(await num(page, 'run-sum'), e.sum);
+  close(await num(page, 'run-center'), e.center);
+}
 
+describe('run it', () => {
   it('convolves the picked image with the edited kernel as conv2d does', async () => {
     const { page, problems } = await open('playground.html');
-    await compare(
+    await compareRun(
       page,
-      expected('ankle-boot', kernelPreset('sobel-x').values, { stride: 1, padding: 'same' }),
+      expectedRun('ankle-boot', kernelPreset('sobel-x').values, { stride: 1, padding: 'same' }),
     );
     await page.getByTestId('run-preset').selectOption('gaussian');
     await page.getByTestId('run-padding').selectOption('valid');
     await setValue(page, 'run-stride', 2);
-    await compare(
+    await compareRun(
       page,
-      expected('ankle-boot', kernelPreset('gaussian').values, { stride: 2, padding: 'valid' }),
+      expectedRun('ankle-boot', kernelPreset('gaussian').values, { stride: 2, padding: 'valid' }),
     );
     await page.getByTestId('run-image').selectOption('checkerboard');
     await setValue(page, 'run-w4', 2);
     const edited = [...kernelPreset('gaussian').values];
     edited[4] = 2;
-    await compare(page, expected('checkerboard', edited, { stride: 2, padding: 'valid' }));
+    await compareRun(page, expectedRun('checkerboard', edited, { stride: 2, padding: 'valid' }));
     expect(await page.getByTestId('run-preset').inputValue()).toBe('custom');
     for (const algorithm of ['reference', 'im2col']) {
       await page.getByTestId('run-algorithm').selectOption(algorithm);
       await settle(page);
-      await compare(page, expected('checkerboard', edited, { stride: 2, padding: 'valid' }));
+      await compareRun(page, expectedRun('checkerboard', edited, { stride: 2, padding: 'valid' }));
     }
     expect(problems).toEqual([]);
     await page.close();
+  });
+});
+
+describe('run it on WebGPU', () => {
+  it('runs the convolution on WebGPU where Chromium offers an adapter, with the CPU numbers', async (ctx) => {
+    const gpuBrowser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: [...ARGS, '--enable-unsafe-webgpu'],
+    });
+    try {
+      const gpuContext = await gpuBrowser.newContext({ viewport: DESKTOP, serviceWorkers: 'block' });
+      const { page, problems } = await open('playground.html', gpuContext);
+      const runs = () => page.locator('[data-runs]').getAttribute('data-runs').then(Number);
+      /** Makes a change, then waits for the run it starts to finish on WebGPU. */
+      const onGpu = async (change: () => Promise<void>) => {
+        const before = await runs();
+        await change();
+        await page.waitForFunction(
+          (n) => Number(document.querySelector('[data-runs]')?.getAttribute('data-runs')) > n,
+          before,
+        );
+        expect(await text(page, 'run-ran-on')).toMatch(/^WebGPU/);
+      };
+      await page.waitForFunction(
+        () =>
+          !/checking/.test(
+            document.querySelector('[data-testid="run-gpu-status"]')?.textContent ?? 'checking',
+          ),
+      );
+      const status = await text(page, 'run-gpu-status');
+      if (status !== 'WebGPU: available') {
+        console.warn(`[docs e2e] WebGPU test skipped: ${status}`);
+        ctx.skip();
+        return;
+      }
+      await onGpu(async () => {
+        await page.getByTestId('run-device').selectOption('webgpu');
+      });
+      await compareRun(
+        page,
+        expectedRun('ankle-boot', kernelPreset('sobel-x').values, { stride: 1, padding: 'same' }),
+      );
+      await onGpu(async () => {
+        await page.getByTestId('run-preset').selectOption('laplacian');
+      });
+      await onGpu(async () => {
+        await page.getByTestId('run-dilation').fill('2');
+      });
+      const laplacian = kernelPreset('laplacian').values;
+      await compareRun(
+        page,
+        expectedRun('ankle-boot', laplacian, { stride: 1, padding: 'same', dilation: 2 }),
+      );
+      expect(problems).toEqual([]);
+      await page.close();
+    } finally {
+      await gpuBrowser.close();
+    }
   });
 });
 

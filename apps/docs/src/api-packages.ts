@@ -18,6 +18,17 @@ export const API_PACKAGES: readonly { dir: string; name: string; summary: string
       'conv, convTranspose, deformConv and their backward passes on the CPU; reference and fast algorithms.',
   },
   {
+    dir: 'kernels-gpu',
+    name: '@convkit/kernels-gpu',
+    summary: 'The same ops on WebGPU, in browsers and in Node; GpuTensors that stay on the GPU until read.',
+  },
+  {
+    dir: 'layers',
+    name: '@convkit/layers',
+    summary:
+      "PyTorch's modules, autograd, losses, optimizers and schedules; safetensors that load from PyTorch unchanged.",
+  },
+  {
     dir: 'analysis',
     name: '@convkit/analysis',
     summary:

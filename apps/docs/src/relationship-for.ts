@@ -5,7 +5,11 @@
  * half and full padding before plain zero padding, the `a` form (14) whenever a > 0.
  * Pooling (7) shares relationship 5's formula and is never picked for a convolution.
  */
-import { DUMOULIN_VISIN_RELATIONSHIPS, type DumoulinVisinRelationship } from '@convkit/analysis';
+import {
+  DUMOULIN_VISIN_RELATIONSHIPS,
+  type DumoulinVisinRelationship,
+  type RelationshipArgs,
+} from '@convkit/analysis';
 
 export interface AxisArgs {
   /** i, or i' for a transposed convolution */
@@ -24,6 +28,26 @@ export interface RelationshipMatch {
   /** What the relationship's function computes for these arguments. */
   readonly output: number;
 }
+
+type Field = 'inputSize' | 'kernelSize' | 'stride' | 'padding' | 'dilation' | 'a';
+
+/** The fields each relationship's function takes (it refuses others). */
+const FIELDS: Record<number, readonly Field[]> = {
+  1: ['inputSize', 'kernelSize'],
+  2: ['inputSize', 'kernelSize', 'padding'],
+  3: ['inputSize', 'kernelSize'],
+  4: ['inputSize', 'kernelSize'],
+  5: ['inputSize', 'kernelSize', 'stride'],
+  6: ['inputSize', 'kernelSize', 'stride', 'padding'],
+  8: ['inputSize', 'kernelSize'],
+  9: ['inputSize', 'kernelSize', 'padding'],
+  10: ['inputSize', 'kernelSize'],
+  11: ['inputSize', 'kernelSize'],
+  12: ['inputSize', 'kernelSize', 'stride'],
+  13: ['inputSize', 'kernelSize', 'stride', 'padding'],
+  14: ['inputSize', 'kernelSize', 'stride', 'padding', 'a'],
+  15: ['inputSize', 'kernelSize', 'dilation', 'stride', 'padding'],
+};
 
 function numbered(n: number): DumoulinVisinRelationship {
   return DUMOULIN_VISIN_RELATIONSHIPS[n - 1]!;
@@ -61,13 +85,9 @@ export function relationshipFor(args: AxisArgs): RelationshipMatch | null {
   const n = relationshipNumber(args);
   if (n === null) return null;
   const relationship = numbered(n);
-  const output = relationship.compute({
-    inputSize: args.inputSize,
-    kernelSize: args.kernelSize,
-    stride: args.stride,
-    padding: args.padding,
-    dilation: args.dilation,
-    a: args.outputPadding,
-  });
+  const all: Record<Field, number> = { ...args, a: args.outputPadding };
+  const picked: RelationshipArgs = { inputSize: args.inputSize, kernelSize: args.kernelSize };
+  for (const f of FIELDS[n]!) picked[f] = all[f];
+  const output = relationship.compute(picked);
   return { relationship, output };
 }
