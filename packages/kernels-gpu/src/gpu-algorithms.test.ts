@@ -69,8 +69,27 @@ describe('selectGpuConvAlgorithm', () => {
           'forward',
           'implicit-gemm',
         ],
-        ['dense 3x3 backward', geometry(), 'backward', 'direct'],
-        ['transposed', geometry({ transposed: true }), 'forward', 'direct'],
+        ['dense 3x3 backward', geometry(), 'backward', 'implicit-gemm'],
+        [
+          'grouped backward, 4 per group',
+          geometry({ inChannels: 128, outChannels: 128, groups: 32 }),
+          'backward',
+          'direct',
+        ],
+        [
+          'depthwise backward',
+          geometry({ inChannels: 256, outChannels: 256, groups: 256 }),
+          'backward',
+          'direct',
+        ],
+        ['transposed 64 -> 64', geometry({ transposed: true }), 'forward', 'implicit-gemm'],
+        ['transposed 64 -> 64 backward', geometry({ transposed: true }), 'backward', 'implicit-gemm'],
+        [
+          'transposed depthwise',
+          geometry({ transposed: true, inChannels: 64, outChannels: 64, groups: 64 }),
+          'forward',
+          'direct',
+        ],
         ['deformable 64 -> 64', geometry({ offsetGroups: 1 }), 'forward', 'implicit-gemm'],
         [
           'deformable 4 -> 4',
@@ -111,7 +130,10 @@ describe('selectGpuConvAlgorithm', () => {
 describe('resolveGpuAlgorithm', () => {
   it("reads undefined and 'auto' as the selection", () => {
     expect(resolveGpuAlgorithm('conv2d', undefined, geometry(), 'forward')).toBe('implicit-gemm');
-    expect(resolveGpuAlgorithm('conv2d', 'auto', geometry(), 'backward')).toBe('direct');
+    expect(resolveGpuAlgorithm('conv2d', 'auto', geometry(), 'backward')).toBe('implicit-gemm');
+    expect(
+      resolveGpuAlgorithm('conv2d', 'auto', geometry({ inChannels: 4, outChannels: 4 }), 'backward'),
+    ).toBe('direct');
   });
 
   it('refuses an unknown name with an ArgumentError naming the op and the choices', () => {
@@ -122,12 +144,22 @@ describe('resolveGpuAlgorithm', () => {
   });
 
   it('refuses a known algorithm on a case it does not run with an UnsupportedError', () => {
-    expect(() => resolveGpuAlgorithm('convBackward', 'implicit-gemm', geometry(), 'backward')).toThrow(
-      UnsupportedError,
+    const deformable = geometry({ offsetGroups: 1 });
+    expect(() =>
+      resolveGpuAlgorithm('deformConv2dBackward', 'implicit-gemm', deformable, 'backward'),
+    ).toThrow(UnsupportedError);
+    expect(() =>
+      resolveGpuAlgorithm('deformConv2dBackward', 'implicit-gemm', deformable, 'backward'),
+    ).toThrow(
+      "deformConv2dBackward: algorithm 'implicit-gemm' does not run the backward pass of deformable convolution; 'direct' and 'auto' run every case",
     );
     expect(() => resolveGpuAlgorithm('conv2d', 'depthwise', geometry(), 'forward')).toThrow(
-      /one input channel per group/,
+      /forward convolution with one input channel per group/,
     );
+    expect(() =>
+      resolveGpuAlgorithm('convBackward', 'depthwise', geometry({ groups: 64 }), 'backward'),
+    ).toThrow(UnsupportedError);
+    expect(gpuAlgorithmSupports('implicit-gemm', geometry(), 'backward')).toBe(true);
     expect(gpuAlgorithmSupports('direct', geometry({ transposed: true }), 'backward')).toBe(true);
     expect(gpuAlgorithmSupports('implicit-gemm', geometry({ offsetGroups: 1 }), 'forward')).toBe(true);
     expect(

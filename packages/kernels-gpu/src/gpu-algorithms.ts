@@ -2,15 +2,15 @@
  * The GPU algorithms and 'auto', a pure function of the geometry and the device's limits
  * (tested without a GPU):
  *   direct         one thread per output element: the GPU's reference, every op and pass
- *   implicit-gemm  conv and deformConv forward as a GEMM over (output positions) x (C_out)
- *                  with K = C_in/groups * prod(k), tiled in workgroup memory with a 4x4
- *                  register block per thread; the lowering is implicit (tiles of the patch
- *                  matrix are loaded straight from the input through the padding, or by
- *                  bilinear sampling for deformable convolution)
+ *   implicit-gemm  tiled GEMMs (64x64 tiles in workgroup memory, a 4x4 register block per
+ *                  thread) whose operand tiles are loaded straight from the tensors (implicit
+ *                  lowering): conv and deformConv forward (patches through the padding, or
+ *                  by bilinear sampling), convTranspose forward and conv's gradInput (the
+ *                  taps that reach each position, gathered), and the weight gradient of conv
+ *                  and convTranspose as a split-K GEMM; convTranspose's gradInput stays direct
  *   depthwise      conv forward with one input channel per group: one thread per output,
  *                  kernel taps unrolled over the window
- * Backward passes and transposed convolution run the direct kernels (the weight gradient
- * always as a split-K reduction).
+ * Deformable backward passes run the direct kernels (the weight gradient as a split-K sum).
  */
 import { ArgumentError, type ConvGeometry, UnsupportedError } from '@convkit/tensor';
 import type { GpuLimits } from './gpu-context';
@@ -40,21 +40,30 @@ export function implicitGemmFits(limits: SelectionLimits): boolean {
 }
 
 /**
- * 'auto', a pure function of the geometry, the pass and the device's limits:
- * - every backward pass and transposed convolution: direct;
+ * 'auto', a pure function of the geometry, the pass and the device's limits; the tiled
+ * kernels only where their workgroup fits the device, else direct:
+ * - deformable backward: direct;
  * - forward conv with one input channel per group (depthwise, any multiplier) and a window of
  *   at most DEPTHWISE_MAX_TAPS taps: depthwise;
- * - forward conv or deformConv whose per-group GEMM fills tiles (>= 16 output channels per group and a
- *   depth C_in/groups * prod(k) >= 8) when the tiled workgroup fits the device: implicit-gemm;
- * - otherwise direct (tiny channel counts, where a 64 x 64 tile would be mostly padding).
+ * - forward passes whose per-group GEMM fills tiles (>= 16 produced channels per group: C_out
+ *   for conv, deformConv and convTranspose; and a depth of >= 8: C_in/groups * prod(k)):
+ *   implicit-gemm;
+ * - backward passes of conv and convTranspose with >= 16 input and output channels per group:
+ *   implicit-gemm;
+ * - otherwise direct (few channels per group, where a 64 x 64 tile would be mostly padding).
  */
 export function selectGpuConvAlgorithm(
   geometry: ConvGeometry,
   pass: GpuPass,
   limits?: SelectionLimits,
 ): GpuConvAlgorithm {
-  if (pass !== 'forward' || geometry.transposed) return 'direct';
+  const fits = limits === undefined || implicitGemmFits(limits);
+  if (pass === 'backward') {
+    const wide = Math.min(geometry.inChannelsPerGroup, geometry.outChannelsPerGroup) >= 16;
+    return geometry.offsetGroups === 0 && wide && fits ? 'implicit-gemm' : 'direct';
+  }
   if (
+    !geometry.transposed &&
     geometry.offsetGroups === 0 &&
     geometry.inChannelsPerGroup === 1 &&
     geometry.groups > 1 &&
@@ -63,7 +72,6 @@ export function selectGpuConvAlgorithm(
     return 'depthwise';
   }
   const depth = geometry.inChannelsPerGroup * geometry.kernelVolume;
-  const fits = limits === undefined || implicitGemmFits(limits);
   if (geometry.outChannelsPerGroup >= 16 && depth >= 8 && fits) return 'implicit-gemm';
   return 'direct';
 }
@@ -71,9 +79,15 @@ export function selectGpuConvAlgorithm(
 /** Which algorithms run `pass` of this geometry (direct runs everything). */
 export function gpuAlgorithmSupports(name: GpuConvAlgorithm, geometry: ConvGeometry, pass: GpuPass): boolean {
   if (name === 'direct') return true;
-  if (pass !== 'forward' || geometry.transposed) return false;
-  if (name === 'depthwise') return geometry.inChannelsPerGroup === 1 && geometry.offsetGroups === 0;
-  return true;
+  if (name === 'depthwise') {
+    return (
+      pass === 'forward' &&
+      !geometry.transposed &&
+      geometry.offsetGroups === 0 &&
+      geometry.inChannelsPerGroup === 1
+    );
+  }
+  return pass === 'forward' || geometry.offsetGroups === 0;
 }
 
 /** The algorithm to run: the requested name (checked), or the selection for 'auto'/undefined. */
@@ -97,8 +111,10 @@ export function resolveGpuAlgorithm(
       : geometry.offsetGroups > 0
         ? 'deformable convolution'
         : 'this convolution';
+    const need =
+      name === 'depthwise' ? ' (it runs forward convolution with one input channel per group)' : '';
     throw new UnsupportedError(
-      `${op}: algorithm '${name}' does not run the ${pass} pass of ${what}${name === 'depthwise' ? ' (it needs one input channel per group)' : ''}; 'direct' and 'auto' run every case`,
+      `${op}: algorithm '${name}' does not run the ${pass} pass of ${what}${need}; 'direct' and 'auto' run every case`,
     );
   }
   return name;

@@ -5,6 +5,11 @@ import { convForwardProgram } from './programs/correlate-program';
 import { deformForwardProgram } from './programs/deform-forward-program';
 import { depthwiseConvProgram } from './programs/depthwise-program';
 import { implicitGemmConvProgram } from './programs/implicit-gemm-program';
+import {
+  weightGradientGemmProgram,
+  weightGradientGemmShape,
+  weightGradientGemmSplits,
+} from './programs/weight-gradient-gemm-program';
 import { weightGradientProgram, weightGradientSplits } from './programs/weight-gradient-program';
 
 const small = convGeometry({
@@ -98,5 +103,31 @@ describe('weightGradientSplits', () => {
     const splits = weightGradientSplits(32 * 64 * 9, 4 * 27 * 27);
     const p = weightGradientProgram(large, splits);
     expect(p.uniforms[0]).toEqual(['total', 32 * 64 * 9 * splits]);
+  });
+});
+
+describe('weightGradientGemmShape', () => {
+  it('is a GEMM per group: rows C_out/groups, columns C_in/groups * prod(k), depth N * prod(out)', () => {
+    const shape = weightGradientGemmShape(large);
+    expect(shape).toMatchObject({ rows: 32, columns: 64 * 9, depth: 4 * 27 * 27 });
+    // 1 row tile x 9 column tiles: split the 2916-deep reduction to fill about 256 workgroups.
+    expect(shape.splits).toBe(Math.min(Math.ceil(256 / 9), Math.floor(2916 / 64)));
+    expect(weightGradientGemmSplits(300, 10_000)).toBe(1);
+    expect(weightGradientGemmSplits(1, 100)).toBe(1);
+  });
+
+  it('swaps the roles for transposed convolution', () => {
+    const t = convGeometry({
+      transposed: true,
+      batch: 2,
+      inChannels: 16,
+      outChannels: 8,
+      inputSpatial: [5, 5],
+      kernelSize: 4,
+      stride: 2,
+    });
+    expect(weightGradientGemmShape(t)).toMatchObject({ rows: 16, columns: 8 * 16, depth: 2 * 25 });
+    const p = weightGradientGemmProgram(t, 1);
+    expect(p.workgroups).toBe(1 * 2 * 1);
   });
 });

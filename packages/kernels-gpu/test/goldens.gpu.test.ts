@@ -1,8 +1,8 @@
 /**
  * The PyTorch golden fixtures (tooling/goldens/{conv,conv-transpose,deform-conv}.json) on the
  * GPU: every case's output and every gradient it holds, within 1e-4 (abs + rel), conv and
- * convTranspose in both layouts, deformConv channels-first (its only layout); conv's forward
- * pass with 'auto' and with every GPU algorithm that runs the case. The whole set takes a few
+ * convTranspose in both layouts, deformConv channels-first (its only layout); every pass with
+ * 'auto' and with every GPU algorithm that runs it. The whole set takes a few
  * seconds on lavapipe, so `pnpm test` runs all of it (no subset).
  */
 import { assertClose, convGeometryFromShapes, type Tensor } from '@convkit/tensor';
@@ -61,38 +61,36 @@ async function runConvLike(c: GoldenCase, layout: LayoutName): Promise<void> {
   const x = toLayout(required(c, 'input'));
   const weight = required(c, 'weight');
   const options = { ...c.options, bias: c.tensors.bias ?? null, layout };
-  if (transposed) {
-    await expectClose(
-      ctx.convTranspose(x, weight, options as never),
-      required(c, 'output'),
-      `${label} output`,
-      fromLayout,
-    );
-  } else {
-    // Every GPU algorithm that runs this case's forward pass ('auto' picks one of them).
-    const auto = ctx.conv(x, weight, options as never);
-    await expectClose(auto, required(c, 'output'), `${label} output [auto]`, fromLayout);
-    for (const algorithm of GPU_CONV_ALGORITHMS) {
-      const probe = convGeometryFromShapes({
-        ...(c.options as object),
-        inputShape: x.shape,
-        weightShape: weight.shape,
-        layout,
-      });
-      if (!gpuAlgorithmSupports(algorithm, probe, 'forward')) continue;
-      const output = ctx.conv(x, weight, { ...options, algorithm } as never);
-      await expectClose(output, required(c, 'output'), `${label} output [${algorithm}]`, fromLayout);
-    }
+  const geometry = convGeometryFromShapes({
+    ...(c.options as object),
+    transposed,
+    inputShape: x.shape,
+    weightShape: weight.shape,
+    layout,
+  });
+  /** 'auto' and every GPU algorithm that runs this pass of the case. */
+  const algorithms = (pass: 'forward' | 'backward') => [
+    'auto',
+    ...GPU_CONV_ALGORITHMS.filter((a) => gpuAlgorithmSupports(a, geometry, pass)),
+  ];
+  for (const algorithm of algorithms('forward')) {
+    const opts = { ...options, algorithm } as never;
+    const output = transposed ? ctx.convTranspose(x, weight, opts) : ctx.conv(x, weight, opts);
+    await expectClose(output, required(c, 'output'), `${label} output [${algorithm}]`, fromLayout);
   }
   const gradOutput = c.tensors.gradOutput;
   if (!gradOutput) return;
-  const grads = transposed
-    ? ctx.convTransposeBackward(toLayout(gradOutput), x, weight, options as never)
-    : ctx.convBackward(toLayout(gradOutput), x, weight, options as never);
-  await expectClose(grads.gradInput, required(c, 'gradInput'), `${label} gradInput`, fromLayout);
-  await expectClose(grads.gradWeight, required(c, 'gradWeight'), `${label} gradWeight`);
-  if (c.tensors.gradBias) await expectClose(grads.gradBias, c.tensors.gradBias, `${label} gradBias`);
-  else grads.gradBias.dispose();
+  for (const algorithm of algorithms('backward')) {
+    const opts = { ...options, algorithm } as never;
+    const grads = transposed
+      ? ctx.convTransposeBackward(toLayout(gradOutput), x, weight, opts)
+      : ctx.convBackward(toLayout(gradOutput), x, weight, opts);
+    const at = `[${algorithm}]`;
+    await expectClose(grads.gradInput, required(c, 'gradInput'), `${label} gradInput ${at}`, fromLayout);
+    await expectClose(grads.gradWeight, required(c, 'gradWeight'), `${label} gradWeight ${at}`);
+    if (c.tensors.gradBias) await expectClose(grads.gradBias, c.tensors.gradBias, `${label} gradBias ${at}`);
+    else grads.gradBias.dispose();
+  }
 }
 
 async function runDeformConv(c: GoldenCase): Promise<void> {

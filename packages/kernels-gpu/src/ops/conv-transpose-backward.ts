@@ -22,7 +22,7 @@ export function gpuConvTransposeBackward(
   const call = resolveConvTransposeCall(op, standIn(input), standIn(weight), standInOptions(options));
   const g = call.geometry;
   checkGradOutput(op, standIn(gradOutput), g.outputShape, `convTranspose${g.dims}d`);
-  resolveGpuAlgorithm(op, call.algorithm, g, 'backward');
+  const algorithm = resolveGpuAlgorithm(op, call.algorithm, g, 'backward', ctx.limits);
   return runOp(ctx, op, (run, ready) => {
     const gy = run.input(gradOutput);
     const x = run.input(input);
@@ -31,7 +31,7 @@ export function gpuConvTransposeBackward(
     const gw = run.output('gradWeight', shapeSize(g.weightShape));
     const gb = run.output('gradBias', g.outChannels);
     run.dispatch(convTransposeBackwardInputProgram(g), [gy, w, gx]);
-    weightGradient(run, g, x, gy, gw);
+    weightGradient(run, g, x, gy, gw, algorithm);
     biasGradient(run, gy, g.batch, g.outChannels, g.outputVolume, g.layout, gb);
     const [gradInput, gradWeight, gradBias] = run.finish(ready, [
       [gx, g.inputShape, g.layout],

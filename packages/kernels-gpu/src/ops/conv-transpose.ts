@@ -8,6 +8,7 @@ import type { GpuContext } from '../gpu-context';
 import type { GpuTensor } from '../gpu-tensor';
 import { runOp, sampleRange } from '../op-run';
 import { convTransposeForwardProgram } from '../programs/gather-transposed-program';
+import { convTransposeGemmProgram } from '../programs/implicit-gemm-transposed-program';
 import { standIn, standInOptions, type TensorLike, tensorOption } from '../resolve-gpu-call';
 import { sampleChunks } from './sample-chunks';
 
@@ -21,7 +22,7 @@ export function gpuConvTranspose(
 ): GpuTensor {
   const call = resolveConvTransposeCall(op, standIn(input), standIn(weight), standInOptions(options), dims);
   const geometry = call.geometry;
-  resolveGpuAlgorithm(op, call.algorithm, geometry, 'forward');
+  const algorithm = resolveGpuAlgorithm(op, call.algorithm, geometry, 'forward', ctx.limits);
   const bias = tensorOption(options, 'bias');
   return runOp(ctx, op, (run, ready) => {
     const x = run.input(input);
@@ -36,7 +37,12 @@ export function gpuConvTranspose(
     ])) {
       const xs = sampleRange(x, chunk.start, chunk.count, inBytes);
       const ys = sampleRange(y, chunk.start, chunk.count, outBytes);
-      run.dispatch(convTransposeForwardProgram(chunk.geometry, b !== null), b ? [xs, w, b, ys] : [xs, w, ys]);
+      run.dispatch(
+        algorithm === 'implicit-gemm'
+          ? convTransposeGemmProgram(chunk.geometry, b !== null)
+          : convTransposeForwardProgram(chunk.geometry, b !== null),
+        b ? [xs, w, b, ys] : [xs, w, ys],
+      );
     }
     return run.finish(ready, [[y, geometry.outputShape, geometry.layout]])[0]!;
   });

@@ -4,10 +4,12 @@
  * buffer of partial sums when the sum is cut into more than one chunk.
  */
 import type { ConvGeometry, Layout } from '@convkit/tensor';
+import type { GpuConvAlgorithm } from '../gpu-algorithms';
 import type { OpRun } from '../op-run';
 import type { GpuProgram } from '../program';
 import { biasGradientProgram } from '../programs/bias-gradient-program';
 import { sumSplitsProgram } from '../programs/sum-splits-program';
+import { weightGradientGemmProgram, weightGradientGemmShape } from '../programs/weight-gradient-gemm-program';
 import { weightGradientProgram, weightGradientSplits } from '../programs/weight-gradient-program';
 
 /** Runs `program` (which writes `count * splits` partial sums) and adds the splits into `out`. */
@@ -36,8 +38,14 @@ export function weightGradient(
   a: GPUBuffer,
   b: GPUBuffer,
   out: GPUBuffer,
+  algorithm: GpuConvAlgorithm,
 ): void {
   const count = geometry.weightShape.reduce((p, d) => p * d, 1);
+  if (algorithm === 'implicit-gemm') {
+    const { splits } = weightGradientGemmShape(geometry);
+    splitK(run, 'gradWeight', count, splits, weightGradientGemmProgram(geometry, splits), [a, b], out);
+    return;
+  }
   const aVolume = geometry.transposed ? geometry.inputVolume : geometry.outputVolume;
   const splits = weightGradientSplits(count, geometry.batch * aVolume);
   splitK(run, 'gradWeight', count, splits, weightGradientProgram(geometry, splits), [a, b], out);

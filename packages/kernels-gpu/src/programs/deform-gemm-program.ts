@@ -44,7 +44,7 @@ fn loadA(m: i32, k: i32, g: i32) -> f32 {
   return modulation(n, og, tap, at) * bilinear(plane, samplePosition(n, og, tap, at));
 }
 
-fn store(m: i32, co: i32, value: f32) {
+fn store(m: i32, co: i32, split: i32, value: f32) {
   let outPlane = P.outH * P.outW;
   y[((m / outPlane) * P.outChannels + co) * outPlane + m % outPlane] = value;
 }

@@ -63,7 +63,7 @@ fn loadA(m: i32, k: i32, g: i32) -> f32 {
   return x[n * P.xN + (g * P.inPerGroup + ci) * P.xC + pd * P.xD + ph * P.xH + pw * P.xW];
 }
 
-fn store(m: i32, co: i32, value: f32) {
+fn store(m: i32, co: i32, split: i32, value: f32) {
   var r = m;
   let ow = r % P.outW; r = r / P.outW;
   let oh = r % P.outH; r = r / P.outH;
