@@ -390,10 +390,13 @@ export function winogradPackInput(
 }
 
 /**
- * One sample of a stride-1, kernel-3 convolution (see the header). planes: the sample's
- * packed input (`winogradPackInput`, all C_in channels); u: `winogradTransformWeights`; y:
- * the sample's output [C_out][outH][outW] (overwritten); bias: C_out floats when hasBias.
- * Tiles: tilesH x tilesW per phase (phase 0's output, the largest), dH * dW phases.
+ * `batch` samples of a stride-1, kernel-3 convolution (see the header), their tiles in one
+ * sequence so that small samples share blocks. planes: the samples' packed inputs
+ * (`winogradPackInput`, all C_in channels, `sampleInBytes` apart); u:
+ * `winogradTransformWeights`; y: the outputs [C_out][outH][outW], `sampleOutBytes` apart
+ * (overwritten); bias: C_out floats when hasBias. Tiles: tilesH x tilesW per phase (phase
+ * 0's output, the largest), dH * dW phases per sample. Byte offsets within the planes and the
+ * outputs must fit an i32.
  */
 export function winogradConv(
   dims: i32,
@@ -411,6 +414,9 @@ export function winogradConv(
   dW: i32,
   tilesH: i32,
   tilesW: i32,
+  batch: i32,
+  sampleInBytes: i32,
+  sampleOutBytes: i32,
   groups: i32,
   cinG: i32,
   coutG: i32,
@@ -434,15 +440,18 @@ export function winogradConv(
   const coutPad = ((coutG + MR - 1) / MR) * MR;
   const uPointBytes = <usize>(coutPad * cinG * 4);
   const phaseTiles = tilesH * tilesW;
-  const totalTiles = dH * dW * phaseTiles;
+  const sampleTiles = dH * dW * phaseTiles;
+  const totalTiles = batch * sampleTiles;
   for (let t0 = 0; t0 < totalTiles; t0 += blockTiles) {
     const nt = min(blockTiles, totalTiles - t0);
     const ntp = (nt + NR - 1) & ~(NR - 1);
     // The tile table: where each tile reads (phase plane, channel 0) and writes (channel 0).
     for (let k = 0; k < ntp; k++) {
       const tile = k < nt ? t0 + k : t0;
-      const phase = tile / phaseTiles;
-      const rest = tile - phase * phaseTiles;
+      const sample = tile / sampleTiles;
+      const inSample = tile - sample * sampleTiles;
+      const phase = inSample / phaseTiles;
+      const rest = inSample - phase * phaseTiles;
       const th = rest / tilesW;
       const tw = rest - th * tilesW;
       const ph = phase / dW;
@@ -450,8 +459,8 @@ export function winogradConv(
       const phaseH = (outH - ph + dH - 1) / dH;
       const phaseW = (outW - pw + dW - 1) / dW;
       const e = table + <usize>(k * TILE_ENTRY);
-      store<i32>(e, phase * inChannels * planeBytes + (4 * th * planeW + 4 * tw) * 4);
-      store<i32>(e, ((ph + 4 * th * dH) * outW + pw + 4 * tw * dW) * 4, 4);
+      store<i32>(e, sample * sampleInBytes + phase * inChannels * planeBytes + (4 * th * planeW + 4 * tw) * 4);
+      store<i32>(e, sample * sampleOutBytes + ((ph + 4 * th * dH) * outW + pw + 4 * tw * dW) * 4, 4);
       store<i32>(e, k < nt ? min(4, phaseH - 4 * th) : 0, 8);
       store<i32>(e, k < nt ? min(4, phaseW - 4 * tw) : 0, 12);
     }
@@ -641,12 +650,13 @@ export function winogradWeightGradWorkBytes(dims: i32, cinG: i32, coutG: i32, bl
 }
 
 /**
- * Adds one sample's contribution to the float64 sums M[group][point][co][ci] (overwrites
- * them when `overwrite`). xPlanes: the sample's input packed as for winogradConv (planeH x
- * planeW per phase and channel, planeH >= 2 tilesH + 2, planeW >= 2 tilesW + 4); gyPlanes:
- * its gradOutput packed the same way without padding (gyPlaneH x gyPlaneW, at least 2 tilesH
- * x 2 tilesW). Tiles: tilesH x tilesW gradOutput tiles of 2x2 (1-D: 2) per phase, dH * dW
- * phases.
+ * Adds `batch` samples' contributions to the float64 sums M[group][point][co][ci]
+ * (overwrites them when `overwrite`), their tiles in one sequence. xPlanes: the samples'
+ * inputs packed as for winogradConv (planeH x planeW per phase and channel, planeH >= 2
+ * tilesH + 2, planeW >= 2 tilesW + 2; `sampleXBytes` apart); gyPlanes: their gradOutputs
+ * packed the same way without padding (gyPlaneH x gyPlaneW, at least 2 tilesH x 2 tilesW;
+ * `sampleGyBytes` apart). Tiles: tilesH x tilesW gradOutput tiles of 2x2 (1-D: 2) per phase,
+ * dH * dW phases per sample.
  */
 export function winogradWeightGradAccumulate(
   dims: i32,
@@ -662,6 +672,9 @@ export function winogradWeightGradAccumulate(
   dW: i32,
   tilesH: i32,
   tilesW: i32,
+  batch: i32,
+  sampleXBytes: i32,
+  sampleGyBytes: i32,
   groups: i32,
   cinG: i32,
   coutG: i32,
@@ -683,7 +696,8 @@ export function winogradWeightGradAccumulate(
   const rowBytes = <usize>(planeW * 4);
   const gyRowBytes = <usize>(gyPlaneW * 4);
   const phaseTiles = tilesH * tilesW;
-  const totalTiles = dH * dW * phaseTiles;
+  const sampleTiles = dH * dW * phaseTiles;
+  const totalTiles = batch * sampleTiles;
   const blockCount = points * coutG * cinG;
   const rows = dims == 2 ? 4 : 1;
   for (let t0 = 0; t0 < totalTiles; t0 += blockTiles) {
@@ -693,13 +707,17 @@ export function winogradWeightGradAccumulate(
     for (let g = 0; g < groups; g++) {
       for (let k = 0; k < nt; k++) {
         const tile = t0 + k;
-        const phase = tile / phaseTiles;
-        const rest = tile - phase * phaseTiles;
+        const sample = tile / sampleTiles;
+        const inSample = tile - sample * sampleTiles;
+        const phase = inSample / phaseTiles;
+        const rest = inSample - phase * phaseTiles;
         const th = rest / tilesW;
         const tw = rest - th * tilesW;
         // 1. The 4x4 input tile of four channels at a time -> X[point][ci panel][k][8].
         const xTile =
-          xPlanes + <usize>((phase * inChannels + g * cinG) * planeBytes + (2 * th * planeW + 2 * tw) * 4);
+          xPlanes +
+          <usize>sample * <usize>sampleXBytes +
+          <usize>((phase * inChannels + g * cinG) * planeBytes + (2 * th * planeW + 2 * tw) * 4);
         for (let ci = 0; ci < cinG; ci += 4) {
           const a0 = xTile + <usize>(ci * planeBytes);
           const a1 = xTile + <usize>(min(ci + 1, cinG - 1) * planeBytes);
@@ -744,7 +762,9 @@ export function winogradWeightGradAccumulate(
         }
         // 2. The 2x2 gradOutput tile of four channels at a time -> GY[point][co panel][k][MR].
         const gTile =
-          gyPlanes + <usize>((phase * outChannels + g * coutG) * gyPlaneBytes + (2 * th * gyPlaneW + 2 * tw) * 4);
+          gyPlanes +
+          <usize>sample * <usize>sampleGyBytes +
+          <usize>((phase * outChannels + g * coutG) * gyPlaneBytes + (2 * th * gyPlaneW + 2 * tw) * 4);
         for (let co = 0; co < coutG; co += 4) {
           const b0 = gTile + <usize>(co * gyPlaneBytes);
           const b1 = gTile + <usize>(min(co + 1, coutG - 1) * gyPlaneBytes);
@@ -789,15 +809,20 @@ export function winogradWeightGradAccumulate(
       }
       // 4. The block sums into the float64 sums.
       const mg = m64 + <usize>(g * blockCount * 8);
-      if (overwrite && t0 == 0) {
-        for (let i = 0; i < blockCount; i++) {
-          store<f64>(mg + <usize>(i * 8), <f64>load<f32>(mb + <usize>(i * 4)));
-        }
-      } else {
-        for (let i = 0; i < blockCount; i++) {
-          const at = mg + <usize>(i * 8);
-          store<f64>(at, load<f64>(at) + <f64>load<f32>(mb + <usize>(i * 4)));
-        }
+      const first = overwrite && t0 == 0;
+      let i = 0;
+      for (; i + 4 <= blockCount; i += 4) {
+        const v = v128.load(mb + <usize>(i * 4));
+        const lo = f64x2.promote_low_f32x4(v);
+        const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+        const at = mg + <usize>(i * 8);
+        v128.store(at, first ? lo : f64x2.add(v128.load(at), lo));
+        v128.store(at, first ? hi : f64x2.add(v128.load(at, 16), hi), 16);
+      }
+      for (; i < blockCount; i++) {
+        const at = mg + <usize>(i * 8);
+        const v = <f64>load<f32>(mb + <usize>(i * 4));
+        store<f64>(at, first ? v : load<f64>(at) + v);
       }
     }
   }

@@ -63,6 +63,9 @@ interface WinogradExports {
     dW: number,
     tilesH: number,
     tilesW: number,
+    batch: number,
+    sampleXBytes: number,
+    sampleGyBytes: number,
     groups: number,
     cinG: number,
     coutG: number,
@@ -125,6 +128,9 @@ interface WinogradExports {
     dW: number,
     tilesH: number,
     tilesW: number,
+    batch: number,
+    sampleInBytes: number,
+    sampleOutBytes: number,
     groups: number,
     cinG: number,
     coutG: number,
@@ -148,6 +154,14 @@ const BLOCK_BYTES = 768 << 10;
  * (C512 14x14: 8 tiles per block 30 ms, all 16 tiles 19 ms).
  */
 const MIN_BLOCK_TILES = 64;
+/**
+ * Bytes of packed input planes per run: samples smaller than this are packed and tiled
+ * together (up to this many bytes of planes), larger ones one at a time, so the planes stay
+ * in cache between packing and the input transform.
+ */
+const CHUNK_BYTES = 2 << 20;
+/** Byte offsets the kernel's tile table holds are i32: a chunk's outputs stay below this. */
+const I32_OFFSETS = 2 ** 30;
 
 /**
  * One stride-1 kernel-3 convolution as the kernels see it: channels-first input and output,
@@ -209,17 +223,26 @@ function runWinograd(problem: WinogradProblem, input: Float32Array): Float32Arra
   // Each tile row is read as two vectors (8 floats) from 4 * tw.
   const planeW = tilesW * TILE + 4;
   const points = dims === 2 ? 36 : 6;
-  const totalTiles = dH * dW * tilesH * tilesW;
+  // Samples packed and run together: as many as keep their planes within CHUNK_BYTES (small
+  // samples then share blocks of tiles, and one block streams the weights for all of them).
+  const samplePlanes = dH * dW * inChannels * planeH * planeW * 4;
+  const sampleIn = inChannels * inVolume * 4;
+  const sampleOut = outChannels * outVolume * 4;
+  const chunk = Math.max(
+    1,
+    Math.min(batch, Math.floor(CHUNK_BYTES / samplePlanes), Math.floor(I32_OFFSETS / sampleOut)),
+  );
+  const totalTiles = chunk * dH * dW * tilesH * tilesW;
   const fit = Math.floor(BLOCK_BYTES / (points * (cinG + coutG) * 4) / 8) * 8;
   const allTiles = Math.ceil(totalTiles / 8) * 8;
   const blockTiles = Math.min(Math.max(fit, MIN_BLOCK_TILES, 8), 512, allTiles);
   const heap = planHeap(problem.op, kernels, {
-    x: batch * inChannels * inVolume * 4,
-    planes: dH * dW * inChannels * planeH * planeW * 4,
+    x: batch * sampleIn,
+    planes: chunk * samplePlanes,
     w: problem.weight.length * 4,
     u: exports.winogradWeightBytes(dims, groups, coutG, cinG),
     bias: outChannels * 4,
-    y: batch * outChannels * outVolume * 4,
+    y: batch * sampleOut,
     work: exports.winogradWorkBytes(dims, cinG, coutG, blockTiles),
   });
   writeFloats(kernels, heap.x, input);
@@ -247,20 +270,23 @@ function runWinograd(problem: WinogradProblem, input: Float32Array): Float32Arra
     heap.u,
     heap.work,
   );
-  for (let n = 0; n < batch; n++) {
-    exports.winogradPackInput(
-      heap.x + n * inChannels * inVolume * 4,
-      inChannels,
-      inH,
-      inW,
-      padH,
-      padW,
-      dH,
-      dW,
-      heap.planes,
-      planeH,
-      planeW,
-    );
+  for (let n0 = 0; n0 < batch; n0 += chunk) {
+    const samples = Math.min(chunk, batch - n0);
+    for (let i = 0; i < samples; i++) {
+      exports.winogradPackInput(
+        heap.x + (n0 + i) * sampleIn,
+        inChannels,
+        inH,
+        inW,
+        padH,
+        padW,
+        dH,
+        dW,
+        heap.planes + i * samplePlanes,
+        planeH,
+        planeW,
+      );
+    }
     exports.winogradConv(
       dims,
       heap.planes,
@@ -270,13 +296,16 @@ function runWinograd(problem: WinogradProblem, input: Float32Array): Float32Arra
       heap.u,
       heap.bias,
       problem.bias !== null ? 1 : 0,
-      heap.y + n * outChannels * outVolume * 4,
+      heap.y + n0 * sampleOut,
       outH,
       outW,
       dH,
       dW,
       tilesH,
       tilesW,
+      samples,
+      samplePlanes,
+      sampleOut,
       groups,
       cinG,
       coutG,
@@ -439,9 +468,9 @@ export function convTransposeBackwardInputWinograd(
 }
 
 /** Bytes one block of tiles may take for its transformed input and gradOutput in the weight gradient. */
-const GRAD_BLOCK_BYTES = 1 << 20;
+const GRAD_BLOCK_BYTES = 2 << 20;
 /** Fewest tiles per weight-gradient block: the GEMMs' depth, and the float64 sums' share of the work. */
-const MIN_GRAD_BLOCK_TILES = 64;
+const MIN_GRAD_BLOCK_TILES = 128;
 
 /**
  * The weight gradient [C_out, C_in/g, ...k] of a stride-1 kernel-3 convolution (the fields of
@@ -473,18 +502,30 @@ function runWeightGradient(
   const gyPlaneW = tilesW * 2;
   const points = dims === 2 ? 16 : 4;
   const taps = dims === 2 ? 9 : 3;
-  const totalTiles = dH * dW * tilesH * tilesW;
+  const sampleXPlanes = dH * dW * inChannels * planeH * planeW * 4;
+  const sampleGyPlanes = dH * dW * outChannels * gyPlaneH * gyPlaneW * 4;
+  const chunk = Math.max(
+    1,
+    Math.min(
+      batch,
+      Math.floor(CHUNK_BYTES / (sampleXPlanes + sampleGyPlanes)),
+      Math.floor(I32_OFFSETS / sampleGyPlanes),
+    ),
+  );
+  const totalTiles = chunk * dH * dW * tilesH * tilesW;
   const perTile = points * (Math.ceil(cinG / 8) * 8 + coutG + 8) * 4;
   const blockTiles = Math.min(
     Math.max(Math.floor(GRAD_BLOCK_BYTES / perTile), MIN_GRAD_BLOCK_TILES),
     1024,
     totalTiles,
   );
+  const sampleX = inChannels * inVolume * 4;
+  const sampleGy = outChannels * outVolume * 4;
   const heap = planHeap(problem.op, kernels, {
-    x: batch * inChannels * inVolume * 4,
-    gy: batch * outChannels * outVolume * 4,
-    planes: dH * dW * inChannels * planeH * planeW * 4,
-    gyPlanes: dH * dW * outChannels * gyPlaneH * gyPlaneW * 4,
+    x: batch * sampleX,
+    gy: batch * sampleGy,
+    planes: chunk * sampleXPlanes,
+    gyPlanes: chunk * sampleGyPlanes,
     m64: groups * points * coutG * cinG * 8,
     gw: outChannels * cinG * taps * 4,
     work: exports.winogradWeightGradWorkBytes(dims, cinG, coutG, blockTiles),
@@ -497,33 +538,36 @@ function runWeightGradient(
   ) {
     return null;
   }
-  for (let n = 0; n < batch; n++) {
-    exports.winogradPackInput(
-      heap.x + n * inChannels * inVolume * 4,
-      inChannels,
-      inH,
-      inW,
-      padH,
-      padW,
-      dH,
-      dW,
-      heap.planes,
-      planeH,
-      planeW,
-    );
-    exports.winogradPackInput(
-      heap.gy + n * outChannels * outVolume * 4,
-      outChannels,
-      outH,
-      outW,
-      0,
-      0,
-      dH,
-      dW,
-      heap.gyPlanes,
-      gyPlaneH,
-      gyPlaneW,
-    );
+  for (let n0 = 0; n0 < batch; n0 += chunk) {
+    const samples = Math.min(chunk, batch - n0);
+    for (let i = 0; i < samples; i++) {
+      exports.winogradPackInput(
+        heap.x + (n0 + i) * sampleX,
+        inChannels,
+        inH,
+        inW,
+        padH,
+        padW,
+        dH,
+        dW,
+        heap.planes + i * sampleXPlanes,
+        planeH,
+        planeW,
+      );
+      exports.winogradPackInput(
+        heap.gy + (n0 + i) * sampleGy,
+        outChannels,
+        outH,
+        outW,
+        0,
+        0,
+        dH,
+        dW,
+        heap.gyPlanes + i * sampleGyPlanes,
+        gyPlaneH,
+        gyPlaneW,
+      );
+    }
     exports.winogradWeightGradAccumulate(
       dims,
       heap.planes,
@@ -538,12 +582,15 @@ function runWeightGradient(
       dW,
       tilesH,
       tilesW,
+      samples,
+      sampleXPlanes,
+      sampleGyPlanes,
       groups,
       cinG,
       coutG,
       blockTiles,
       heap.m64,
-      n === 0 ? 1 : 0,
+      n0 === 0 ? 1 : 0,
       heap.work,
     );
   }

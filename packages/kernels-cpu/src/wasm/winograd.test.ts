@@ -3,10 +3,13 @@ import {
   type ConvGeometry,
   convGeometry,
   createRng,
+  getMemoryLimit,
   LAYOUTS,
   PADDING_MODES,
   type Padding,
   type PaddingMode,
+  ResourceError,
+  setMemoryLimit,
   type Tensor,
   tensor,
   UnsupportedError,
@@ -21,7 +24,7 @@ import { convTranspose } from '../conv-transpose';
 import { convTransposeBackward } from '../conv-transpose-backward';
 import type { ConvAlgorithm, ConvOptions, ConvTransposeOptions } from '../options';
 import { type ConvCase, convCaseTensors } from '../reference/random-conv-case';
-import { initWasmSync, type WasmBuild, wasmSupport } from './wasm-runtime';
+import { initWasmSync, type WasmBuild, wasmInfo, wasmSupport } from './wasm-runtime';
 import { winogradLimit } from './winograd-limit';
 import { prefersWinograd } from './winograd-preference';
 
@@ -238,6 +241,8 @@ for (const build of BUILDS) {
       const cases: [number[], number[], Record<string, unknown>][] = [
         [[2, 24, 48, 48], [24, 24, 3, 3], { padding: 1 }],
         [[1, 16, 45, 47], [16, 16, 3, 3], { padding: 2, dilation: 2 }],
+        // Several runs of samples packed together (about 2 MiB of planes each).
+        [[5, 64, 40, 40], [16, 64, 3, 3], { padding: 1 }],
         [[4, 32, 700], [48, 32, 3], { padding: 1 }],
       ];
       for (const [xs, ws, options] of cases) {
@@ -299,6 +304,43 @@ for (const build of BUILDS) {
     });
   });
 }
+
+describe('winograd memory', () => {
+  it('keeps WebAssembly memory flat over 1000 calls of one shape, forward and backward', () => {
+    initWasmSync();
+    const rng = createRng(85);
+    const x = rng.normalTensor([1, 8, 12, 12]);
+    const w = rng.normalTensor([8, 8, 3, 3]);
+    const gy = rng.normalTensor([1, 8, 12, 12]);
+    conv2d(x, w, { padding: 1, algorithm: 'winograd' });
+    convBackward(gy, x, w, { padding: 1, algorithm: 'winograd' });
+    const before = wasmInfo().memoryBytes;
+    for (let i = 0; i < 1000; i++) {
+      conv2d(x, w, { padding: 1, algorithm: 'winograd' });
+      if (i % 10 === 0) convBackward(gy, x, w, { padding: 1, algorithm: 'winograd' });
+    }
+    expect(wasmInfo().memoryBytes).toBe(before);
+  });
+
+  it('refuses a working set over the memory budget with a ResourceError naming the op', () => {
+    const limit = getMemoryLimit();
+    setMemoryLimit(1 << 20);
+    try {
+      const x = createRng(86).normalTensor([1, 64, 64, 64]);
+      const w = createRng(87).normalTensor([8, 64, 3, 3]);
+      let error: unknown;
+      try {
+        conv2d(x, w, { algorithm: 'winograd' });
+      } catch (e) {
+        error = e;
+      }
+      expect(ResourceError.isInstance(error)).toBe(true);
+      expect((error as Error).message).toMatch(/^conv2d: .*WebAssembly working memory/);
+    } finally {
+      setMemoryLimit(limit);
+    }
+  });
+});
 
 describe('winograd limits', () => {
   const geometry = (args: Record<string, unknown>) =>
@@ -382,16 +424,23 @@ describe("where 'auto' runs winograd", () => {
       ['4 channels each side', { inChannels: 4, outChannels: 4 }, true],
       ['3 input channels (an RGB stem)', { inChannels: 3 }, false],
       ['depthwise', { groups: 64 }, false],
-      ['16 tiles per sample', { inChannels: 256, outChannels: 256, inputSpatial: [14, 14] }, true],
-      ['4 tiles per sample', { inChannels: 256, outChannels: 256, inputSpatial: [7, 7] }, false],
+      ['16 tiles', { inChannels: 256, outChannels: 256, inputSpatial: [14, 14] }, true],
+      ['4 tiles', { inChannels: 256, outChannels: 256, inputSpatial: [7, 7] }, false],
+      ['9 tiles', { inChannels: 128, outChannels: 128, inputSpatial: [10, 10] }, false],
       [
         '4 tiles per sample, batch 4',
         { batch: 4, inChannels: 256, outChannels: 256, inputSpatial: [7, 7] },
+        true,
+      ],
+      [
+        '4 tiles per sample, batch 2',
+        { batch: 2, inChannels: 256, outChannels: 256, inputSpatial: [7, 7] },
         false,
       ],
       ['1-D, 32 channels, 32 tiles', { inChannels: 32, outChannels: 32, inputSpatial: [128] }, true],
       ['1-D, 16 channels', { inChannels: 16, outChannels: 16, inputSpatial: [4096] }, false],
       ['1-D, 16 tiles', { inputSpatial: [64] }, false],
+      ['1-D, 16 tiles per sample, batch 2', { batch: 2, inputSpatial: [64] }, true],
       ['stride 2', { stride: 2 }, false],
       ['kernel 5', { kernelSize: 5, padding: 2 }, false],
       ['3-D', { inChannels: 16, outChannels: 16, inputSpatial: [16, 16, 16] }, false],
