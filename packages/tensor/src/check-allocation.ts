@@ -4,6 +4,7 @@
  * ResourceError names the op, the buffer and its shape, says how many bytes were asked and
  * how to raise the limit.
  */
+import { describeValue } from './describe-value';
 import { ArgumentError, formatShape, ResourceError } from './errors';
 import { getMemoryLimit } from './memory-limit';
 
@@ -34,6 +35,9 @@ export function checkAllocation(
   shape: readonly number[],
   bytesPerElement = 4,
 ): number {
+  if (!Array.isArray(shape)) {
+    throw new ArgumentError(`${op}: ${what} shape must be an array of sizes, got ${describeValue(shape)}`);
+  }
   let elements = 1;
   for (const d of shape) {
     if (typeof d !== 'number' || Number.isNaN(d) || d < 0) {

@@ -4,6 +4,8 @@
  * are loaded (where `instanceof` would say false).
  */
 
+import { formatValue } from './describe-value';
+
 const BRAND = Symbol.for('convkit.error');
 
 /** Base of every error convkit throws on purpose. `kind` names the class. */
@@ -75,5 +77,7 @@ export class ResourceError extends ConvkitError {
 
 /** Formats a shape the way error messages print it: `[64, 3, 7, 7]`. */
 export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
+  // Shapes in messages may come from callers: show odd entries as values, never throw.
+  if (!Array.isArray(shape)) return formatValue(shape);
+  return `[${shape.map((d) => (typeof d === 'number' ? String(d) : formatValue(d))).join(', ')}]`;
 }

@@ -198,13 +198,15 @@ export class Tensor {
    * A view of the range [start, end) with a step along one dimension (Python slicing without
    * negative steps; negative start/end count from the end).
    */
-  slice(dim: number, start: number, end: number = this.shape[dim]!, step = 1): Tensor {
+  slice(dim: number, start: number, endArg?: number, step = 1): Tensor {
     const size = typeof dim === 'number' && Number.isInteger(dim) ? this.shape[dim] : undefined;
     if (size === undefined) {
       throw new ArgumentError(
         `slice: dimension ${formatValue(dim)} does not exist in shape ${formatShape(this.shape)}`,
       );
     }
+    // The default end is read only once dim is known to be a dimension.
+    const end = endArg ?? size;
     if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 1)
       throw new ArgumentError(`slice: step must be a positive integer, got ${formatValue(step)}`);
     if (
