@@ -24,9 +24,12 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
-cd "$ROOT"
 NODE="${NODE:-node}"
-OUT="${OUT:-apps/bench/results}"
+# A NODE or OUT given as a relative path is relative to where the script was started.
+case "$NODE" in /*) ;; */*) NODE="$PWD/$NODE" ;; esac
+if [ -n "${OUT:-}" ]; then case "$OUT" in /*) ;; *) OUT="$PWD/$OUT" ;; esac; fi
+OUT="${OUT:-$ROOT/apps/bench/results}"
+cd "$ROOT"
 BUNDLE="apps/bench/dist/gpu-bench"
 ENGINES="${ENGINES:-convkit-auto,convkit-webgpu,convkit-webgpu-direct,tfjs-webgpu}"
 
@@ -79,6 +82,15 @@ prepare() {
   cp -r "$webgpu_dir/dist/$platform" "$BUNDLE/node_modules/webgpu/dist/"
   cp packages/kernels-cpu/package.json "$BUNDLE/node_modules/@convkit/kernels-cpu/"
   cp packages/kernels-gpu/package.json "$BUNDLE/node_modules/@convkit/kernels-gpu/"
+  # Which adapter Dawn finds here, for the report's header.
+  cat > "$BUNDLE/probe-adapter.mjs" <<'PROBE'
+import { create } from 'webgpu';
+const gpu = create([]);
+const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+const info = adapter?.info;
+console.log(adapter ? `${info.vendor} / ${info.architecture} / ${info.device} / ${info.description}` : 'none (no WebGPU adapter: is a Vulkan driver and libvulkan1 installed?)');
+process.exit(0);
+PROBE
   echo "gpu-bench: prepared $BUNDLE ($(du -sh "$BUNDLE" | cut -f1))"
 }
 
@@ -92,9 +104,14 @@ mkdir -p "$OUT"
 RUN_DIR="$OUT/gpu-bench-run"
 ARGS=(--quick --engines "$ENGINES" --out "$RUN_DIR" --no-progress)
 [ -n "${FILTER:-}" ] && ARGS+=(--filter "$FILTER")
-echo "gpu-bench: $NODE $BUNDLE/bench.mjs ${ARGS[*]}"
+ADAPTER="$(cd "$BUNDLE" && "$NODE" probe-adapter.mjs 2>/dev/null | tail -n 1 || true)"
+echo "gpu-bench: WebGPU adapter: ${ADAPTER:-unknown}"
+# Relaxed SIMD is behind a flag in Node 20 (the CPU engines use it when present); newer Nodes may not know the flag.
+FLAGS=()
+"$NODE" --experimental-wasm-relaxed-simd -e 0 >/dev/null 2>&1 && FLAGS+=(--experimental-wasm-relaxed-simd)
+echo "gpu-bench: $NODE ${FLAGS[*]:-} $BUNDLE/bench.mjs ${ARGS[*]}"
 STATUS=0
-"$NODE" --experimental-wasm-relaxed-simd "$BUNDLE/bench.mjs" "${ARGS[@]}" | tee "$OUT/gpu-bench.log" || STATUS=$?
+"$NODE" ${FLAGS[@]+"${FLAGS[@]}"} "$BUNDLE/bench.mjs" "${ARGS[@]}" 2>&1 | tee "$OUT/gpu-bench.log" || STATUS=$?
 
 {
   echo "# convkit GPU bench"
@@ -104,7 +121,7 @@ STATUS=0
   if command -v nvidia-smi >/dev/null 2>&1; then
     echo "- GPU (nvidia-smi): $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | paste -sd ';' -)"
   fi
-  echo "- Adapter: see the engines line below (the WebGPU adapter Dawn chose; 'software adapter' means a CPU driver, whose timings say nothing about GPUs)"
+  echo "- WebGPU adapter (Dawn, high-performance): ${ADAPTER:-unknown} ('software adapter' in the tables means a CPU driver, whose timings say nothing about GPUs)"
   echo "- Command: apps/bench/scripts/gpu-bench.sh (exit status of the run: $STATUS)"
   echo
   if [ -f "$RUN_DIR/latest.md" ]; then
