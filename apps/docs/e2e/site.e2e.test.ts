@@ -26,7 +26,8 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offsetBranch, tapPickerWeight } from '../src/deform-offsets';
 import { kernelPreset } from '../src/kernel-presets';
-import { sampleImage } from '../src/sample-images';
+import { greyFromRgba, sampleImage } from '../src/sample-images';
+import { encodePng } from './encode-png';
 import { type StaticServer, serveStatic } from './static-server';
 
 const docs = new URL('../', import.meta.url).pathname;
@@ -547,6 +548,47 @@ describe('run it', () => {
       await settle(page);
       await compareRun(page, expectedRun('checkerboard', edited, { stride: 2, padding: 'valid' }));
     }
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('run it with a file of the reader', () => {
+  it('turns an uploaded PNG grey and convolves it as conv2d does', async () => {
+    const width = 20;
+    const height = 12;
+    const rgba = new Uint8Array(width * height * 4);
+    for (let i = 0; i < width * height; i++) {
+      const x = i % width;
+      const y = Math.floor(i / width);
+      rgba.set([(x * 12) % 256, (y * 20) % 256, ((x + y) * 7) % 256, 255], 4 * i);
+    }
+    const { page, problems } = await open('playground.html');
+    const before = Number(await page.locator('[data-runs]').getAttribute('data-runs'));
+    await page
+      .getByTestId('run-file')
+      .setInputFiles({ name: 'pattern.png', mimeType: 'image/png', buffer: encodePng(width, height, rgba) });
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('[data-runs]')?.getAttribute('data-runs')) > n,
+      before,
+    );
+    expect(await page.getByTestId('run-image').inputValue()).toBe('upload');
+    const grey = greyFromRgba(rgba, width, height);
+    const y = conv2d(
+      tensor(grey, [1, 1, height, width]),
+      tensor(kernelPreset('sobel-x').values, [1, 1, 3, 3]),
+      {
+        padding: 'same',
+      },
+    );
+    const values = y.toFloat32Array();
+    expect(await text(page, 'run-shape')).toBe(`[${y.shape.join(', ')}]`);
+    close(await num(page, 'run-min'), Math.min(...values));
+    close(await num(page, 'run-max'), Math.max(...values));
+    close(
+      await num(page, 'run-sum'),
+      values.reduce((a, b) => a + b, 0),
+    );
     expect(problems).toEqual([]);
     await page.close();
   });
