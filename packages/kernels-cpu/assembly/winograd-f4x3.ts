@@ -1,14 +1,16 @@
 /**
  * winograd-f4x3: stride-1, kernel-3 convolution by Winograd's minimal filtering, F(4x4, 3x3) in
- * 2-D and F(4, 3) in 1-D (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks",
+ * 2-D and F(6, 3) in 1-D (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks",
  * 2016), for one sample at a time, channels-first, with groups, bias and dilation.
  *
  *   Y = A^T [ (G g G^T) ⊙ (B^T d B) ] A     (2-D; 1-D drops the right-hand factors)
  *
- * d: a 6x6 (1-D: 6) input tile, g: the 3x3 (3) filter, Y: a 4x4 (4) output tile; the
- * interpolation points are 0, ±1, ±2 and ∞, whose transforms have small integer entries
- * (F(6x6, 3x3) adds ±1/2; simulated in float32 it was 1.5-2x less accurate again, for 1.8x
- * fewer multiplications, so the 1e-4 contract keeps F(4x4, 3x3)).
+ * d: a 6x6 (1-D: 8) input tile, g: the 3x3 (3) filter, Y: a 4x4 (1-D: 6) output tile. The
+ * 2-D points are 0, ±1, ±2 and ∞, whose transforms have small integer entries (F(6x6, 3x3)
+ * adds ±1/2; simulated in float32 it was 1.5-2x less accurate again, for 1.8x fewer
+ * multiplications, so the 1e-4 contract keeps F(4x4, 3x3)). 1-D is about 5x more exact than
+ * 2-D at the same size, so it affords F(6, 3) (points 0, ±1, ±2, ±1/2, ∞): 8 multiplications
+ * per 6 outputs instead of 6 per 4.
  *
  * Dilation d: a dilated stride-1 convolution is d^dims undilated ones, one per phase of the
  * input (every d-th row and column from an offset): `winogradPackInput` de-interleaves the
@@ -23,7 +25,7 @@
  *      B^T row and column passes are multiply-adds on whole vectors. The result is written
  *      straight into the GEMM's packed B layout, V[point][8-tile panel][C_in/g][8], so the
  *      product needs no packing copy;
- *   2. per transform point (36 in 2-D, 6 in 1-D) one GEMM M[C_out/g x tiles] = U[C_out/g x
+ *   2. per transform point (36 in 2-D, 8 in 1-D) one GEMM M[C_out/g x tiles] = U[C_out/g x
  *      C_in/g] V[C_in/g x tiles] on the packed GEMM's micro-kernel (gemm-4x8.ts macroKernel, MR x 8 tiles), U
  *      prepacked once per call by `winogradTransformWeights` in the packed A layout (computed
  *      in float64), each 8-tile V panel reused from L1 by every MR-row U panel;
@@ -41,10 +43,16 @@
 import { fma } from './fma';
 import { MR, macroKernel, NR } from './gemm-4x8';
 
-/** Transform points: 6x6 in 2-D, 6 in 1-D. */
+/** Transform points: 6x6 in 2-D, 8 in 1-D. */
 // @ts-expect-error: decorator
 @inline function pointsOf(dims: i32): i32 {
-  return dims == 2 ? 36 : 6;
+  return dims == 2 ? 36 : 8;
+}
+
+/** Output tile width: 4 (F(4x4, 3x3)) in 2-D, 6 (F(6, 3)) in 1-D. */
+// @ts-expect-error: decorator
+@inline function tileOf(dims: i32): i32 {
+  return dims == 2 ? 4 : 6;
 }
 
 /** Bytes of one tile-table entry: input offset, output offset, valid rows, valid columns. */
@@ -103,7 +111,7 @@ export function winogradTransformWeights(
           const lanes = coutG - co;
           const dst = u + <usize>g * groupBytes + <usize>((co / MR) * cinG * MR * 4 + ci * MR * 4 + (co % MR) * 4);
           if (dims == 1) {
-            gColumnV(
+            gColumn8V(
               weightsAt(w, at, sCo, lanes),
               weightsAt(w, at + sKw, sCo, lanes),
               weightsAt(w, at + 2 * sKw, sCo, lanes),
@@ -138,7 +146,7 @@ export function winogradTransformWeights(
         const at = base + g * sG + co * sCo + ci * sCi;
         const dst = u + <usize>g * groupBytes + <usize>((co / MR) * cinG * MR * 4 + ci * MR * 4 + (co % MR) * 4);
         if (dims == 1) {
-          gColumn(weightAt(w, at), weightAt(w, at + sKw), weightAt(w, at + 2 * sKw), dst, pointBytes);
+          gColumn8(weightAt(w, at), weightAt(w, at + sKw), weightAt(w, at + 2 * sKw), dst, pointBytes);
           continue;
         }
         // scratch[i][c] = (G g)[i][c]: G along kh, one kernel column c at a time (f32, 6 x 3).
@@ -330,6 +338,155 @@ export function winogradPackInput(
   v128.store(s + 5 * step, fma(x1, four, fma(x3, minusFive, x5)));
 }
 
+/**
+ * G8 (g0, g1, g2) of F(6, 3) (points 0, ±1, ±2, ±1/2, ∞): rows [1, 0, 0], -2/9 (1, 1, 1),
+ * -2/9 (1, -1, 1), (1/90, 1/45, 2/45), (1/90, -1/45, 2/45), (32/45, 16/45, 8/45),
+ * (32/45, -16/45, 8/45), [0, 0, 1]; float64, stored as eight float32 values `step` bytes apart.
+ */
+// @ts-expect-error: decorator
+@inline function gColumn8(g0: f64, g1: f64, g2: f64, dst: usize, step: usize): void {
+  const outer = g0 + g2;
+  const a = g0 * (1.0 / 90.0) + g2 * (2.0 / 45.0);
+  const b = g1 * (1.0 / 45.0);
+  const c = g0 * (32.0 / 45.0) + g2 * (8.0 / 45.0);
+  const d = g1 * (16.0 / 45.0);
+  store<f32>(dst, <f32>g0);
+  store<f32>(dst + step, <f32>((outer + g1) * (-2.0 / 9.0)));
+  store<f32>(dst + 2 * step, <f32>((outer - g1) * (-2.0 / 9.0)));
+  store<f32>(dst + 3 * step, <f32>(a + b));
+  store<f32>(dst + 4 * step, <f32>(a - b));
+  store<f32>(dst + 5 * step, <f32>(c + d));
+  store<f32>(dst + 6 * step, <f32>(c - d));
+  store<f32>(dst + 7 * step, <f32>g2);
+}
+
+/** gColumn8 on four lanes in float32. */
+// @ts-expect-error: decorator
+@inline function gColumn8V(g0: v128, g1: v128, g2: v128, dst: usize, step: usize): void {
+  const outer = f32x4.add(g0, g2);
+  const minusTwoNinths = f32x4.splat(-2.0 / 9.0);
+  const a = fma(g0, f32x4.splat(1.0 / 90.0), f32x4.mul(g2, f32x4.splat(2.0 / 45.0)));
+  const b = f32x4.mul(g1, f32x4.splat(1.0 / 45.0));
+  const c = fma(g0, f32x4.splat(32.0 / 45.0), f32x4.mul(g2, f32x4.splat(8.0 / 45.0)));
+  const d = f32x4.mul(g1, f32x4.splat(16.0 / 45.0));
+  v128.store(dst, g0);
+  v128.store(dst + step, f32x4.mul(f32x4.add(outer, g1), minusTwoNinths));
+  v128.store(dst + 2 * step, f32x4.mul(f32x4.sub(outer, g1), minusTwoNinths));
+  v128.store(dst + 3 * step, f32x4.add(a, b));
+  v128.store(dst + 4 * step, f32x4.sub(a, b));
+  v128.store(dst + 5 * step, f32x4.add(c, d));
+  v128.store(dst + 6 * step, f32x4.sub(c, d));
+  v128.store(dst + 7 * step, g2);
+}
+
+/**
+ * F(6, 3)'s input transform of four tiles (one row each, eight values at a_l): a transpose to
+ * lanes-over-tiles, then B8^T; the eight results go to s, s + step, ...
+ */
+// @ts-expect-error: decorator
+@inline function transposeRow8(a0: usize, a1: usize, a2: usize, a3: usize, s: usize, step: usize): void {
+  const lo0 = v128.load(a0);
+  const lo1 = v128.load(a1);
+  const lo2 = v128.load(a2);
+  const lo3 = v128.load(a3);
+  const hi0 = v128.load(a0, 16);
+  const hi1 = v128.load(a1, 16);
+  const hi2 = v128.load(a2, 16);
+  const hi3 = v128.load(a3, 16);
+  let p = v128.shuffle<f32>(lo0, lo1, 0, 4, 1, 5);
+  let q = v128.shuffle<f32>(lo0, lo1, 2, 6, 3, 7);
+  let r = v128.shuffle<f32>(lo2, lo3, 0, 4, 1, 5);
+  let t = v128.shuffle<f32>(lo2, lo3, 2, 6, 3, 7);
+  const x0 = v128.shuffle<f64>(p, r, 0, 2);
+  const x1 = v128.shuffle<f64>(p, r, 1, 3);
+  const x2 = v128.shuffle<f64>(q, t, 0, 2);
+  const x3 = v128.shuffle<f64>(q, t, 1, 3);
+  p = v128.shuffle<f32>(hi0, hi1, 0, 4, 1, 5);
+  q = v128.shuffle<f32>(hi0, hi1, 2, 6, 3, 7);
+  r = v128.shuffle<f32>(hi2, hi3, 0, 4, 1, 5);
+  t = v128.shuffle<f32>(hi2, hi3, 2, 6, 3, 7);
+  const x4 = v128.shuffle<f64>(p, r, 0, 2);
+  const x5 = v128.shuffle<f64>(p, r, 1, 3);
+  const x6 = v128.shuffle<f64>(q, t, 0, 2);
+  const x7 = v128.shuffle<f64>(q, t, 1, 3);
+  // B8^T rows: [1 0 -21/4 0 21/4 0 -1 0], [0 1 1 -17/4 -17/4 1 1 0], [0 -1 1 17/4 -17/4 -1 1 0],
+  // [0 1/2 1/4 -5/2 -5/4 2 1 0], [0 -1/2 1/4 5/2 -5/4 -2 1 0], [0 2 4 -5/2 -5 1/2 1 0],
+  // [0 -2 4 5/2 -5 -1/2 1 0], [0 -1 0 21/4 0 -21/4 0 1].
+  const a = fma(x4, f32x4.splat(-4.25), f32x4.add(x2, x6));
+  const b = fma(x3, f32x4.splat(-4.25), f32x4.add(x1, x5));
+  const c = fma(x4, f32x4.splat(-1.25), fma(x2, f32x4.splat(0.25), x6));
+  const d = fma(x3, f32x4.splat(-2.5), fma(x1, f32x4.splat(0.5), f32x4.add(x5, x5)));
+  const e = fma(x4, f32x4.splat(-5), fma(x2, f32x4.splat(4), x6));
+  const f = fma(x3, f32x4.splat(-2.5), fma(x5, f32x4.splat(0.5), f32x4.add(x1, x1)));
+  v128.store(s, fma(f32x4.sub(x4, x2), f32x4.splat(5.25), f32x4.sub(x0, x6)));
+  v128.store(s + step, f32x4.add(a, b));
+  v128.store(s + 2 * step, f32x4.sub(a, b));
+  v128.store(s + 3 * step, f32x4.add(c, d));
+  v128.store(s + 4 * step, f32x4.sub(c, d));
+  v128.store(s + 5 * step, f32x4.add(e, f));
+  v128.store(s + 6 * step, f32x4.sub(e, f));
+  v128.store(s + 7 * step, fma(f32x4.sub(x3, x5), f32x4.splat(5.25), f32x4.sub(x7, x1)));
+}
+
+/**
+ * F(6, 3)'s output transform of four tiles: A8^T over the eight points at m, m + step, ...,
+ * plus the bias, transposed back to each tile's six outputs and stored (vector and 64-bit
+ * stores where the tile is whole and undilated).
+ */
+// @ts-expect-error: decorator
+@inline function outputRow8(m: usize, step: usize, bias: v128, table: usize, y: usize, colStep: usize, scratch: usize): void {
+  const m0 = v128.load(m);
+  const m1 = v128.load(m + step);
+  const m2 = v128.load(m + 2 * step);
+  const m3 = v128.load(m + 3 * step);
+  const m4 = v128.load(m + 4 * step);
+  const m5 = v128.load(m + 5 * step);
+  const m6 = v128.load(m + 6 * step);
+  const m7 = v128.load(m + 7 * step);
+  const s1 = f32x4.add(m1, m2);
+  const d1 = f32x4.sub(m1, m2);
+  const s2 = f32x4.add(m3, m4);
+  const d2 = f32x4.sub(m3, m4);
+  const s3 = f32x4.add(m5, m6);
+  const d3 = f32x4.sub(m5, m6);
+  // A8^T rows: [1 1 1 1 1 1 1 0], [0 1 -1 2 -2 1/2 -1/2 0], [0 1 1 4 4 1/4 1/4 0],
+  // [0 1 -1 8 -8 1/8 -1/8 0], [0 1 1 16 16 1/16 1/16 0], [0 1 -1 32 -32 1/32 -1/32 1].
+  const y0 = f32x4.add(f32x4.add(f32x4.add(m0, bias), s1), f32x4.add(s2, s3));
+  const y1 = fma(d3, f32x4.splat(0.5), fma(d2, f32x4.splat(2), f32x4.add(d1, bias)));
+  const y2 = fma(s3, f32x4.splat(0.25), fma(s2, f32x4.splat(4), f32x4.add(s1, bias)));
+  const y3 = fma(d3, f32x4.splat(0.125), fma(d2, f32x4.splat(8), f32x4.add(d1, bias)));
+  const y4 = fma(s3, f32x4.splat(0.0625), fma(s2, f32x4.splat(16), f32x4.add(s1, bias)));
+  const y5 = fma(d3, f32x4.splat(0.03125), fma(d2, f32x4.splat(32), f32x4.add(f32x4.add(d1, m7), bias)));
+  const p = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5);
+  const q = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7);
+  const r = v128.shuffle<f32>(y2, y3, 0, 4, 1, 5);
+  const t = v128.shuffle<f32>(y2, y3, 2, 6, 3, 7);
+  // scratch[l]: tile l's six outputs (32 bytes apart).
+  v128.store(scratch, v128.shuffle<f64>(p, r, 0, 2));
+  v128.store(scratch, v128.shuffle<f64>(p, r, 1, 3), 32);
+  v128.store(scratch, v128.shuffle<f64>(q, t, 0, 2), 64);
+  v128.store(scratch, v128.shuffle<f64>(q, t, 1, 3), 96);
+  const u = v128.shuffle<f32>(y4, y5, 0, 4, 1, 5);
+  const w = v128.shuffle<f32>(y4, y5, 2, 6, 3, 7);
+  v128.store64_lane(scratch + 16, u, 0);
+  v128.store64_lane(scratch + 48, u, 1);
+  v128.store64_lane(scratch + 80, w, 0);
+  v128.store64_lane(scratch + 112, w, 1);
+  for (let l = 0; l < 4; l++) {
+    const e = table + <usize>(l * TILE_ENTRY);
+    if (load<i32>(e, 8) <= 0) continue;
+    const validW = load<i32>(e, 12);
+    const dst = y + <usize>load<i32>(e, 4);
+    const src = scratch + <usize>(l * 32);
+    if (validW == 6 && colStep == 4) {
+      v128.store(dst, v128.load(src));
+      store<u64>(dst, load<u64>(src, 16), 16);
+    } else {
+      for (let j = 0; j < validW; j++) store<f32>(dst + <usize>j * colStep, load<f32>(src + <usize>(j * 4)));
+    }
+  }
+}
+
 /** A^T m over six vectors at m, m + step, ...; the four results go to s, s + 16, ... */
 // @ts-expect-error: decorator
 @inline function outputRow(m: usize, step: usize, s: usize, sStep: usize): void {
@@ -424,6 +581,7 @@ export function winogradConv(
   work: usize,
 ): void {
   const points = pointsOf(dims);
+  const tile_ = tileOf(dims);
   const v = work;
   const vBytes = points * blockTiles * cinG * 4;
   const m = v + <usize>((vBytes + 63) & ~63);
@@ -459,10 +617,10 @@ export function winogradConv(
       const phaseH = (outH - ph + dH - 1) / dH;
       const phaseW = (outW - pw + dW - 1) / dW;
       const e = table + <usize>(k * TILE_ENTRY);
-      store<i32>(e, sample * sampleInBytes + phase * inChannels * planeBytes + (4 * th * planeW + 4 * tw) * 4);
-      store<i32>(e, sample * sampleOutBytes + ((ph + 4 * th * dH) * outW + pw + 4 * tw * dW) * 4, 4);
+      store<i32>(e, sample * sampleInBytes + phase * inChannels * planeBytes + (4 * th * planeW + tile_ * tw) * 4);
+      store<i32>(e, sample * sampleOutBytes + ((ph + 4 * th * dH) * outW + pw + tile_ * tw * dW) * 4, 4);
       store<i32>(e, k < nt ? min(4, phaseH - 4 * th) : 0, 8);
-      store<i32>(e, k < nt ? min(4, phaseW - 4 * tw) : 0, 12);
+      store<i32>(e, k < nt ? min(tile_, phaseW - tile_ * tw) : 0, 12);
     }
     const vPointBytes = <usize>(ntp * cinG * 4);
     const ldc = <usize>(points * ntp * 4);
@@ -478,7 +636,7 @@ export function winogradConv(
         let dst = v + <usize>((k >> 3) * cinG * 32 + (k & 7) * 4);
         for (let ci = 0; ci < cinG; ci++) {
           if (dims == 1) {
-            transposeRow(a0, a1, a2, a3, dst, vPointBytes);
+            transposeRow8(a0, a1, a2, a3, dst, vPointBytes);
           } else {
             // Rows: the B^T pass along w for each of the six rows (scratch[r][j]).
             let off: usize = 0;
@@ -534,19 +692,7 @@ export function winogradConv(
           const e = table + <usize>(k * TILE_ENTRY);
           const mk = mc + <usize>(k * 4);
           if (dims == 1) {
-            outputRow(mk, pointStep, outScratch, 16);
-            storeRows(
-              f32x4.add(v128.load(outScratch), b),
-              f32x4.add(v128.load(outScratch, 16), b),
-              f32x4.add(v128.load(outScratch, 32), b),
-              f32x4.add(v128.load(outScratch, 48), b),
-              0,
-              e,
-              yc,
-              rowStep,
-              colStep,
-              scratch,
-            );
+            outputRow8(mk, pointStep, b, e, yc, colStep, scratch);
             continue;
           }
           // Along w: scratch[i][ow] = A^T over points (i, 0..5).

@@ -1,6 +1,6 @@
 /**
  * The `winograd` algorithm's convolution kernels: stride-1, kernel-3 convolutions (1-D and
- * 2-D, any padding, dilation, groups, batch, bias) by Winograd's F(4x4, 3x3) / F(4, 3) on the
+ * 2-D, any padding, dilation, groups, batch, bias) by Winograd's F(4x4, 3x3) / F(6, 3) on the
  * WebAssembly SIMD kernels of assembly/winograd-f4x3.ts. Every pass that is itself a stride-1
  * kernel-3 convolution runs there:
  *
@@ -22,14 +22,15 @@
  * modes other than zeros pad the input explicitly first (./padded-input.ts). The weights are
  * read in place with strides (flipped and transposed ones too) and transformed once per call.
  *
- * Accuracy (float32 transforms and products), against the float64 reference: the 61
- * stride-1 kernel-3 PyTorch goldens (outputs and gradInputs, both builds) within 27% of the
- * 1e-4 + 1e-4 |ref| tolerance (largest relative error 8.4e-5 where |ref| > 0.01); the weight
- * gradient of c3x3 (uniform data, gradWeight up to 84) within 22% of it, as close as 'wasm'; with
- * weights at PyTorch's default scale (outputs of order 1) the largest absolute error is 6e-6
- * at 64 channels, 1.6e-5 at 256 and 3.4e-5 at 2048 (2-D; 1-D about 5x smaller). The error
- * scales with the output's magnitude: with unit-variance weights 2-D reaches the tolerance at
- * about 64 channels (package README).
+ * Accuracy (float32 transforms and products), against the float64 reference: the 61 stride-1
+ * kernel-3 PyTorch goldens (outputs, gradInputs and gradWeights, both builds) within 27% of
+ * the 1e-4 + 1e-4 |ref| tolerance (largest relative error 8.4e-5 where |ref| > 0.01); the
+ * weight gradient of c3x3 (uniform data, gradWeight up to 84) within 22% of it, as close as
+ * 'wasm'; with weights at PyTorch's default scale (outputs of order 1) the largest absolute
+ * error is 6e-6 at 64 channels, 1.6e-5 at 256 and 3.4e-5 at 2048 (2-D; 1-D, F(6, 3), 6.6e-6 at
+ * 1024 channels).
+ * The error scales with the output's magnitude: with unit-variance weights 2-D reaches the
+ * tolerance at about 64 channels (package README).
  */
 import { type ConvGeometry, UnsupportedError } from '@convkit/tensor';
 import { foldPaddedGradient, paddedGeometry, padInput } from './padded-input';
@@ -139,8 +140,10 @@ interface WinogradExports {
   ): void;
 }
 
-/** Output tile edge of F(4, 3). */
-const TILE = 4;
+/** Output tile edge of F(4x4, 3x3) (2-D). */
+const TILE_2D = 4;
+/** Output tile width of F(6, 3) (1-D). */
+const TILE_1D = 6;
 /**
  * Bytes one block of tiles may take for its transformed input and its products (V and M):
  * small enough to stay in L2 between the three stages, large enough that the GEMMs run long
@@ -217,12 +220,13 @@ function runWinograd(problem: WinogradProblem, input: Float32Array): Float32Arra
   const inVolume = inH * inW;
   const outVolume = outH * outW;
   // Phase 0 has the most outputs; every phase uses its tile grid.
-  const tilesH = dims === 2 ? Math.ceil(Math.ceil(outH / dH) / TILE) : 1;
-  const tilesW = Math.ceil(Math.ceil(outW / dW) / TILE);
-  const planeH = dims === 2 ? tilesH * TILE + 2 : 1;
-  // Each tile row is read as two vectors (8 floats) from 4 * tw.
-  const planeW = tilesW * TILE + 4;
-  const points = dims === 2 ? 36 : 6;
+  const tile = dims === 2 ? TILE_2D : TILE_1D;
+  const tilesH = dims === 2 ? Math.ceil(Math.ceil(outH / dH) / tile) : 1;
+  const tilesW = Math.ceil(Math.ceil(outW / dW) / tile);
+  const planeH = dims === 2 ? tilesH * tile + 2 : 1;
+  // Each tile row is read as two vectors (8 floats) from tile * tw.
+  const planeW = tilesW * tile + 4;
+  const points = dims === 2 ? 36 : 8;
   // Samples packed and run together: as many as keep their planes within CHUNK_BYTES (small
   // samples then share blocks of tiles, and one block streams the weights for all of them).
   const samplePlanes = dH * dW * inChannels * planeH * planeW * 4;

@@ -7,8 +7,9 @@
  * - 2-D: at least 4 channels on each side of every group and at least 16 output tiles of 4x4
  *   in the call (all samples and phases of a dilated convolution: small samples share blocks
  *   of tiles);
- * - 1-D: at least 32 channels on each side of every group and at least 32 output tiles of 4
- *   in the call;
+ * - 1-D: at least 32 channels on each side of every group and at least 128 outputs in the
+ *   call (32 units of 4, as counted below; measured with F(4, 3), before 1-D moved to the
+ *   cheaper F(6, 3));
  * - at most 4096 channels per group on either side, the largest measured for accuracy.
  *
  * Measured (throwaway script, min of 20-30 interleaved runs, one thread, relaxed SIMD, GFLOP/s
