@@ -15,7 +15,11 @@ export interface ChannelStats {
   variance: Float64Array;
 }
 
-/** Mean and biased variance per channel of [N, C, ...]. */
+/**
+ * Mean and biased variance per channel of [N, C, ...], in one pass: float64 sums of d and d^2
+ * with d = x - K, K the channel's first value (shifted data keeps the cancellation in
+ * sum(d^2) / M - mean(d)^2 small whenever K is near the mean, as a sample of it is).
+ */
 export function batchNormStats(input: Tensor): ChannelStats {
   const x = input.contiguous().data;
   const [N, C] = [input.shape[0]!, input.shape[1]!];
@@ -24,22 +28,20 @@ export function batchNormStats(input: Tensor): ChannelStats {
   const mean = new Float64Array(C);
   const variance = new Float64Array(C);
   for (let c = 0; c < C; c++) {
+    const shift = x[c * inner]!;
     let sum = 0;
-    for (let n = 0; n < N; n++) {
-      const base = (n * C + c) * inner;
-      for (let i = 0; i < inner; i++) sum += x[base + i]!;
-    }
-    const m = sum / count;
     let sq = 0;
     for (let n = 0; n < N; n++) {
       const base = (n * C + c) * inner;
       for (let i = 0; i < inner; i++) {
-        const d = x[base + i]! - m;
+        const d = x[base + i]! - shift;
+        sum += d;
         sq += d * d;
       }
     }
-    mean[c] = m;
-    variance[c] = sq / count;
+    const m = sum / count;
+    mean[c] = shift + m;
+    variance[c] = Math.max(sq / count - m * m, 0);
   }
   return { mean, variance };
 }
