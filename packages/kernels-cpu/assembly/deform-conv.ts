@@ -331,6 +331,7 @@ export function deformScatter(
         const ly = <f64>load<f32>(tableField(table, row, 7) + at);
         const lx = <f64>load<f32>(tableField(table, row, 8) + at);
         const q = <usize>max(cIdx, 0) << 2;
+        const shared = cIdx >= 0 && <usize>cIdx << 2 == s;
         let gradDy: f64 = 0;
         let gradDx: f64 = 0;
         let gradModulation: f64 = 0;
@@ -346,21 +347,33 @@ export function deformScatter(
           store<f32>(g00, load<f32>(g00, 4) + <f32>(scaled * w01), 4);
           store<f32>(g00 + pitch, load<f32>(g00 + pitch) + <f32>(scaled * w10));
           store<f32>(g00 + pitch, load<f32>(g00 + pitch, 4) + <f32>(scaled * w11), 4);
-          const p00 = plane + s;
-          gradModulation +=
-            columnGrad *
-            (w00 * <f64>load<f32>(p00) +
-              w01 * <f64>load<f32>(p00, 4) +
-              w10 * <f64>load<f32>(p00 + pitch) +
-              w11 * <f64>load<f32>(p00 + pitch, 4));
-          if (cIdx >= 0) {
-            const p = plane + q;
+          if (shared) {
+            // The sample's cell is the coordinate gradient's: four loads serve both.
+            const p = plane + s;
             const v00 = <f64>load<f32>(p);
             const v01 = <f64>load<f32>(p, 4);
             const v10 = <f64>load<f32>(p + pitch);
             const v11 = <f64>load<f32>(p + pitch, 4);
+            gradModulation += columnGrad * (w00 * v00 + w01 * v01 + w10 * v10 + w11 * v11);
             gradDy += scaled * ((1 - lx) * (v10 - v00) + lx * (v11 - v01));
             gradDx += scaled * ((1 - ly) * (v01 - v00) + ly * (v11 - v10));
+          } else {
+            const p00 = plane + s;
+            gradModulation +=
+              columnGrad *
+              (w00 * <f64>load<f32>(p00) +
+                w01 * <f64>load<f32>(p00, 4) +
+                w10 * <f64>load<f32>(p00 + pitch) +
+                w11 * <f64>load<f32>(p00 + pitch, 4));
+            if (cIdx >= 0) {
+              const p = plane + q;
+              const v00 = <f64>load<f32>(p);
+              const v01 = <f64>load<f32>(p, 4);
+              const v10 = <f64>load<f32>(p + pitch);
+              const v11 = <f64>load<f32>(p + pitch, 4);
+              gradDy += scaled * ((1 - lx) * (v10 - v00) + lx * (v11 - v01));
+              gradDx += scaled * ((1 - ly) * (v01 - v00) + ly * (v11 - v10));
+            }
           }
           src += channelStep;
           plane += planeBytes;
