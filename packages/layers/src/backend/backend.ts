@@ -15,6 +15,7 @@ import type {
 import type { ConvGeometry, Tensor } from '@convkit/tensor';
 import type { BinaryKind, UnaryKind } from '../cpu/elementwise';
 import type { LinearGradients } from '../cpu/linear';
+import type { BceGradients } from '../cpu/losses';
 import type { BatchNormGradients, ChannelStats, NormalizedRows } from '../cpu/normalization';
 import type { AvgPoolOptions, MaxPoolResult } from '../cpu/pooling';
 
@@ -101,6 +102,19 @@ export interface Backend {
     scales: readonly number[],
     alignCorners: boolean,
   ): Tensor;
+  // Losses.
+  /** -logProbs [N, C, ...] at each target id ([N, ...]; 0 where the id is ignoreIndex). */
+  nllPick(logProbs: Tensor, ids: Float32Array, ignoreIndex: number): Tensor;
+  nllPickBackward(
+    gradOutput: Tensor,
+    ids: Float32Array,
+    ignoreIndex: number,
+    inputShape: readonly number[],
+  ): Tensor;
+  bceWithLogits(logits: Tensor, target: Tensor): Tensor;
+  bceWithLogitsBackward(gradOutput: Tensor, logits: Tensor, target: Tensor): BceGradients;
+  /** running = (1 - momentum) * running + momentum * batch, per channel, in place. */
+  updateRunningStat(running: Tensor, batch: Float64Array, momentum: number): void;
   // Lookup.
   embeddingLookup(table: Tensor, ids: Tensor): Tensor;
   embeddingBackward(gradOutput: Tensor, ids: Tensor, tableShape: readonly number[]): Tensor;

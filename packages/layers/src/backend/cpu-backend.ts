@@ -11,6 +11,7 @@ import type { Tensor } from '@convkit/tensor';
 import { affine, binary, broadcastTo, sumToShape, unary, unaryBackward } from '../cpu/elementwise';
 import { embeddingBackward, embeddingLookup } from '../cpu/gather';
 import { linearBackward, linearForward } from '../cpu/linear';
+import { bceWithLogits, bceWithLogitsBackward, nllPick, nllPickBackward } from '../cpu/losses';
 import { matmul } from '../cpu/matmul';
 import {
   batchNormApply,
@@ -18,6 +19,7 @@ import {
   batchNormStats,
   normalizeRows,
   normalizeRowsBackward,
+  updateRunningStat,
 } from '../cpu/normalization';
 import {
   adaptiveAvgPool,
@@ -73,6 +75,11 @@ export const cpuBackend: Backend = Object.freeze({
   upsampleNearestBackward,
   upsampleBilinear,
   upsampleBilinearBackward,
+  nllPick,
+  nllPickBackward,
+  bceWithLogits,
+  bceWithLogitsBackward,
+  updateRunningStat,
   embeddingLookup,
   embeddingBackward,
 });

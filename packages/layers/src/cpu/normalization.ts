@@ -185,3 +185,12 @@ export function normalizeRowsBackward(gradOutput: Tensor, output: Tensor, invstd
   }
   return new Tensor(gx, gradOutput.shape);
 }
+
+/** running = (1 - momentum) * running + momentum * batch per channel, in place (a running statistic). */
+export function updateRunningStat(running: Tensor, batch: Float64Array, momentum: number): void {
+  const r = running.data;
+  for (let c = 0; c < batch.length; c++) {
+    const at = running.offset + c * running.strides[0]!;
+    r[at] = (1 - momentum) * r[at]! + momentum * batch[c]!;
+  }
+}

@@ -17,7 +17,6 @@ import {
   optionNumber,
   readOptions,
   ShapeError,
-  shapeSize,
   Tensor,
 } from '@convkit/tensor';
 import { asVariable, type Input, record } from '../autograd/record';
@@ -76,26 +75,10 @@ function checkTarget(
 
 /** Per-target -logProbs[target] ([N, ...], 0 where ignored), differentiable in logProbs. */
 function pickNegative(v: Variable, ids: Float32Array, ignoreIndex: number): Variable {
-  const [N, C] = [v.shape[0]!, v.shape[1]!];
-  const inner = shapeSize(v.shape.slice(2));
-  const x = v.data.contiguous().data;
-  const out = new Float32Array(N * inner);
-  for (let n = 0; n < N; n++)
-    for (let i = 0; i < inner; i++) {
-      const id = ids[n * inner + i]!;
-      if (id !== ignoreIndex) out[n * inner + i] = -x[(n * C + id) * inner + i]!;
-    }
-  const outShape = [N, ...v.shape.slice(2)];
-  return record('nllLoss', new Tensor(out, outShape), [v], (g) => {
-    const gd = g.contiguous().data;
-    const gx = new Float32Array(v.data.size);
-    for (let n = 0; n < N; n++)
-      for (let i = 0; i < inner; i++) {
-        const id = ids[n * inner + i]!;
-        if (id !== ignoreIndex) gx[(n * C + id) * inner + i] = -gd[n * inner + i]!;
-      }
-    return [new Tensor(gx, v.shape)];
-  });
+  const be = getBackend();
+  return record('nllLoss', be.nllPick(v.data, ids, ignoreIndex), [v], (g) => [
+    be.nllPickBackward(g, ids, ignoreIndex, v.shape),
+  ]);
 }
 
 export function readLossOptions(op: string, options: unknown, smoothing: boolean) {
@@ -193,24 +176,10 @@ export function bceWithLogits(logits: Input, target: Input, options?: { reductio
   const b = asVariable('bceWithLogits', 'target', target);
   checkPair('bceWithLogits', a, b);
   const reduction = readReduction('bceWithLogits', options);
-  const x = a.data.contiguous().data;
-  const y = b.data.contiguous().data;
-  const out = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    out[i] = Math.max(v, 0) - v * y[i]! + Math.log1p(Math.exp(-Math.abs(v)));
-  }
-  const elementwise = record('bceWithLogits', new Tensor(out, a.shape), [a, b], (g) => {
-    const gd = g.contiguous().data;
-    const gx = new Float32Array(x.length);
-    const gy = new Float32Array(x.length);
-    for (let i = 0; i < x.length; i++) {
-      const v = x[i]!;
-      const s = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
-      gx[i] = gd[i]! * (s - y[i]!);
-      gy[i] = -gd[i]! * v;
-    }
-    return [new Tensor(gx, a.shape), new Tensor(gy, b.shape)];
+  const be = getBackend();
+  const elementwise = record('bceWithLogits', be.bceWithLogits(a.data, b.data), [a, b], (g) => {
+    const grads = be.bceWithLogitsBackward(g, a.data, b.data);
+    return [grads.gradInput, grads.gradTarget];
   });
   return reduce(elementwise, reduction);
 }

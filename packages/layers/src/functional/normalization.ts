@@ -61,13 +61,10 @@ export function batchNorm(x: Input, args: BatchNormArgs): Variable {
     invstd = stats.variance.map((s) => 1 / Math.sqrt(s + eps));
     if (args.training && args.runningMean && args.runningVar) {
       const m = args.momentum === null ? 1 / ((args.numBatchesTracked ?? 0) + 1) : (args.momentum ?? 0.1);
-      const rm = args.runningMean.data;
-      const rv = args.runningVar.data;
-      for (let c = 0; c < C; c++) {
-        const unbiased = (stats.variance[c]! * count) / (count - 1);
-        rm[args.runningMean.offset + c] = (1 - m) * rm[args.runningMean.offset + c]! + m * stats.mean[c]!;
-        rv[args.runningVar.offset + c] = (1 - m) * rv[args.runningVar.offset + c]! + m * unbiased;
-      }
+      // The running variance is the unbiased one (PyTorch), the normalisation uses the biased one.
+      const unbiased = stats.variance.map((v) => (v * count) / (count - 1));
+      be.updateRunningStat(args.runningMean, stats.mean, m);
+      be.updateRunningStat(args.runningVar, unbiased, m);
     }
   } else {
     mean = Float64Array.from(args.runningMean!.toFloat32Array());
