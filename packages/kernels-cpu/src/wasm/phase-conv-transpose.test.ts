@@ -7,6 +7,7 @@ import { conv2d } from '../conv';
 import { convBackward } from '../conv-backward';
 import { convTranspose } from '../conv-transpose';
 import { convTransposeBackward } from '../conv-transpose-backward';
+import { prepareWeight } from '../prepare-weight';
 import { convCaseTensors, randomConvCase } from '../reference/random-conv-case';
 import { initWasmSync, type WasmBuild, wasmInfo, wasmSupport } from './wasm-runtime';
 
@@ -148,6 +149,37 @@ for (const build of BUILDS) {
         convTranspose(poked, finiteWeight, { ...options, algorithm: 'phase' }),
         convTranspose(poked, finiteWeight, { ...options, algorithm: 'reference' }),
       );
+    });
+
+    it('keeps the phase weights of a prepared weight between calls and geometries', () => {
+      initWasmSync({ build });
+      const rng = createRng(8806);
+      const weight = rng.normalTensor([6, 4, 4, 3]);
+      const prepared = prepareWeight(weight);
+      for (const options of [
+        { stride: 2, padding: 1 },
+        { stride: 3, padding: [0, 2] },
+        { stride: 2, padding: 1, dilation: 2 },
+        { stride: 2, padding: 1 },
+      ]) {
+        for (const batch of [1, 2]) {
+          const x = rng.normalTensor([batch, 6, 5, 7]);
+          assertClose(
+            convTranspose(x, prepared, { ...options, algorithm: 'phase' }),
+            convTranspose(x, weight, { ...options, algorithm: 'reference' }),
+          );
+        }
+      }
+      const infinite = rng.normalTensor([6, 4, 4, 3]);
+      infinite.data[3] = Number.POSITIVE_INFINITY;
+      const x = rng.normalTensor([1, 6, 5, 7]);
+      const preparedInfinite = prepareWeight(infinite);
+      for (let i = 0; i < 2; i++) {
+        assertClose(
+          convTranspose(x, preparedInfinite, { stride: 2, algorithm: 'phase' }),
+          convTranspose(x, infinite, { stride: 2, algorithm: 'reference' }),
+        );
+      }
     });
 
     it('runs every PyTorch convTranspose golden in both layouts', () => {

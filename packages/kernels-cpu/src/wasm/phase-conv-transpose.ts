@@ -23,6 +23,7 @@
  * and copies the result out. Sums run in float32 inside the GEMM's tiles, as in 'wasm'.
  */
 import { type ConvGeometry, UnsupportedError } from '@convkit/tensor';
+import { preparedWeightCache } from '../prepare-weight';
 import { convTransposeBackwardWeightReference } from '../reference/conv-transpose-backward-weight-reference';
 import { type Phase, phasePlan } from './phase-plan';
 import { convTransposeWasm } from './wasm-conv-kernels';
@@ -133,29 +134,28 @@ function writePhaseParams(
 /**
  * The phase's weight for every group, [groups][C_out/g][C_in/g * taps] row-major, column
  * (ci, j) = weight[g * C_in/g + ci, co, taps[j]] (the transposed weight is [C_in, C_out/g, ...k]).
+ * A prepared weight (prepareWeight) keeps it between calls: it depends only on the weight,
+ * the groups and the phase's taps.
  */
-function writePhaseWeight(
-  kernels: WasmKernels,
-  at: number,
-  geometry: ConvGeometry,
-  phase: Phase,
-  weight: Float32Array,
-): void {
-  const m = geometry.outChannelsPerGroup;
-  const inPerGroup = geometry.inChannelsPerGroup;
-  const taps = phase.taps.length;
-  const kernelVolume = geometry.kernelVolume;
-  const depth = inPerGroup * taps;
-  const out = viewFloats(kernels, at, geometry.groups * m * depth);
-  for (let g = 0; g < geometry.groups; g++) {
-    for (let co = 0; co < m; co++) {
-      const row = (g * m + co) * depth;
-      for (let ci = 0; ci < inPerGroup; ci++) {
-        const source = ((g * inPerGroup + ci) * m + co) * kernelVolume;
-        for (let j = 0; j < taps; j++) out[row + ci * taps + j] = weight[source + phase.taps[j]!]!;
+function phaseWeight(geometry: ConvGeometry, phase: Phase, weight: Float32Array): Float32Array {
+  return preparedWeightCache(weight, `phase:${geometry.groups}:${phase.taps.join(',')}`, () => {
+    const m = geometry.outChannelsPerGroup;
+    const inPerGroup = geometry.inChannelsPerGroup;
+    const taps = phase.taps.length;
+    const kernelVolume = geometry.kernelVolume;
+    const depth = inPerGroup * taps;
+    const out = new Float32Array(geometry.groups * m * depth);
+    for (let g = 0; g < geometry.groups; g++) {
+      for (let co = 0; co < m; co++) {
+        const row = (g * m + co) * depth;
+        for (let ci = 0; ci < inPerGroup; ci++) {
+          const source = ((g * inPerGroup + ci) * m + co) * kernelVolume;
+          for (let j = 0; j < taps; j++) out[row + ci * taps + j] = weight[source + phase.taps[j]!]!;
+        }
       }
     }
-  }
+    return out;
+  });
 }
 
 /**
@@ -227,10 +227,11 @@ export function convTransposePhase(
     ktab: maxDepth * 4,
     work: global(exports.PHASE_WORK_BYTES) + m * global(exports.PHASE_BLOCK_POSITIONS) * 4,
   });
-  writeFloats(kernels, heap.weight, weight);
-  if (exports.phaseAllFinite(heap.weight, weight.length) === 0) {
-    return convTransposeWasm(input, weight, bias, geometry);
-  }
+  const finite = preparedWeightCache(weight, 'phase:finite', () => {
+    writeFloats(kernels, heap.weight, weight);
+    return exports.phaseAllFinite(heap.weight, weight.length) === 1;
+  });
+  if (!finite) return convTransposeWasm(input, weight, bias, geometry);
   if (active.length > 0) {
     writeFloats(kernels, heap.x, input);
     const [inD, inH, inW] = as3d(geometry.inputSpatial);
@@ -252,7 +253,7 @@ export function convTransposePhase(
     writePhaseParams(kernels, heap.params, geometry, phase, padded);
     if (depth > 0) {
       writeVirtualKTable(kernels, heap.ktab, geometry, phase, before, padded);
-      writePhaseWeight(kernels, heap.w, geometry, phase, weight);
+      writeFloats(kernels, heap.w, phaseWeight(geometry, phase, weight));
     }
     for (let n = 0; n < batch; n++) {
       for (let g = 0; g < groups; g++) {
