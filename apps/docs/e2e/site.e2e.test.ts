@@ -21,12 +21,14 @@ import {
 } from '@convkit/analysis';
 import { convMatrix, convTransposeMatrix } from '@convkit/im2col';
 import { conv2d, convBackward, convTranspose2d, deformConv } from '@convkit/kernels-cpu';
+import * as layers from '@convkit/layers';
 import { arange, convGeometry, createRng, ones, tensor, zeros } from '@convkit/tensor';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offsetBranch, tapPickerWeight } from '../src/deform-offsets';
 import { kernelPreset } from '../src/kernel-presets';
 import { greyFromRgba, sampleImage } from '../src/sample-images';
+import { buildModel, testCorrect, trainingBatch } from '../src/train-demo';
 import { encodePng } from './encode-png';
 import { type StaticServer, serveStatic } from './static-server';
 
@@ -650,6 +652,48 @@ describe('run it on WebGPU', () => {
     } finally {
       await gpuBrowser.close();
     }
+  });
+});
+
+describe('training in the browser', () => {
+  it('shows the losses and the accuracy that @convkit/layers computes for the same model and data', async () => {
+    const { page, problems } = await open('guide/layers.html');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="train-status"]')?.textContent === 'ready',
+    );
+    // The same seeded model, the same batches, the same optimizer, here in Node.
+    const model = buildModel(layers, 0);
+    const lossFn = new layers.CrossEntropyLoss();
+    const first = trainingBatch(0);
+    close(
+      await num(page, 'train-initial-loss'),
+      layers.noGrad(() => lossFn.forward(model.forward(first.x), first.y)).item(),
+    );
+    expect(await num(page, 'train-correct')).toBe(testCorrect(layers, model));
+    const optimizer = new layers.AdamW(model.parameters(), { lr: 0.01 });
+    let last = 0;
+    for (let step = 0; step < 10; step++) {
+      const { x, y } = trainingBatch(step);
+      optimizer.zeroGrad();
+      const loss = lossFn.forward(model.forward(x), y);
+      loss.backward();
+      optimizer.step();
+      last = loss.item();
+    }
+    await page.getByTestId('train-button').click();
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="train-steps"]')?.textContent === '10' &&
+        document.querySelector('[data-testid="train-status"]')?.textContent === 'ready',
+      undefined,
+      { timeout: 60_000 },
+    );
+    // Ten optimizer steps amplify float32 rounding differences a little: 1e-3 relative.
+    const shown = await num(page, 'train-loss');
+    expect(Math.abs(shown - last)).toBeLessThanOrEqual(1e-3 * Math.abs(last) + 1e-4);
+    expect(await num(page, 'train-correct')).toBe(testCorrect(layers, model));
+    expect(problems).toEqual([]);
+    await page.close();
   });
 });
 

@@ -12,6 +12,7 @@ import MatrixViewer from './components/MatrixViewer.vue';
 import ReceptiveField from './components/ReceptiveField.vue';
 import RunIt from './components/RunIt.vue';
 import ThreeWays from './components/ThreeWays.vue';
+import TrainIt from './components/TrainIt.vue';
 import Layout from './Layout.vue';
 import './style.css';
 
@@ -27,6 +28,7 @@ const theme: Theme = {
     app.component('ReceptiveField', ReceptiveField);
     app.component('RunIt', RunIt);
     app.component('ThreeWays', ThreeWays);
+    app.component('TrainIt', TrainIt);
     if (typeof window !== 'undefined' && 'serviceWorker' in navigator && import.meta.env.PROD) {
       // After load, so caching the site never competes with the first paint.
       window.addEventListener('load', () => {
