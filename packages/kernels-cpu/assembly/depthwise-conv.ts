@@ -814,3 +814,108 @@ export function depthwiseWeightGrad(geo: usize, x: usize, gy: usize, gw64: usize
     }
   }
 }
+
+/**
+ * Channels-last depthwise convolution without multiplier, vectorised over channels (XNNPACK's
+ * dwconv layout): x [N, D, H, W, C], weights tap-major [kD kH kW, C], y [N, oD, oH, oW, C].
+ * Per output pixel the taps that land inside the input are listed once (`taps`: byte offsets
+ * of the input pixel and of the tap's weight row), then every block of 8, then 4 channels
+ * runs those taps as f32x4 multiply-adds; the last C mod 4 channels go through a masked
+ * vector. Padding is skipped, not multiplied: the caller runs this only with finite weights.
+ * Geometry slots as depthwiseConv (mode, multiplier, upsampling and the padded-plane slots
+ * unused).
+ */
+export function depthwiseConvChannelsLast(geo: usize, x: usize, w: usize, bias: usize, y: usize, taps: usize): void {
+  const batch = slot(geo, 0);
+  const channels = slot(geo, 1);
+  const inD = slot(geo, 4);
+  const inH = slot(geo, 5);
+  const inW = slot(geo, 6);
+  const outD = slot(geo, 7);
+  const outH = slot(geo, 8);
+  const outW = slot(geo, 9);
+  const kD = slot(geo, 10);
+  const kH = slot(geo, 11);
+  const kW = slot(geo, 12);
+  const sD = slot(geo, 13);
+  const sH = slot(geo, 14);
+  const sW = slot(geo, 15);
+  const pD = slot(geo, 16);
+  const pH = slot(geo, 17);
+  const pW = slot(geo, 18);
+  const dD = slot(geo, 19);
+  const dH = slot(geo, 20);
+  const dW = slot(geo, 21);
+  const hasBias = slot(geo, 28) != 0;
+  const pixelBytes = bytes(channels);
+  const full8 = channels & ~7;
+  const full4 = channels & ~3;
+  const rest = channels & 3;
+  const mask = laneMask(rest);
+  const zero = f32x4.splat(0);
+  let out = y;
+  for (let n = 0; n < batch; n++) {
+    const sample = x + <usize>(n * inD * inH * inW) * pixelBytes;
+    for (let od = 0; od < outD; od++) {
+      for (let oh = 0; oh < outH; oh++) {
+        for (let ow = 0; ow < outW; ow++) {
+          // The taps of this pixel that land inside the input.
+          let count = 0;
+          for (let kd = 0; kd < kD; kd++) {
+            const id = od * sD + kd * dD - pD;
+            if (id < 0 || id >= inD) continue;
+            for (let kh = 0; kh < kH; kh++) {
+              const ih = oh * sH + kh * dH - pH;
+              if (ih < 0 || ih >= inH) continue;
+              for (let kw = 0; kw < kW; kw++) {
+                const iw = ow * sW + kw * dW - pW;
+                if (iw < 0 || iw >= inW) continue;
+                const e = taps + (<usize>count << 3);
+                store<i32>(e, <i32>(<usize>((id * inH + ih) * inW + iw) * pixelBytes));
+                store<i32>(e, <i32>(<usize>((kd * kH + kh) * kW + kw) * pixelBytes), 4);
+                count++;
+              }
+            }
+          }
+          let c = 0;
+          for (; c < full8; c += 8) {
+            const cb = bytes(c);
+            let a0 = hasBias ? v128.load(bias + cb) : zero;
+            let a1 = hasBias ? v128.load(bias + cb, 16) : zero;
+            for (let t = 0; t < count; t++) {
+              const e = taps + (<usize>t << 3);
+              const xp = sample + <usize>load<i32>(e) + cb;
+              const wp = w + <usize>load<i32>(e, 4) + cb;
+              a0 = fma(v128.load(wp), v128.load(xp), a0);
+              a1 = fma(v128.load(wp, 16), v128.load(xp, 16), a1);
+            }
+            v128.store(out + cb, a0);
+            v128.store(out + cb, a1, 16);
+          }
+          for (; c < full4; c += 4) {
+            const cb = bytes(c);
+            let a0 = hasBias ? v128.load(bias + cb) : zero;
+            for (let t = 0; t < count; t++) {
+              const e = taps + (<usize>t << 3);
+              a0 = fma(v128.load(w + <usize>load<i32>(e, 4) + cb), v128.load(sample + <usize>load<i32>(e) + cb), a0);
+            }
+            v128.store(out + cb, a0);
+          }
+          if (rest != 0) {
+            // Reads past the last channel stay inside the operands' slack and are masked off.
+            const cb = bytes(c);
+            let a0 = hasBias ? v128.and(v128.load(bias + cb), mask) : zero;
+            for (let t = 0; t < count; t++) {
+              const e = taps + (<usize>t << 3);
+              const wv = v128.and(v128.load(w + <usize>load<i32>(e, 4) + cb), mask);
+              const xv = v128.and(v128.load(sample + <usize>load<i32>(e) + cb), mask);
+              a0 = fma(wv, xv, a0);
+            }
+            storeTail(out + cb, a0, rest, 0, false, geo + 128);
+          }
+          out += pixelBytes;
+        }
+      }
+    }
+  }
+}

@@ -14,7 +14,7 @@ export {
   loweredProduct,
 } from './im2col-gemm';
 export { peakLoop } from './peak';
-export { DW_GEOMETRY_BYTES, depthwiseConv, depthwiseWeightGrad } from './depthwise-conv';
+export { DW_GEOMETRY_BYTES, depthwiseConv, depthwiseConvChannelsLast, depthwiseWeightGrad } from './depthwise-conv';
 export {
   PHASE_BLOCK_POSITIONS,
   PHASE_PARAMS_BYTES,

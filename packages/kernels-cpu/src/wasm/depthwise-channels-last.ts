@@ -1,0 +1,118 @@
+/**
+ * The channels-last forward of the 'depthwise' algorithm: a depthwise convolution without
+ * channel multiplier read and written in N [D] H W C order, vectorised over channels
+ * (assembly/depthwise-conv.ts, depthwiseConvChannelsLast), so channels-last activations need
+ * no transpose on the way in or out. `depthwiseChannelsLastLimit` says which geometries it
+ * runs; the op layer would call `convDepthwiseChannelsLast` instead of transposing when the
+ * layout is channels-last and the limit is null (today every kernel set is channels-first and
+ * the op transposes; see the package README).
+ */
+import { type ConvGeometry, tensor, UnsupportedError } from '@convkit/tensor';
+import { fromChannelsFirst, toChannelsFirst } from '../layout';
+import { convDepthwise } from './depthwise-kernels';
+import { planHeap, readFloats, writeFloats } from './wasm-heap';
+import { type WasmGlobal, type WasmKernels, wasmKernels } from './wasm-runtime';
+
+interface ChannelsLastExports {
+  depthwiseConvChannelsLast(geo: number, x: number, w: number, bias: number, y: number, taps: number): void;
+  DW_GEOMETRY_BYTES: WasmGlobal;
+}
+
+/** Bytes past every operand that the masked channel tail may read (and discards). */
+const READ_SLACK = 16;
+
+/**
+ * Null when `convDepthwiseChannelsLast` runs this geometry: a (non-transposed) convolution
+ * with one input and one output channel per group and zero padding. Else why not.
+ */
+export function depthwiseChannelsLastLimit(geometry: ConvGeometry): string | null {
+  if (geometry.transposed) return 'runs convolution only, not transposed convolution';
+  if (geometry.inChannelsPerGroup !== 1 || geometry.outChannelsPerGroup !== 1) {
+    return `runs depthwise convolutions without channel multiplier only (groups = input = output channels), got ${geometry.inChannels} -> ${geometry.outChannels} channels in ${geometry.groups} groups`;
+  }
+  if (geometry.paddingMode !== 'zeros') {
+    return `runs zero padding only, got paddingMode '${geometry.paddingMode}'`;
+  }
+  return null;
+}
+
+function as3d(values: readonly number[], fill: number): number[] {
+  return [...Array.from({ length: 3 - values.length }, () => fill), ...values];
+}
+
+function allFinite(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return false;
+  return true;
+}
+
+/**
+ * input [N, ...in, C], weight [C, 1, ...k], bias [C] | null -> output [N, ...out, C], for a
+ * geometry within `depthwiseChannelsLastLimit` (else an UnsupportedError).
+ */
+export function convDepthwiseChannelsLast(
+  input: Float32Array,
+  weight: Float32Array,
+  bias: Float32Array | null,
+  geometry: ConvGeometry,
+): Float32Array {
+  const limit = depthwiseChannelsLastLimit(geometry);
+  if (limit !== null)
+    throw new UnsupportedError(`${geometry.op}: the channels-last depthwise kernel ${limit}`);
+  const { batch, inChannels: channels, kernelVolume, outputVolume } = geometry;
+  if (!allFinite(weight)) {
+    // The kernel skips the padding, where PyTorch multiplies an infinite weight by its zeros:
+    // the channels-first kernel does, at the price of the transposes.
+    const first = toChannelsFirst(
+      tensor(input, [batch, ...geometry.inputSpatial, channels]),
+      'channels-last',
+    );
+    const out = convDepthwise(first, weight, bias, geometry);
+    return fromChannelsFirst(out, [batch, channels, ...geometry.outputSpatial], 'channels-last').data;
+  }
+  const kernels = wasmKernels();
+  if (kernels === null) {
+    throw new UnsupportedError(
+      `${geometry.op}: algorithm 'depthwise' is not loaded: this engine has no WebAssembly SIMD, or (on a browser's main thread) await initWasm() first`,
+    );
+  }
+  const exports = kernels.exports as unknown as ChannelsLastExports;
+  // Weights tap-major ([prod(k), C]): one vector load gives four channels' weights of a tap.
+  const tapMajor = new Float32Array(weight.length);
+  for (let c = 0; c < channels; c++) {
+    for (let t = 0; t < kernelVolume; t++) tapMajor[t * channels + c] = weight[c * kernelVolume + t]!;
+  }
+  const outLength = batch * outputVolume * channels;
+  const heap = planHeap(geometry.op, kernels, {
+    geo: exports.DW_GEOMETRY_BYTES.value as number,
+    x: input.length * 4 + READ_SLACK,
+    w: tapMajor.length * 4 + READ_SLACK,
+    bias: channels * 4 + READ_SLACK,
+    y: outLength * 4 + READ_SLACK,
+    taps: kernelVolume * 8,
+  });
+  writeGeometry(kernels, heap.geo, geometry, bias !== null);
+  writeFloats(kernels, heap.x, input);
+  writeFloats(kernels, heap.w, tapMajor);
+  if (bias !== null) writeFloats(kernels, heap.bias, bias);
+  exports.depthwiseConvChannelsLast(heap.geo, heap.x, heap.w, heap.bias, heap.y, heap.taps);
+  return readFloats(kernels, heap.y, outLength);
+}
+
+/** The geometry block of assembly/depthwise-conv.ts (the slots the channels-last kernel reads). */
+function writeGeometry(kernels: WasmKernels, at: number, geometry: ConvGeometry, hasBias: boolean): void {
+  const slots = new Int32Array(kernels.memory.buffer, at, 32);
+  slots.fill(0);
+  slots.set([
+    geometry.batch,
+    geometry.inChannels,
+    1,
+    0,
+    ...as3d(geometry.inputSpatial, 1),
+    ...as3d(geometry.outputSpatial, 1),
+    ...as3d(geometry.kernelSize, 1),
+    ...as3d(geometry.stride, 1),
+    ...as3d(geometry.padBefore, 0),
+    ...as3d(geometry.dilation, 1),
+  ]);
+  slots[28] = hasBias ? 1 : 0;
+}
