@@ -1,7 +1,4 @@
-/**
- * Matrix products on the CPU through kernels-cpu's cache-blocked `gemm`: 2-D a @ b with
- * optional transposes, and the batched form over a leading dim.
- */
+/** The matrix product on the CPU through kernels-cpu's cache-blocked `gemm`: 2-D a @ b with optional transposes. */
 import { gemm } from '@convkit/kernels-cpu';
 import { Tensor } from '@convkit/tensor';
 
@@ -17,20 +14,4 @@ export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Te
   const out = new Float32Array(m * n);
   gemm(m, n, k, ac.data, ac.offset, acols, bc.data, bc.offset, bcols, out, 0, n, { transA, transB });
   return new Tensor(out, [m, n]);
-}
-
-/** Batched op(a[i]) @ op(b[i]) over a leading batch dim ([B, m, k] x [B, k, n]). */
-export function batchedMatmul(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
-  const batch = a.shape[0]!;
-  const parts: Float32Array[] = [];
-  let shape: readonly number[] = [];
-  for (let i = 0; i < batch; i++) {
-    const y = matmul(a.slice(0, i, i + 1).squeeze(0), b.slice(0, i, i + 1).squeeze(0), transA, transB);
-    parts.push(y.data);
-    shape = y.shape;
-  }
-  const size = shape[0]! * shape[1]!;
-  const out = new Float32Array(batch * size);
-  for (let i = 0; i < batch; i++) out.set(parts[i]!, i * size);
-  return new Tensor(out, [batch, ...shape]);
 }
