@@ -645,8 +645,8 @@ export function depthwiseConv(geo: usize, x: usize, w: usize, bias: usize, y: us
 
 /**
  * gw64[tap] += sum over output positions of gy[pos] * padded[pos origin + tap], for one
- * (padded x-role plane, gy-role plane) pair. Per tap: two f32x4 chains over blocks of rows of
- * at most ~64 vectors each, then folded into float64.
+ * (padded x-role plane, gy-role plane) pair: four taps at a time, then the last taps one by
+ * one with two f32x4 chains; every chain is folded into float64 after at most ~64 vectors.
  */
 function weightGradPlane(geo: usize, scratch: usize, taps: usize, gy: usize, gw64: usize): void {
   const outD = slot(geo, 7);
@@ -661,7 +661,61 @@ function weightGradPlane(geo: usize, scratch: usize, taps: usize, gy: usize, gw6
   const rest = outW & 3;
   const mask = laneMask(rest);
   const blockRows = max(1, 128 / ((outW + 3) >> 2));
-  for (let t = 0; t < kernelVolume; t++) {
+  // Four taps at a time: each gy vector is loaded once for four multiply-adds, one chain
+  // per tap, folded into float64 every block of at most ~64 vectors.
+  const quadRows = max(1, 64 / ((outW + 3) >> 2));
+  let t = 0;
+  for (; t + 4 <= kernelVolume; t += 4) {
+    const o0 = <usize>load<i32>(taps + bytes(t));
+    const o1 = <usize>load<i32>(taps + bytes(t + 1));
+    const o2 = <usize>load<i32>(taps + bytes(t + 2));
+    const o3 = <usize>load<i32>(taps + bytes(t + 3));
+    const at = gw64 + (<usize>t << 3);
+    let a0 = f32x4.splat(0);
+    let a1 = f32x4.splat(0);
+    let a2 = f32x4.splat(0);
+    let a3 = f32x4.splat(0);
+    let rowsInBlock = 0;
+    let g = gy;
+    for (let od = 0; od < outD; od++) {
+      for (let oh = 0; oh < outH; oh++) {
+        const p = scratch + rowOrigin(od, oh, sD, sH, rowsH, rowFloats);
+        for (let ow = 0; ow < full; ow += 4) {
+          const gv = v128.load(g + bytes(ow));
+          const q = p + bytes(ow);
+          a0 = fma(gv, v128.load(q + o0), a0);
+          a1 = fma(gv, v128.load(q + o1), a1);
+          a2 = fma(gv, v128.load(q + o2), a2);
+          a3 = fma(gv, v128.load(q + o3), a3);
+        }
+        if (rest != 0) {
+          const gv = v128.and(v128.load(g + bytes(full)), mask);
+          const q = p + bytes(full);
+          a0 = fma(gv, v128.and(v128.load(q + o0), mask), a0);
+          a1 = fma(gv, v128.and(v128.load(q + o1), mask), a1);
+          a2 = fma(gv, v128.and(v128.load(q + o2), mask), a2);
+          a3 = fma(gv, v128.and(v128.load(q + o3), mask), a3);
+        }
+        g += bytes(outW);
+        if (++rowsInBlock == quadRows) {
+          foldInto(at, a0);
+          foldInto(at + 8, a1);
+          foldInto(at + 16, a2);
+          foldInto(at + 24, a3);
+          a0 = f32x4.splat(0);
+          a1 = f32x4.splat(0);
+          a2 = f32x4.splat(0);
+          a3 = f32x4.splat(0);
+          rowsInBlock = 0;
+        }
+      }
+    }
+    foldInto(at, a0);
+    foldInto(at + 8, a1);
+    foldInto(at + 16, a2);
+    foldInto(at + 24, a3);
+  }
+  for (; t < kernelVolume; t++) {
     const tap = <usize>load<i32>(taps + bytes(t));
     let total = f64x2.splat(0);
     let a0 = f32x4.splat(0);
