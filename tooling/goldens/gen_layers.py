@@ -535,6 +535,27 @@ def verify_convkit_checkpoint():
     print(f"  convkit-plain-cnn.safetensors loads in PyTorch (strict) and matches convkit's outputs (worst excess {err:.2e})")
 
 
+def dtype_case():
+    """A file of every dtype convkit reads, saved from PyTorch tensors, and the values expected."""
+    gen = torch.Generator().manual_seed(zlib.crc32(b"dtypes"))
+    base = torch.randn(2, 3, generator=gen) * 100
+    tensors = {
+        "f32": base.float(),
+        "f64": base.double() / 3,
+        "f16": base.half(),
+        "bf16": base.bfloat16(),
+        "i64": torch.tensor([[-3, 0, 7], [2**40, -(2**20), 1]], dtype=torch.int64),
+        "scalar": torch.tensor(5, dtype=torch.int64),
+    }
+    save_safetensors(tensors, os.path.join(OUT_DIR, "dtypes.safetensors"))
+    return {
+        "name": "safetensors/dtypes",
+        "op": "safetensors",
+        "options": {"file": "dtypes.safetensors"},
+        "tensors": {k: encode(v.double()) for k, v in tensors.items()},
+    }
+
+
 def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     torch.set_num_threads(1)
@@ -542,6 +563,7 @@ def main():
     cases += [optimizer_case(name) for name in OPTIMIZER_CASES]
     cases += [schedule_case(name) for name in SCHEDULE_CASES]
     cases += [op_case(*c) for c in OP_CASES]
+    cases.append(dtype_case())
     path = os.path.join(HERE, "layers.json")
     with open(path, "w") as f:
         json.dump({"meta": meta("gen_layers.py"), "cases": cases}, f, separators=(",", ":"))

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArgumentError, ResourceError, tensor, UnsupportedError } from '@convkit/tensor';
 import { describe, expect, it } from 'vitest';
+import { loadGoldens } from '../../../../tooling/goldens/load';
 import { loadSafetensors, MAX_HEADER_BYTES, readSafetensorsMetadata, saveSafetensors } from './safetensors';
 
 const goldenDir = join(dirname(fileURLToPath(import.meta.url)), '../../../../tooling/goldens/layers');
@@ -66,6 +67,17 @@ describe('saveSafetensors / loadSafetensors', () => {
     expect(torchSaved['0.bn1.num_batches_tracked']!.toFloat32Array()[0]).toBe(3);
     const ours = new Uint8Array(readFileSync(join(goldenDir, 'convkit-plain-cnn.safetensors')));
     expect(saveSafetensors(loadSafetensors(ours), { metadata: readSafetensorsMetadata(ours) })).toEqual(ours);
+  });
+
+  it('reads F32, F64, F16, BF16 and I64 as PyTorch saved them, exactly', () => {
+    const { cases } = loadGoldens('layers');
+    const expected = cases.find((c) => c.op === 'safetensors')!;
+    const loaded = loadSafetensors(new Uint8Array(readFileSync(join(goldenDir, 'dtypes.safetensors'))));
+    expect(Object.keys(loaded).sort()).toEqual(Object.keys(expected.tensors).sort());
+    for (const [name, t] of Object.entries(expected.tensors)) {
+      expect(loaded[name]!.shape).toEqual(t.shape);
+      expect([...loaded[name]!.toFloat32Array()]).toEqual([...t.toFloat32Array()]);
+    }
   });
 
   it('refuses bad arguments to saveSafetensors', () => {
