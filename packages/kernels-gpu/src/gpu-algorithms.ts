@@ -7,7 +7,8 @@
  *                  lowering): conv and deformConv forward (patches through the padding, or
  *                  by bilinear sampling), convTranspose forward and conv's gradInput (the
  *                  taps that reach each position, gathered), and the weight gradient of conv
- *                  and convTranspose as a split-K GEMM; convTranspose's gradInput stays direct
+ *                  and convTranspose as a split-K GEMM; convTranspose's gradInput is conv's
+ *                  forward GEMM run on gradOutput
  *   depthwise      conv forward with one input channel per group: one thread per output,
  *                  kernel taps unrolled over the window
  * Deformable backward passes run the direct kernels (the weight gradient as a split-K sum).

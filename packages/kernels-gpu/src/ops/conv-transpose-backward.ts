@@ -1,12 +1,14 @@
 /**
  * convTransposeBackward on the GPU: gradInput is the correlation of gradOutput with the
- * weight (the direct correlate kernel), gradWeight and gradBias are split-K reductions.
+ * weight (the direct correlate kernel, or the implicit GEMM), gradWeight and gradBias are
+ * split-K reductions (gradWeight a tiled GEMM with 'implicit-gemm').
  */
 import { checkGradOutput, resolveConvTransposeCall, shapeSize } from '@convkit/tensor';
 import { resolveGpuAlgorithm } from '../gpu-algorithms';
 import type { GpuContext } from '../gpu-context';
 import { runOp } from '../op-run';
 import { convTransposeBackwardInputProgram } from '../programs/correlate-program';
+import { convTransposeBackwardInputGemmProgram } from '../programs/implicit-gemm-program';
 import { standIn, standInOptions, type TensorLike } from '../resolve-gpu-call';
 import type { GpuConvGradients } from './conv-backward';
 import { biasGradient, weightGradient } from './reductions';
@@ -30,7 +32,11 @@ export function gpuConvTransposeBackward(
     const gx = run.output('gradInput', shapeSize(g.inputShape));
     const gw = run.output('gradWeight', shapeSize(g.weightShape));
     const gb = run.output('gradBias', g.outChannels);
-    run.dispatch(convTransposeBackwardInputProgram(g), [gy, w, gx]);
+    const inputProgram =
+      algorithm === 'implicit-gemm'
+        ? convTransposeBackwardInputGemmProgram(g)
+        : convTransposeBackwardInputProgram(g);
+    run.dispatch(inputProgram, [gy, w, gx]);
     weightGradient(run, g, x, gy, gw, algorithm);
     biasGradient(run, gy, g.batch, g.outChannels, g.outputVolume, g.layout, gb);
     const [gradInput, gradWeight, gradBias] = run.finish(ready, [

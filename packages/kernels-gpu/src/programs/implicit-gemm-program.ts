@@ -4,45 +4,107 @@
  * ./tiled-gemm-program:
  *   m = (n, o) over N * prod(out), j over C_out/groups, k = (ci, tap) over C_in/groups * prod(k)
  *   A[m, k] = xpad[n, g * C_in/groups + ci, o * stride - padBefore + tap * dilation]
- * A's tile is loaded straight from the input through the padding mode; either layout.
+ * A's tile is loaded straight from the input through the padding mode; either layout. The same
+ * GEMM on gradOutput is convTranspose's gradInput.
  */
-import type { ConvGeometry } from '@convkit/tensor';
-import { activationStrides, liftGeometry, strideUniforms, tripleUniforms } from '../lift-geometry';
+import type { ConvGeometry, Layout, PaddingMode } from '@convkit/tensor';
+import {
+  activationStrides,
+  type LiftedGeometry,
+  liftGeometry,
+  strideUniforms,
+  type Triple,
+  tripleUniforms,
+} from '../lift-geometry';
 import type { GpuProgram } from '../program';
 import { paddedIndexFunction } from '../wgsl';
 import { tiledGemmProgram } from './tiled-gemm-program';
 
 export { GEMM_TILE } from './tiled-gemm-program';
 
+/** conv forward: x = input, y = output. */
 export function implicitGemmConvProgram(geometry: ConvGeometry, hasBias: boolean): GpuProgram {
   const l = liftGeometry(geometry);
+  return correlateGemm({
+    batch: geometry.batch,
+    inChannels: geometry.inChannels,
+    outChannels: geometry.outChannels,
+    groups: geometry.groups,
+    inSize: l.inputSize,
+    outSize: l.outputSize,
+    lifted: l,
+    paddingMode: geometry.paddingMode,
+    layout: geometry.layout,
+    hasBias,
+  });
+}
+
+/**
+ * convTranspose's gradInput: the correlation of gradOutput (the transposed output, zeros
+ * outside) producing the transposed input; the weight [C_in, C_out/groups, k] is read as
+ * conv's [C_out', C_in'/groups, k] with C_out' = C_in.
+ */
+export function convTransposeBackwardInputGemmProgram(geometry: ConvGeometry): GpuProgram {
+  const l = liftGeometry(geometry);
+  return correlateGemm({
+    batch: geometry.batch,
+    inChannels: geometry.outChannels,
+    outChannels: geometry.inChannels,
+    groups: geometry.groups,
+    inSize: l.outputSize,
+    outSize: l.inputSize,
+    lifted: l,
+    paddingMode: 'zeros',
+    layout: geometry.layout,
+    hasBias: false,
+  });
+}
+
+interface CorrelateGemmParts {
+  batch: number;
+  /** Channels of the tensor read (x) and written (y). */
+  inChannels: number;
+  outChannels: number;
+  groups: number;
+  inSize: Triple;
+  outSize: Triple;
+  lifted: LiftedGeometry;
+  paddingMode: PaddingMode;
+  layout: Layout;
+  hasBias: boolean;
+}
+
+function correlateGemm(a: CorrelateGemmParts): GpuProgram {
+  const l = a.lifted;
+  const kernelVolume = l.kernelSize[0] * l.kernelSize[1] * l.kernelSize[2];
+  const inPerGroup = a.inChannels / a.groups;
   return tiledGemmProgram({
     name: 'implicit-gemm',
-    variant: [geometry.paddingMode, hasBias ? 'bias' : 'nobias'],
+    variant: [a.paddingMode, a.hasBias ? 'bias' : 'nobias'],
     bindings: [
       { name: 'x', access: 'read' },
       { name: 'w', access: 'read' },
-      ...(hasBias ? [{ name: 'bias', access: 'read' as const }] : []),
+      ...(a.hasBias ? [{ name: 'bias', access: 'read' as const }] : []),
       { name: 'y', access: 'read_write' },
     ],
-    rows: geometry.batch * geometry.outputVolume,
-    columns: geometry.outChannelsPerGroup,
-    depth: geometry.inChannelsPerGroup * geometry.kernelVolume,
-    groups: geometry.groups,
-    hasBias,
+    rows: a.batch * a.outSize[0] * a.outSize[1] * a.outSize[2],
+    columns: a.outChannels / a.groups,
+    depth: inPerGroup * kernelVolume,
+    groups: a.groups,
+    hasBias: a.hasBias,
     uniforms: [
-      ['inPerGroup', geometry.inChannelsPerGroup],
-      ['kernelVolume', geometry.kernelVolume],
-      ...tripleUniforms('in', l.inputSize),
-      ...tripleUniforms('out', l.outputSize),
+      ['inPerGroup', inPerGroup],
+      ['kernelVolume', kernelVolume],
+      ...tripleUniforms('in', a.inSize),
+      ...tripleUniforms('out', a.outSize),
       ...tripleUniforms('k', l.kernelSize),
       ...tripleUniforms('s', l.stride),
       ...tripleUniforms('dil', l.dilation),
       ...tripleUniforms('pad', l.padBefore),
-      ...strideUniforms('x', activationStrides(geometry.layout, geometry.inChannels, l.inputSize)),
-      ...strideUniforms('y', activationStrides(geometry.layout, geometry.outChannels, l.outputSize)),
+      ...strideUniforms('x', activationStrides(a.layout, a.inChannels, a.inSize)),
+      ...strideUniforms('y', activationStrides(a.layout, a.outChannels, a.outSize)),
     ],
-    helpers: `${paddedIndexFunction(geometry.paddingMode)}
+    helpers: `${paddedIndexFunction(a.paddingMode)}
 // A[m, k]: the input value tap (ci, kd, kh, kw) of output row m reads, in group g.
 fn loadA(m: i32, k: i32, g: i32) -> f32 {
   if (m >= P.rows || k >= P.depth) { return 0.0; }
