@@ -20,7 +20,7 @@
  * a stride-1 convolution of the s-upsampled gradient with the flipped kernel and padding
  * (k - 1) d - p (Dumoulin & Visin, arXiv 1603.07285, section 4). The caller flips the kernel.
  *
- * Two exports, both driven by a geometry block of i32 slots the caller writes (order below):
+ * Three exports, driven by a geometry block of i32 slots the caller writes (order below):
  *
  *   depthwiseConv        y = bias + conv(x, w) per plane. Mode 0 (fan-out): source plane
  *                        (n, c) feeds output planes (n, c m + j) with filters c m + j
@@ -28,19 +28,23 @@
  *                        (n, c m + j) with filters c m + j sum into output plane (n, c)
  *                        (both gradInputs).
  *   depthwiseWeightGrad  gw[c m + j, tap] += sum over n and output positions of
- *                        gy-role[pos] * x-role[pos s + tap d - p]: one correlation per tap,
- *                        f32x4 partial sums over blocks of at most ~64 vectors per chain,
- *                        folded into float64 accumulators (the caller's gw64) so that sums over
- *                        large planes and batches hold the 1e-4 tolerance. Mode 0: x-role plane
- *                        (n, c), gy-role (n, c m + j) (convolution); mode 1: x-role
- *                        (n, c m + j), gy-role (n, c) (transposed convolution).
+ *                        gy-role[pos] * x-role[pos s + tap d - p]: f32x4 partial sums over
+ *                        blocks of at most ~64 vectors per chain, folded into float64
+ *                        accumulators (the caller's gw64) so that sums over large planes and
+ *                        batches hold the 1e-4 tolerance. Mode 0: x-role plane (n, c), gy-role
+ *                        (n, c m + j) (convolution); mode 1: x-role (n, c m + j), gy-role
+ *                        (n, c) (transposed convolution).
+ *   depthwiseConvChannelsLast  the forward on N [D] H W C data without multiplier,
+ *                        vectorised over channels instead (see its comment).
  *
- * Fast paths: the 2-D 3x3 weight gradient accumulates its nine taps at once (one gy load
- * per nine multiply-adds); the 2-D 3x3 forward keeps its nine splatted weights in registers and sums its
- * three kernel rows in three independent chains (V8 gives a function about 13 xmm registers:
- * 9 weights + 3 partial sums + 1 load). Everything else takes the row loop (any kernel size,
- * 1-3-D): per output row, only the kernel rows that read data (an upsampled source's zero
- * rows and the padding rows are skipped), two chains per vector.
+ * Paths of depthwiseConv: the 2-D 3x3 kernel keeps its nine splatted weights in registers
+ * (V8 gives a function about 13 xmm registers) and, at stride 1, computes two output rows per
+ * step from four input rows (12 loads for 18 multiply-adds); a source upsampled 2x along the
+ * width runs its even and odd output columns as two phases over the plain source
+ * (convPlanePhased: no product with an inserted zero); everything else takes the row loop
+ * (any kernel, 1-3-D; 8 output columns per step, 5-wide kernels unrolled), which skips the
+ * kernel rows that read only zeros when the caller allows it (slot 29). depthwiseWeightGrad:
+ * nine taps at once for 2-D 3x3 (one gy load per nine multiply-adds), else four at a time.
  */
 // @ts-nocheck: AssemblyScript source.
 import { fma } from './fma';

@@ -13,9 +13,10 @@
  * | convTranspose gradWeight | gw[f, tap] = Σ_n Σ_i x[c, i] gy[f, i s + tap d - p]                  |
  *
  * (⋆ is cross-correlation; up_s inserts s - 1 zeros between samples; a negative padding crops.)
- * The zero-insertion does s^D times the multiplications a phase split would (4x at stride 2
- * in 2-D) on the gradInput of strided convolutions and on transposed convolutions; it keeps
- * one vectorised loop for every pass. Sums: the forward sums prod(k) products in float32;
+ * The inserted zeros cost nothing along depth and height (their kernel rows are skipped) and
+ * nothing at width stride 2 (the even and odd output columns run as two phases over the plain
+ * source); at width stride 3 or more the vector loop multiplies them (s times the work along
+ * the width). Sums: the forward sums prod(k) products in float32;
  * gradWeight sums over the batch and space in blocked float32 chains folded into float64.
  * Zero padding only inside the kernels: the other padding modes pad the input explicitly
  * first, as PyTorch does (./padded-input.ts), and fold the gradient back.
