@@ -176,6 +176,7 @@ describe('screenshots', () => {
     'index.html',
     'playground.html',
     'guide/performance.html',
+    'guide/layers.html',
     ...pages.filter((p) => p.startsWith('topics/')),
   ];
   for (const [label, viewport] of [

@@ -39,6 +39,21 @@ export function batch(split: Split, start: number, count: number): { x: Tensor; 
   return { x: tensor(x, [count, 1, SIDE, SIDE]), y: tensor(y, [count]) };
 }
 
+/** Images [indices.length, 1, 28, 28] of a split, in the order given. */
+export function imagesAt(split: Split, indices: readonly number[]): Tensor {
+  const plane = SIDE * SIDE;
+  const x = new Float32Array(indices.length * plane);
+  indices.forEach((k, i) => {
+    x.set(split.images.subarray(k * plane, (k + 1) * plane), i * plane);
+  });
+  return tensor(x, [indices.length, 1, SIDE, SIDE]);
+}
+
+/** The index of the first image of each class in a split, class 0 first. */
+export function firstOfEachClass(split: Split): number[] {
+  return CLASSES.map((_, c) => split.labels.indexOf(c));
+}
+
 /** The batch of training step `step` (0-based): 20 images in a fixed order. */
 export function trainingBatch(step: number): { x: Tensor; y: Tensor } {
   return batch(TRAIN, step * BATCH, BATCH);

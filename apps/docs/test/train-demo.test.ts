@@ -5,6 +5,8 @@ import {
   batch,
   buildModel,
   CLASSES,
+  firstOfEachClass,
+  imagesAt,
   TEST,
   TRAIN,
   testCorrect,
@@ -32,6 +34,16 @@ describe('the training demo', () => {
     ]);
     expect(Array.from(wrapped.x.toFloat32Array().subarray(5 * 784, 6 * 784))).toEqual(
       Array.from(TRAIN.images.subarray(0, 784)),
+    );
+  });
+
+  it('finds one image of each class and stacks images in the order given', () => {
+    const firsts = firstOfEachClass(TEST);
+    expect(firsts.map((k) => TEST.labels[k])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const x = imagesAt(TEST, [firsts[3]!, firsts[0]!]);
+    expect(x.shape).toEqual([2, 1, 28, 28]);
+    expect(Array.from(x.toFloat32Array().subarray(784))).toEqual(
+      Array.from(TEST.images.subarray(firsts[0]! * 784, (firsts[0]! + 1) * 784)),
     );
   });
 
