@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assertClose, type Tensor } from '@convkit/tensor';
+import { assertClose, type Tensor, tensor } from '@convkit/tensor';
 import { describe, expect, it } from 'vitest';
 import { type GoldenCase, loadGoldens } from '../../../tooling/goldens/load';
 import {
@@ -47,7 +47,7 @@ import {
   softmax,
   Variable,
 } from '../src/index';
-import { GOLDEN_MODELS } from './golden-models';
+import { GOLDEN_MODELS, plainCnn } from './golden-models';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const goldenDir = join(here, '../../../tooling/goldens/layers');
@@ -278,4 +278,19 @@ describe('layers goldens: single ops against PyTorch, forward and backward', () 
       });
     });
   }
+});
+
+describe('the convkit-saved checkpoint that the generator loads into PyTorch', () => {
+  it('reloads into the plain CNN and gives the outputs recorded beside it', () => {
+    const bytes = new Uint8Array(readFileSync(join(goldenDir, 'convkit-plain-cnn.safetensors')));
+    const recorded = JSON.parse(readFileSync(join(goldenDir, 'convkit-plain-cnn.json'), 'utf8')) as Record<
+      'input' | 'output',
+      { shape: number[]; data: number[] }
+    >;
+    const model = plainCnn();
+    expect(model.loadStateDict(loadSafetensors(bytes))).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    model.eval();
+    const y = noGrad(() => model.forward(tensor(recorded.input.data, recorded.input.shape)));
+    assertClose(y.data, tensor(recorded.output.data, recorded.output.shape), close);
+  });
 });
