@@ -26,6 +26,8 @@ afterAll(() => gpu?.dispose());
 
 const TOLERANCE = { atol: 1e-4, rtol: 1e-4 };
 const RUNS = FULL_GPU_SUITE ? 200 : 40;
+/** The full runs take minutes on a software driver on a shared machine. */
+const TIMEOUT = { timeout: FULL_GPU_SUITE ? 900_000 : 120_000 };
 
 async function read(t: GpuTensor): Promise<Tensor> {
   const host = await t.toTensor();
@@ -40,7 +42,7 @@ async function close(actual: GpuTensor, expected: Tensor, label: string): Promis
 }
 
 describe.skipIf(!gpu)(`GPU kernels against the CPU reference${skipReason ? ` (${skipReason})` : ''}`, () => {
-  it('conv forward, every algorithm that runs the case, and backward', async () => {
+  it('conv forward, every algorithm that runs the case, and backward', TIMEOUT, async () => {
     await fc.assert(
       fc.asyncProperty(randomConvCase(false), async (c) => {
         const ctx = gpu!;
@@ -64,7 +66,7 @@ describe.skipIf(!gpu)(`GPU kernels against the CPU reference${skipReason ? ` (${
     );
   });
 
-  it('convTranspose forward and backward', async () => {
+  it('convTranspose forward and backward', TIMEOUT, async () => {
     await fc.assert(
       fc.asyncProperty(randomConvCase(true), async (c) => {
         const ctx = gpu!;
@@ -85,7 +87,7 @@ describe.skipIf(!gpu)(`GPU kernels against the CPU reference${skipReason ? ` (${
     );
   });
 
-  it('deformConv forward and backward', async () => {
+  it('deformConv forward and backward', TIMEOUT, async () => {
     await fc.assert(
       fc.asyncProperty(randomDeformCase(), async (c) => {
         const ctx = gpu!;
