@@ -126,6 +126,11 @@ describe('checkTarball', () => {
     ]);
   });
 
+  it('lets a script mention the source condition (only exports and imports count)', () => {
+    const manifest = packedManifest({ scripts: { save: 'tsx --conditions=convkit-source scripts/save.ts' } });
+    expect(checkTarball(tarball({ 'package.json': JSON.stringify(manifest) })).problems).toEqual([]);
+  });
+
   it('reports missing files, tests and repo-only README links', () => {
     const { problems } = checkTarball(
       tarball({
