@@ -21,8 +21,10 @@ export function prepareWeight(weight: Tensor): PreparedWeight {
   if (!isTensor(weight)) {
     throw new ArgumentError(`prepareWeight: weight must be a Tensor, got ${describeValue(weight)}`);
   }
+  // A tensor from another copy of the package is re-described as one of ours.
+  const given = weight as Tensor;
   const source =
-    weight instanceof Tensor ? weight : new Tensor(weight.data, weight.shape, weight.strides, weight.offset);
+    given instanceof Tensor ? given : new Tensor(given.data, given.shape, given.strides, given.offset);
   const prepared = new PreparedWeight(source.toFloat32Array(), [...source.shape]);
   caches.set(prepared.data, new Map());
   return prepared;
