@@ -8,7 +8,7 @@
  * caller (prepare again after changing the original; training code, whose weights change every
  * step, should pass plain tensors).
  */
-import { ArgumentError, describeValue, isTensor, Tensor } from '@convkit/tensor';
+import { readTensor, Tensor } from '@convkit/tensor';
 
 /** Buffers of prepared weights, with the values kernels derived from them, per key. */
 const caches = new WeakMap<Float32Array, Map<string, unknown>>();
@@ -18,13 +18,8 @@ export class PreparedWeight extends Tensor {}
 
 /** A prepared copy of `weight` (any layout, view or foreign tensor): see the module comment. */
 export function prepareWeight(weight: Tensor): PreparedWeight {
-  if (!isTensor(weight)) {
-    throw new ArgumentError(`prepareWeight: weight must be a Tensor, got ${describeValue(weight)}`);
-  }
   // A tensor from another copy of the package is re-described as one of ours.
-  const given = weight as Tensor;
-  const source =
-    given instanceof Tensor ? given : new Tensor(given.data, given.shape, given.strides, given.offset);
+  const source = readTensor('prepareWeight', 'weight', weight);
   const prepared = new PreparedWeight(source.toFloat32Array(), [...source.shape]);
   caches.set(prepared.data, new Map());
   return prepared;
