@@ -32,6 +32,9 @@ export type {
   DeformConvGradients,
   DeformConvOptions,
 } from './options';
+export type { CpuContext, CpuContextOptions, PoolCallOptions } from './pool/cpu-context';
+export { createCpuContext, INLINE_MACS } from './pool/cpu-context';
+export { AbortError, WorkerError } from './pool/pool-errors';
 export { isPreparedWeightData, PreparedWeight, preparedWeightCache, prepareWeight } from './prepare-weight';
 export { measureWasmPeak } from './wasm/wasm-peak';
 export type { InitWasmOptions, WasmBuild, WasmInfo } from './wasm/wasm-runtime';

@@ -34,6 +34,8 @@ export {
   LAYOUTS,
   PADDING_MODES,
 } from './conv-geometry';
+export type { ConvRowBand } from './conv-row-band';
+export { convRowBand, convRowBands } from './conv-row-band';
 export { describeValue, formatValue } from './describe-value';
 export {
   ArgumentError,

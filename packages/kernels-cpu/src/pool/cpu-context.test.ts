@@ -1,0 +1,165 @@
+import { ArgumentError, assertClose, createRng, ShapeError, type Tensor } from '@convkit/tensor';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conv } from '../conv';
+import { convBackward } from '../conv-backward';
+import { convTranspose } from '../conv-transpose';
+import { convTransposeBackward } from '../conv-transpose-backward';
+import { deformConv } from '../deform-conv';
+import { deformConvBackward } from '../deform-conv-backward';
+import { type CpuContext, createCpuContext } from './cpu-context';
+import { AbortError, WorkerError } from './pool-errors';
+
+const rng = createRng(77);
+let cpu: CpuContext;
+
+beforeAll(async () => {
+  cpu = await createCpuContext({ threads: 2 });
+});
+afterAll(() => cpu.dispose());
+
+const same = (a: Tensor, b: Tensor) => assertClose(a, b, { atol: 0, rtol: 0 });
+const close = (a: Tensor, b: Tensor) => assertClose(a, b, { atol: 1e-4, rtol: 1e-4 });
+
+describe('createCpuContext', () => {
+  it('has as many workers as asked, at most the cores, and refuses bad thread counts', async () => {
+    expect(cpu.threads).toBeGreaterThanOrEqual(1);
+    expect(cpu.threads).toBeLessThanOrEqual(2);
+    await expect(createCpuContext({ threads: 0 })).rejects.toThrow(ArgumentError);
+    await expect(createCpuContext({ threads: 1.5 })).rejects.toThrow(
+      "createCpuContext: threads must be a positive integer or 'auto', got number 1.5",
+    );
+    await expect(createCpuContext({ thread: 2 } as never)).rejects.toThrow(ArgumentError);
+  });
+
+  it('matches the synchronous ops: batch splits bit for bit, row bands within the tolerance', async () => {
+    const x = rng.normalTensor([3, 16, 20, 20]);
+    const w = rng.normalTensor([24, 16, 3, 3]);
+    const b = rng.normalTensor([24]);
+    same(await cpu.conv(x, w, { padding: 1, bias: b }), conv(x, w, { padding: 1, bias: b }));
+    const x1 = rng.normalTensor([1, 16, 37, 29]);
+    for (const options of [
+      { padding: 1 },
+      { padding: 2, stride: 2, dilation: 2 },
+      { padding: 'same' as const },
+    ]) {
+      close(await cpu.conv2d(x1, w, options), conv(x1, w, options));
+    }
+    const xl = rng.normalTensor([1, 33, 30, 16]);
+    close(
+      await cpu.conv(xl, w, { padding: 1, layout: 'channels-last' }),
+      conv(xl, w, { padding: 1, layout: 'channels-last' }),
+    );
+    const x1d = rng.normalTensor([1, 32, 500]);
+    const w1d = rng.normalTensor([32, 32, 5]);
+    close(await cpu.conv1d(x1d, w1d, { padding: 2 }), conv(x1d, w1d, { padding: 2 }));
+    // A padding mode other than zeros cannot be banded: one piece, the same bits.
+    same(
+      await cpu.conv(x1, w, { padding: 1, paddingMode: 'reflect' }),
+      conv(x1, w, { padding: 1, paddingMode: 'reflect' }),
+    );
+  });
+
+  it('computes every backward pass and the transposed and deformable ops as the synchronous ops do', async () => {
+    const x = rng.normalTensor([1, 16, 31, 27]);
+    const w = rng.normalTensor([24, 16, 3, 3]);
+    const y = conv(x, w, { padding: 1, stride: 2 });
+    const gy = rng.normalTensor(y.shape);
+    const want = convBackward(gy, x, w, { padding: 1, stride: 2 });
+    const got = await cpu.convBackward(gy, x, w, { padding: 1, stride: 2 });
+    close(got.gradInput, want.gradInput);
+    close(got.gradWeight, want.gradWeight);
+    close(got.gradBias, want.gradBias);
+    const xb = rng.normalTensor([4, 16, 12, 12]);
+    const gyb = rng.normalTensor([4, 24, 12, 12]);
+    const wantB = convBackward(gyb, xb, w, { padding: 1 });
+    const gotB = await cpu.convBackward(gyb, xb, w, { padding: 1 });
+    same(gotB.gradInput, wantB.gradInput);
+    close(gotB.gradWeight, wantB.gradWeight);
+
+    const wt = rng.normalTensor([16, 32, 4, 4]);
+    close(
+      await cpu.convTranspose(x, wt, { stride: 2, padding: 1 }),
+      convTranspose(x, wt, { stride: 2, padding: 1 }),
+    );
+    const xt = rng.normalTensor([3, 16, 14, 14]);
+    const yt = convTranspose(xt, wt, { stride: 2, padding: 1 });
+    const gyt = rng.normalTensor(yt.shape);
+    const wantT = convTransposeBackward(gyt, xt, wt, { stride: 2, padding: 1 });
+    const gotT = await cpu.convTransposeBackward(gyt, xt, wt, { stride: 2, padding: 1 });
+    close(gotT.gradInput, wantT.gradInput);
+    close(gotT.gradWeight, wantT.gradWeight);
+
+    const xd = rng.normalTensor([2, 16, 20, 20]);
+    const off = rng.normalTensor([2, 18, 20, 20]);
+    const mask = rng.uniformTensor([2, 9, 20, 20], 0, 1);
+    close(
+      await cpu.deformConv(xd, w, off, { padding: 1, mask }),
+      deformConv(xd, w, off, { padding: 1, mask }),
+    );
+    const gyd = rng.normalTensor([2, 24, 20, 20]);
+    const wantD = deformConvBackward(gyd, xd, w, off, { padding: 1, mask });
+    const gotD = await cpu.deformConvBackward(gyd, xd, w, off, { padding: 1, mask });
+    close(gotD.gradInput, wantD.gradInput);
+    close(gotD.gradWeight, wantD.gradWeight);
+    close(gotD.gradOffset, wantD.gradOffset);
+    close(gotD.gradMask!, wantD.gradMask!);
+  });
+
+  it('rejects bad arguments with the errors of the synchronous ops', async () => {
+    const x = rng.normalTensor([1, 4, 8, 8]);
+    const w = rng.normalTensor([2, 3, 3, 3]);
+    await expect(cpu.conv2d(x, w)).rejects.toThrow(ShapeError);
+    await expect(cpu.conv2d(x, w)).rejects.toThrow('conv2d: input has 4 channels but weight [2, 3, 3, 3]');
+    await expect(cpu.conv(x, rng.normalTensor([2, 4, 3, 3]), { strides: 2 } as never)).rejects.toThrow(
+      ArgumentError,
+    );
+  });
+
+  it('queues 50 concurrent calls of mixed shapes safely', async () => {
+    const calls = Array.from({ length: 50 }, (_, i) => {
+      const n = 1 + (i % 3);
+      const c = 4 + (i % 5);
+      const x = rng.normalTensor([n, c, 24 + (i % 7), 24]);
+      const w = rng.normalTensor([8 + (i % 4), c, 3, 3]);
+      return { x, w, options: { padding: i % 2, stride: 1 + (i % 2) } };
+    });
+    const results = await Promise.all(calls.map(({ x, w, options }) => cpu.conv(x, w, options)));
+    for (const [i, y] of results.entries()) close(y, conv(calls[i]!.x, calls[i]!.w, calls[i]!.options));
+  });
+
+  it('rejects a call whose worker stops with a WorkerError, replaces the worker and goes on', async () => {
+    const x = rng.normalTensor([2, 64, 64, 64]);
+    const w = rng.normalTensor([64, 64, 3, 3]);
+    const pending = cpu.conv(x, w, { padding: 1 });
+    await new Promise((r) => setTimeout(r, 30));
+    const killed = (cpu as unknown as { terminateBusyWorkerForTest(): boolean }).terminateBusyWorkerForTest();
+    if (killed) await expect(pending).rejects.toThrow(WorkerError);
+    else await pending;
+    const small = rng.normalTensor([2, 8, 30, 30]);
+    const ws = rng.normalTensor([8, 8, 3, 3]);
+    same(await cpu.conv(small, ws), conv(small, ws));
+  });
+
+  it('cancels a call with its AbortSignal', async () => {
+    const x = rng.normalTensor([2, 64, 64, 64]);
+    const w = rng.normalTensor([64, 64, 3, 3]);
+    const already = new AbortController();
+    already.abort();
+    await expect(cpu.conv(x, w, { signal: already.signal })).rejects.toThrow(AbortError);
+    const controller = new AbortController();
+    const pending = cpu.conv(x, w, { padding: 1, signal: controller.signal });
+    setTimeout(() => controller.abort(), 10);
+    await expect(pending).rejects.toThrow(AbortError);
+    const small = rng.normalTensor([2, 8, 30, 30]);
+    const ws = rng.normalTensor([8, 8, 3, 3]);
+    same(await cpu.conv(small, ws), conv(small, ws));
+  });
+
+  it('never mutates its inputs and runs small calls on the caller', async () => {
+    const x = rng.normalTensor([1, 8, 8, 8]);
+    const w = rng.normalTensor([8, 8, 1, 1]);
+    const before = [...x.data];
+    same(await cpu.conv(x, w), conv(x, w));
+    expect([...x.data]).toEqual(before);
+  });
+});

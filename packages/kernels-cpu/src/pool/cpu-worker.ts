@@ -1,0 +1,44 @@
+/**
+ * The entry of a pool worker (Node worker_threads, or a browser module Worker): runs each
+ * task it is sent (runPoolTask) and answers { id, ok } or { id, error }. The WebAssembly
+ * kernels load on the worker's first task (workers may compile synchronously).
+ */
+import { type SerializedError, serializeError } from './pool-errors';
+import { type PoolTask, runPoolTask } from './pool-task';
+
+interface Incoming {
+  id: number;
+  task: PoolTask;
+}
+type Outgoing = { id: number; ok: true } | { id: number; error: SerializedError };
+
+interface Port {
+  on?(event: 'message', listener: (data: Incoming) => void): void;
+  postMessage(message: Outgoing): void;
+}
+
+function handle(port: Port, message: Incoming): void {
+  try {
+    runPoolTask(message.task);
+    port.postMessage({ id: message.id, ok: true });
+  } catch (error) {
+    port.postMessage({ id: message.id, error: serializeError(error) });
+  }
+}
+
+const scope = globalThis as unknown as {
+  onmessage?: (event: { data: Incoming }) => void;
+  postMessage?: (message: Outgoing) => void;
+  process?: { versions?: { node?: string } };
+};
+
+if (scope.process?.versions?.node) {
+  // Node: the parent port of worker_threads.
+  const { parentPort } = (await import('node:worker_threads')) as unknown as {
+    parentPort: (Port & { on(event: 'message', listener: (data: Incoming) => void): void }) | null;
+  };
+  if (parentPort) parentPort.on('message', (data) => handle(parentPort, data));
+} else {
+  const port: Port = { postMessage: (message) => scope.postMessage?.(message) };
+  scope.onmessage = (event) => handle(port, event.data);
+}

@@ -1,0 +1,68 @@
+/**
+ * Tensors in shared memory, for the worker pool: a descriptor (SharedArrayBuffer, shape,
+ * strides, offset) crosses postMessage without a copy, and both sides view the same floats.
+ */
+import { Tensor } from '@convkit/tensor';
+
+/** A tensor view over a SharedArrayBuffer, as postMessage carries it. */
+export interface SharedTensor {
+  buffer: SharedArrayBuffer;
+  shape: number[];
+  strides: number[];
+  offset: number;
+}
+
+/** A fresh zero-filled shared tensor of this shape (row-major). */
+export function sharedZeros(shape: readonly number[]): Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return new Tensor(new Float32Array(new SharedArrayBuffer(Math.max(4, size * 4)), 0, size), shape);
+}
+
+/** `tensor` in shared memory: itself when it already lives there, else a contiguous copy. */
+export function toShared(tensor: Tensor): Tensor {
+  if (typeof SharedArrayBuffer !== 'undefined' && tensor.data.buffer instanceof SharedArrayBuffer)
+    return tensor;
+  const copy = sharedZeros(tensor.shape);
+  copy.data.set(tensor.toFloat32Array());
+  return copy;
+}
+
+/** The descriptor of a tensor whose data lives in a SharedArrayBuffer. */
+export function describeShared(tensor: Tensor): SharedTensor {
+  return {
+    buffer: tensor.data.buffer as SharedArrayBuffer,
+    shape: [...tensor.shape],
+    strides: [...tensor.strides],
+    offset: tensor.offset + tensor.data.byteOffset / 4,
+  };
+}
+
+/** The tensor a descriptor describes (a view: no copy). */
+export function fromShared(shared: SharedTensor): Tensor {
+  return new Tensor(new Float32Array(shared.buffer), shared.shape, shared.strides, shared.offset);
+}
+
+/** Writes `source` (any layout) into the view `target` of the same shape, element for element. */
+export function copyInto(source: Tensor, target: Tensor): void {
+  const src = source.contiguous();
+  const shape = target.shape;
+  const rank = shape.length;
+  if (rank === 0) {
+    target.data[target.offset] = src.data[0]!;
+    return;
+  }
+  const inner = shape[rank - 1]!;
+  const innerStride = target.strides[rank - 1]!;
+  const outer = src.size / Math.max(1, inner);
+  const index = new Array(rank - 1).fill(0);
+  let read = 0;
+  for (let o = 0; o < outer; o++) {
+    let at = target.offset;
+    for (let d = 0; d < rank - 1; d++) at += index[d] * target.strides[d]!;
+    for (let i = 0; i < inner; i++) target.data[at + i * innerStride] = src.data[read++]!;
+    for (let d = rank - 2; d >= 0; d--) {
+      if (++index[d] < shape[d]!) break;
+      index[d] = 0;
+    }
+  }
+}

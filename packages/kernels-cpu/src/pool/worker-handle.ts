@@ -1,0 +1,117 @@
+/**
+ * One worker of the pool, the same on both platforms: Node's worker_threads (taken with
+ * `process.getBuiltinModule`, so no import of a Node module reaches a browser bundle) or a
+ * browser module Worker (written as `new Worker(new URL(...), { type: 'module' })`, the form
+ * Vite and webpack recognise and bundle). In a monorepo checkout the worker is the TypeScript
+ * source, run through tsx.
+ */
+
+import type { SerializedError } from './pool-errors';
+import type { PoolTask } from './pool-task';
+
+export type WorkerReply = { id: number; ok: true } | { id: number; error: SerializedError };
+
+export interface WorkerHandle {
+  post(id: number, task: PoolTask): void;
+  terminate(): void;
+}
+
+export interface WorkerEvents {
+  message(reply: WorkerReply): void;
+  /** The worker stopped: an uncaught error, a crash or terminate(). */
+  exit(reason: string): void;
+}
+
+interface NodeWorker {
+  postMessage(message: unknown): void;
+  terminate(): Promise<number>;
+  on(event: 'message', listener: (data: WorkerReply) => void): void;
+  on(event: 'error', listener: (error: Error) => void): void;
+  on(event: 'exit', listener: (code: number) => void): void;
+  unref(): void;
+}
+
+const nodeProcess = (
+  globalThis as {
+    process?: {
+      versions?: { node?: string };
+      execArgv?: string[];
+      getBuiltinModule?: (id: string) => unknown;
+    };
+  }
+).process;
+
+/** True in Node (worker_threads), false in browsers (Web Workers). */
+export const isNode = typeof nodeProcess?.versions?.node === 'string';
+
+function moduleUrl(): string {
+  const url = (import.meta as { url?: string }).url;
+  if (url) return url;
+  // The CommonJS build has no import.meta.
+  return `file://${typeof __filename === 'string' ? __filename : ''}`;
+}
+declare const __filename: string | undefined;
+
+/** Starts one worker. */
+export function spawnWorker(events: WorkerEvents): WorkerHandle {
+  return isNode ? spawnNodeWorker(events) : spawnBrowserWorker(events);
+}
+
+function spawnNodeWorker(events: WorkerEvents): WorkerHandle {
+  const { Worker } = nodeProcess!.getBuiltinModule!('node:worker_threads') as {
+    Worker: new (url: URL, options: { execArgv?: string[] }) => NodeWorker;
+  };
+  const here = moduleUrl();
+  const fromSource = here.endsWith('.ts');
+  const url = new URL(fromSource ? './cpu-worker-source.mjs' : './cpu-worker.js', here);
+  // From the TypeScript sources (tests, the bench): the worker registers tsx and resolves the
+  // workspace packages to their sources, as its parent does.
+  const execArgv = fromSource ? [...(nodeProcess!.execArgv ?? []), '--conditions=convkit-source'] : undefined;
+  const worker = new Worker(url, { execArgv });
+  let stopped = false;
+  const stop = (reason: string) => {
+    if (stopped) return;
+    stopped = true;
+    events.exit(reason);
+  };
+  worker.on('message', (reply) => events.message(reply));
+  worker.on('error', (error) => stop(`it threw ${error.message}`));
+  worker.on('exit', (code) => stop(`it exited with code ${code}`));
+  // Idle workers do not keep Node alive; a pending call's promise does not either (as with I/O).
+  worker.unref();
+  return {
+    post: (id, task) => worker.postMessage({ id, task }),
+    terminate: () => {
+      stop('it was terminated');
+      void worker.terminate();
+    },
+  };
+}
+
+/** The slice of the browser's Worker this module uses (typed here: the package has no DOM lib). */
+interface BrowserWorker {
+  postMessage(message: unknown): void;
+  terminate(): void;
+  onmessage: ((event: { data: WorkerReply }) => void) | null;
+  onerror: ((event: { message: string }) => void) | null;
+}
+declare const Worker: new (url: URL, options: { type: 'module' }) => BrowserWorker;
+
+function spawnBrowserWorker(events: WorkerEvents): WorkerHandle {
+  const worker = new Worker(new URL('./cpu-worker.js', import.meta.url), { type: 'module' });
+  let stopped = false;
+  const stop = (reason: string) => {
+    if (stopped) return;
+    stopped = true;
+    events.exit(reason);
+  };
+  worker.onmessage = (event) => events.message(event.data);
+  worker.onerror = (event) => stop(`it threw ${event.message}`);
+  return {
+    post: (id, task) => worker.postMessage({ id, task }),
+    terminate: () => {
+      stop('it was terminated');
+      worker.terminate();
+    },
+  };
+}
