@@ -103,7 +103,13 @@ describe('selectGpuConvAlgorithm', () => {
           'forward',
           'direct',
         ],
-        ['deformable backward', geometry({ offsetGroups: 1 }), 'backward', 'direct'],
+        ['deformable backward', geometry({ offsetGroups: 1 }), 'backward', 'implicit-gemm'],
+        [
+          'deformable backward, 4 -> 4',
+          geometry({ inChannels: 4, outChannels: 4, offsetGroups: 1 }),
+          'backward',
+          'direct',
+        ],
       ] as const
     ).map(([name, g, pass, expected]) => ({ name, g, pass, expected })),
   )('$name, $pass pass -> $expected', ({ g, pass, expected }) => {
@@ -144,14 +150,12 @@ describe('resolveGpuAlgorithm', () => {
   });
 
   it('refuses a known algorithm on a case it does not run with an UnsupportedError', () => {
-    const deformable = geometry({ offsetGroups: 1 });
-    expect(() =>
-      resolveGpuAlgorithm('deformConv2dBackward', 'implicit-gemm', deformable, 'backward'),
-    ).toThrow(UnsupportedError);
-    expect(() =>
-      resolveGpuAlgorithm('deformConv2dBackward', 'implicit-gemm', deformable, 'backward'),
-    ).toThrow(
-      "deformConv2dBackward: algorithm 'implicit-gemm' does not run the backward pass of deformable convolution; 'direct' and 'auto' run every case",
+    const deformable = geometry({ inChannels: 8, outChannels: 8, groups: 8, offsetGroups: 1 });
+    expect(() => resolveGpuAlgorithm('deformConv2d', 'depthwise', deformable, 'forward')).toThrow(
+      UnsupportedError,
+    );
+    expect(() => resolveGpuAlgorithm('deformConv2d', 'depthwise', deformable, 'forward')).toThrow(
+      "deformConv2d: algorithm 'depthwise' does not run the forward pass of deformable convolution (it runs forward convolution with one input channel per group); 'direct' and 'auto' run every case",
     );
     expect(() => resolveGpuAlgorithm('conv2d', 'depthwise', geometry(), 'forward')).toThrow(
       /forward convolution with one input channel per group/,
@@ -160,6 +164,7 @@ describe('resolveGpuAlgorithm', () => {
       resolveGpuAlgorithm('convBackward', 'depthwise', geometry({ groups: 64 }), 'backward'),
     ).toThrow(UnsupportedError);
     expect(gpuAlgorithmSupports('implicit-gemm', geometry(), 'backward')).toBe(true);
+    expect(gpuAlgorithmSupports('implicit-gemm', geometry({ offsetGroups: 1 }), 'backward')).toBe(true);
     expect(gpuAlgorithmSupports('direct', geometry({ transposed: true }), 'backward')).toBe(true);
     expect(gpuAlgorithmSupports('implicit-gemm', geometry({ offsetGroups: 1 }), 'forward')).toBe(true);
     expect(

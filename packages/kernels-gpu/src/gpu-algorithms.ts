@@ -11,7 +11,9 @@
  *                  forward GEMM run on gradOutput
  *   depthwise      conv forward with one input channel per group: one thread per output,
  *                  kernel taps unrolled over the window
- * Deformable backward passes run the direct kernels (the weight gradient as a split-K sum).
+ * Deformable backward with implicit-gemm: the patch gradient W^T gradOutput and gradWeight
+ * (sampling fused into its load, split-K) are tiled GEMMs; the scatter into gradInput and the
+ * offset and mask reductions are direct kernels.
  */
 import { ArgumentError, type ConvGeometry, UnsupportedError } from '@convkit/tensor';
 import type { GpuLimits } from './gpu-context';
@@ -43,14 +45,12 @@ export function implicitGemmFits(limits: SelectionLimits): boolean {
 /**
  * 'auto', a pure function of the geometry, the pass and the device's limits; the tiled
  * kernels only where their workgroup fits the device, else direct:
- * - deformable backward: direct;
  * - forward conv with one input channel per group (depthwise, any multiplier) and a window of
  *   at most DEPTHWISE_MAX_TAPS taps: depthwise;
  * - forward passes whose per-group GEMM fills tiles (>= 16 produced channels per group: C_out
  *   for conv, deformConv and convTranspose; and a depth of >= 8: C_in/groups * prod(k)):
  *   implicit-gemm;
- * - backward passes of conv and convTranspose with >= 16 input and output channels per group:
- *   implicit-gemm;
+ * - backward passes with >= 16 input and output channels per group: implicit-gemm;
  * - otherwise direct (few channels per group, where a 64 x 64 tile would be mostly padding).
  */
 export function selectGpuConvAlgorithm(
@@ -61,7 +61,7 @@ export function selectGpuConvAlgorithm(
   const fits = limits === undefined || implicitGemmFits(limits);
   if (pass === 'backward') {
     const wide = Math.min(geometry.inChannelsPerGroup, geometry.outChannelsPerGroup) >= 16;
-    return geometry.offsetGroups === 0 && wide && fits ? 'implicit-gemm' : 'direct';
+    return wide && fits ? 'implicit-gemm' : 'direct';
   }
   if (
     !geometry.transposed &&
@@ -88,7 +88,7 @@ export function gpuAlgorithmSupports(name: GpuConvAlgorithm, geometry: ConvGeome
       geometry.inChannelsPerGroup === 1
     );
   }
-  return pass === 'forward' || geometry.offsetGroups === 0;
+  return true;
 }
 
 /** The algorithm to run: the requested name (checked), or the selection for 'auto'/undefined. */

@@ -107,14 +107,20 @@ async function runDeformConv(c: GoldenCase): Promise<void> {
   );
   const gradOutput = c.tensors.gradOutput;
   if (!gradOutput) return;
-  const grads = ctx.deformConvBackward(gradOutput, input, weight, offset, options as never);
-  await expectClose(grads.gradInput, required(c, 'gradInput'), `${label} gradInput`);
-  await expectClose(grads.gradWeight, required(c, 'gradWeight'), `${label} gradWeight`);
-  await expectClose(grads.gradOffset, required(c, 'gradOffset'), `${label} gradOffset`);
-  if (c.tensors.gradBias) await expectClose(grads.gradBias, c.tensors.gradBias, `${label} gradBias`);
-  else grads.gradBias.dispose();
-  if (c.tensors.gradMask) await expectClose(grads.gradMask, c.tensors.gradMask, `${label} gradMask`);
-  else expect(grads.gradMask, `${label} gradMask without a mask`).toBeNull();
+  for (const algorithm of ['auto', 'direct', 'implicit-gemm']) {
+    const at = `${label} [${algorithm}]`;
+    const grads = ctx.deformConvBackward(gradOutput, input, weight, offset, {
+      ...options,
+      algorithm,
+    } as never);
+    await expectClose(grads.gradInput, required(c, 'gradInput'), `${at} gradInput`);
+    await expectClose(grads.gradWeight, required(c, 'gradWeight'), `${at} gradWeight`);
+    await expectClose(grads.gradOffset, required(c, 'gradOffset'), `${at} gradOffset`);
+    if (c.tensors.gradBias) await expectClose(grads.gradBias, c.tensors.gradBias, `${at} gradBias`);
+    else grads.gradBias.dispose();
+    if (c.tensors.gradMask) await expectClose(grads.gradMask, c.tensors.gradMask, `${at} gradMask`);
+    else expect(grads.gradMask, `${at} gradMask without a mask`).toBeNull();
+  }
 }
 
 describe.skipIf(!gpu)(`golden fixtures on the GPU${skipReason ? ` (${skipReason})` : ''}`, () => {

@@ -105,13 +105,18 @@ describe.skipIf(!gpu)(`GPU kernels against the CPU reference${skipReason ? ` (${
           ...options,
           algorithm: 'reference',
         });
-        const gpuGrads = ctx.deformConvBackward(c.gradOutput, c.input, c.weight, c.offset, options);
-        await close(gpuGrads.gradInput, grads.gradInput, 'gradInput');
-        await close(gpuGrads.gradWeight, grads.gradWeight, 'gradWeight');
-        await close(gpuGrads.gradBias, grads.gradBias, 'gradBias');
-        await close(gpuGrads.gradOffset, grads.gradOffset, 'gradOffset');
-        if (grads.gradMask) await close(gpuGrads.gradMask!, grads.gradMask, 'gradMask');
-        else expect(gpuGrads.gradMask).toBeNull();
+        for (const algorithm of ['direct', 'implicit-gemm'] as const) {
+          const gpuGrads = ctx.deformConvBackward(c.gradOutput, c.input, c.weight, c.offset, {
+            ...options,
+            algorithm,
+          });
+          await close(gpuGrads.gradInput, grads.gradInput, `gradInput ${algorithm}`);
+          await close(gpuGrads.gradWeight, grads.gradWeight, `gradWeight ${algorithm}`);
+          await close(gpuGrads.gradBias, grads.gradBias, `gradBias ${algorithm}`);
+          await close(gpuGrads.gradOffset, grads.gradOffset, `gradOffset ${algorithm}`);
+          if (grads.gradMask) await close(gpuGrads.gradMask!, grads.gradMask, `gradMask ${algorithm}`);
+          else expect(gpuGrads.gradMask).toBeNull();
+        }
       }),
       { numRuns: RUNS, seed: 12 },
     );

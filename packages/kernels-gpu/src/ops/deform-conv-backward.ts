@@ -1,6 +1,7 @@
 /**
  * deformConvBackward on the GPU: every gradient of deformable convolution with torchvision's
- * rules. The patch gradient colGrad = W^T gradOutput is computed once into a scratch buffer;
+ * rules. The patch gradient colGrad = W^T gradOutput is computed once into a scratch buffer
+ * (a tiled GEMM with 'implicit-gemm', as is gradWeight with the sampling fused into its load);
  * gradInput scatters it through the bilinear weights (float atomics), gradOffset and gradMask
  * reduce it over each offset group's channels, gradWeight and gradBias are split-K sums.
  */
@@ -9,6 +10,11 @@ import { resolveGpuAlgorithm } from '../gpu-algorithms';
 import type { GpuContext } from '../gpu-context';
 import type { GpuTensor } from '../gpu-tensor';
 import { runOp } from '../op-run';
+import {
+  deformColumnGradientGemmProgram,
+  deformWeightGradientGemmProgram,
+  deformWeightGradientGemmSplits,
+} from '../programs/deform-backward-gemm-programs';
 import {
   deformColumnGradientProgram,
   deformInputGradientProgram,
@@ -46,7 +52,8 @@ export function gpuDeformConvBackward(
   );
   const g = call.geometry;
   checkGradOutput(op, standIn(gradOutput), g.outputShape, 'deformConv2d');
-  resolveGpuAlgorithm(op, call.algorithm, g, 'backward');
+  const algorithm = resolveGpuAlgorithm(op, call.algorithm, g, 'backward', ctx.limits);
+  const gemm = algorithm === 'implicit-gemm';
   const mask = tensorOption(options, 'mask');
   const hasMask = mask !== null;
   return runOp(ctx, op, (run, ready) => {
@@ -61,20 +68,37 @@ export function gpuDeformConvBackward(
     const gOff = run.output('gradOffset', shapeSize(g.offsetShape!));
     const gMask = hasMask ? [run.output('gradMask', shapeSize(g.maskShape!))] : [];
     const colGrad = run.scratch('patch gradient', g.batch * g.inChannels * g.kernelVolume * g.outputVolume);
-    run.dispatch(deformColumnGradientProgram(g), [gy, w, colGrad]);
+    run.dispatch(gemm ? deformColumnGradientGemmProgram(g) : deformColumnGradientProgram(g), [
+      gy,
+      w,
+      colGrad,
+    ]);
     run.dispatch(deformInputGradientProgram(g, hasMask), [x, off, ...m, colGrad, gx]);
     run.dispatch(deformOffsetGradientProgram(g, hasMask), [x, off, ...m, colGrad, gOff, ...gMask]);
     const weights = shapeSize(g.weightShape);
-    const splits = weightGradientSplits(weights, g.batch * g.outputVolume);
-    splitK(
-      run,
-      'gradWeight',
-      weights,
-      splits,
-      deformWeightGradientProgram(g, hasMask, splits),
-      [x, off, ...m, gy],
-      gw,
-    );
+    if (gemm) {
+      const splits = deformWeightGradientGemmSplits(g);
+      splitK(
+        run,
+        'gradWeight',
+        weights,
+        splits,
+        deformWeightGradientGemmProgram(g, hasMask, splits),
+        [x, off, ...m, gy],
+        gw,
+      );
+    } else {
+      const splits = weightGradientSplits(weights, g.batch * g.outputVolume);
+      splitK(
+        run,
+        'gradWeight',
+        weights,
+        splits,
+        deformWeightGradientProgram(g, hasMask, splits),
+        [x, off, ...m, gy],
+        gw,
+      );
+    }
     biasGradient(run, gy, g.batch, g.outChannels, g.outputVolume, 'channels-first', gb);
     const outputs = run.finish(ready, [
       [gx, g.inputShape, 'channels-first'],
