@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ArgumentError, assertClose, createRng, ShapeError, type Tensor } from '@convkit/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conv } from '../conv';
@@ -88,6 +93,8 @@ describe('createCpuContext', () => {
     const gotT = await cpu.convTransposeBackward(gyt, xt, wt, { stride: 2, padding: 1 });
     close(gotT.gradInput, wantT.gradInput);
     close(gotT.gradWeight, wantT.gradWeight);
+    close(gotT.gradBias, wantT.gradBias);
+    expect(Object.keys(gotT).sort()).toEqual(Object.keys(wantT).sort());
 
     const xd = rng.normalTensor([2, 16, 20, 20]);
     const off = rng.normalTensor([2, 18, 20, 20]);
@@ -162,4 +169,42 @@ describe('createCpuContext', () => {
     same(await cpu.conv(x, w), conv(x, w));
     expect([...x.data]).toEqual(before);
   });
+
+  it('rejects a running call with an AbortError when the context is disposed', async () => {
+    const own = await createCpuContext({ threads: 2 });
+    const x = rng.normalTensor([2, 64, 64, 64]);
+    const w = rng.normalTensor([64, 64, 3, 3]);
+    const pending = own.conv(x, w, { padding: 1 });
+    await new Promise((r) => setTimeout(r, 30));
+    own.dispose();
+    await expect(pending).rejects.toThrow('conv: the CPU context was disposed');
+    await expect(own.conv(x, w)).rejects.toThrow(AbortError);
+  });
+
+  it('keeps Node alive while a call runs: a script that awaits a pooled call gets its result', async () => {
+    // Workers idle between calls do not hold the process; a worker running a piece must.
+    const script = join(tmpdir(), `convkit-pool-exit-${process.pid}.mjs`);
+    const here = (name: string) => fileURLToPath(new URL(name, import.meta.url));
+    writeFileSync(
+      script,
+      `const { createCpuContext } = await import(${JSON.stringify(here('./cpu-context.ts'))});
+const { Tensor } = await import(${JSON.stringify(here('../../../tensor/src/index.ts'))});
+const cpu = await createCpuContext({ threads: 2 });
+const x = new Tensor(new Float32Array(2 * 16 * 40 * 40).fill(1), [2, 16, 40, 40]);
+const w = new Tensor(new Float32Array(32 * 16 * 9).fill(1), [32, 16, 3, 3]);
+const y = await cpu.conv(x, w, { padding: 1 });
+console.log(cpu.threads, y.shape.join('x'), y.data[41]);
+`,
+    );
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', '--conditions=convkit-source', script],
+        { cwd: here('../..'), timeout: 60_000 },
+        (error, out) => (error ? reject(error) : resolve(out)),
+      ),
+    );
+    // Two workers; an interior output of an all-ones 3x3 conv over 16 channels is 144.
+    expect(stdout.trim()).toBe('2 2x32x40x40 144');
+  }, 70_000);
 });

@@ -198,11 +198,13 @@ class WorkerPool {
     if (index >= 0 && !this.disposed) this.workers[index] = this.spawn();
     if (job) {
       job.reject(
-        job.signal?.aborted
-          ? new AbortError(`${job.task.op}: the call was aborted`)
-          : new WorkerError(
-              `${job.task.op}: a pool worker stopped while it ran part of the call (${reason}); the call was cancelled and the worker replaced`,
-            ),
+        this.disposed
+          ? new AbortError(`${job.task.op}: the CPU context was disposed`)
+          : job.signal?.aborted
+            ? new AbortError(`${job.task.op}: the call was aborted`)
+            : new WorkerError(
+                `${job.task.op}: a pool worker stopped while it ran part of the call (${reason}); the call was cancelled and the worker replaced`,
+              ),
       );
     }
     this.pump();
@@ -558,7 +560,9 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
     await runAll(tasks, signal);
     sumInto(gradWeight, weightParts);
     sumInto(gradBias, biasParts);
-    return { gradInput, gradWeight, gradBias, gradOffset: gradOffset!, gradMask };
+    // The transposed convolution's gradients have no offset or mask keys (as its synchronous op).
+    if (!gradOffset) return { gradInput, gradWeight, gradBias } as DeformConvGradients;
+    return { gradInput, gradWeight, gradBias, gradOffset, gradMask };
   }
 
   async function deformConvPooled(

@@ -28,6 +28,7 @@ interface NodeWorker {
   on(event: 'message', listener: (data: WorkerReply) => void): void;
   on(event: 'error', listener: (error: Error) => void): void;
   on(event: 'exit', listener: (code: number) => void): void;
+  ref(): void;
   unref(): void;
 }
 
@@ -66,7 +67,12 @@ function spawnNodeWorker(events: WorkerEvents): WorkerHandle {
   const url = new URL(fromSource ? './cpu-worker-source.mjs' : './cpu-worker.js', here);
   // From the TypeScript sources (tests, the bench): the worker registers tsx and resolves the
   // workspace packages to their sources, as its parent does.
-  const execArgv = fromSource ? [...(nodeProcess!.execArgv ?? []), '--conditions=convkit-source'] : undefined;
+  const execArgv = fromSource
+    ? [
+        ...(nodeProcess!.execArgv ?? []).filter((flag) => !flag.startsWith('--input-type')),
+        '--conditions=convkit-source',
+      ]
+    : undefined;
   const worker = new Worker(url, { execArgv });
   let stopped = false;
   const stop = (reason: string) => {
@@ -74,13 +80,21 @@ function spawnNodeWorker(events: WorkerEvents): WorkerHandle {
     stopped = true;
     events.exit(reason);
   };
-  worker.on('message', (reply) => events.message(reply));
+  // An idle worker does not keep Node alive; a worker running a piece does (as pending I/O
+  // does), so a script that awaits a pooled call gets its result before Node exits. A worker
+  // runs one piece at a time: ref on post, unref on its reply.
+  worker.on('message', (reply) => {
+    worker.unref();
+    events.message(reply);
+  });
   worker.on('error', (error) => stop(`it threw ${error.message}`));
   worker.on('exit', (code) => stop(`it exited with code ${code}`));
-  // Idle workers do not keep Node alive; a pending call's promise does not either (as with I/O).
   worker.unref();
   return {
-    post: (id, task) => worker.postMessage({ id, task }),
+    post: (id, task) => {
+      worker.ref();
+      worker.postMessage({ id, task });
+    },
     terminate: () => {
       stop('it was terminated');
       void worker.terminate();
