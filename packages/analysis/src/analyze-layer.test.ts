@@ -491,6 +491,6 @@ describe('analyzeLayer: containers and input shapes', () => {
     expect(() => analyzeLayer({ type: 'ReLU' }, [1, 2.5])).toThrow(
       'analyzeLayer: inputShape must be a non-empty list of positive integers, batch first (e.g. [1, 3, 224, 224]), got [1, 2.5]',
     );
-    expect(() => analyzeLayer({ type: 'ReLU' }, 'x' as unknown as number[])).toThrow('got "x"');
+    expect(() => analyzeLayer({ type: 'ReLU' }, 'x' as unknown as number[])).toThrow("got 'x'");
   });
 });

@@ -136,7 +136,7 @@ const rows: Row[] = [
     "analyzeModel(inputShape '1,3')",
     () => analyzeModel([], '1,3' as never),
     ShapeError,
-    ['analyzeModel:', 'inputShape', 'positive integers', '"1,3"'],
+    ['analyzeModel:', 'inputShape', 'positive integers', "'1,3'"],
   ],
   [
     'analyzeModel(inputShape [1, 0])',

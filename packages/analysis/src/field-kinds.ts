@@ -4,7 +4,7 @@
  * echoes a value in an error message. validateLayerSpec and checkCostArgs share them, so a
  * field gets the same message wherever it is checked.
  */
-import { PADDING_MODES } from '@convkit/tensor';
+import { formatValue, PADDING_MODES } from '@convkit/tensor';
 import type { FieldKind } from './layer-schema';
 
 const UPSAMPLE_MODES = ['nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear'];
@@ -13,7 +13,14 @@ const UPSAMPLE_MODES = ['nearest', 'nearest-exact', 'linear', 'bilinear', 'bicub
 export function showValue(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  const text = JSON.stringify(value);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined;
+  }
+  // BigInts, symbols, functions, cycles: described instead of serialised.
+  if (typeof text !== 'string') text = formatValue(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

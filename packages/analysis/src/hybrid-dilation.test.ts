@@ -62,7 +62,7 @@ describe('hybridDilationCheck (Wang et al. 2018)', () => {
     expect(() => hybridDilationCheck([2])).toThrow(
       'hybridDilationCheck: rates must be 2 or more positive integers (one per layer), got [2]',
     );
-    expect(() => hybridDilationCheck([1, 0])).toThrow('got [1,0]');
+    expect(() => hybridDilationCheck([1, 0])).toThrow('got [1, 0]');
     expect(() => hybridDilationCheck([1, 2], 1)).toThrow(
       'hybridDilationCheck: kernelSize must be an integer of at least 2, got 1',
     );

@@ -14,7 +14,7 @@
  *   1 + (K - 1)(r_1 + ... + r_n)) that feed no output, from inputCoverage: the ground truth
  *   the two rules approximate (rates [2, 3] pass both rules, yet leave holes since r_1 > 1).
  */
-import { ArgumentError } from '@convkit/tensor';
+import { ArgumentError, formatValue } from '@convkit/tensor';
 import { inputCoverage } from './input-coverage';
 import type { ConvSpec } from './layer-spec';
 import { receptiveField } from './receptive-field';
@@ -50,12 +50,12 @@ export function hybridDilationCheck(rates: readonly number[], kernelSize = 3): H
     rates.some((r) => typeof r !== 'number' || !Number.isSafeInteger(r) || r < 1)
   ) {
     throw new ArgumentError(
-      `hybridDilationCheck: rates must be 2 or more positive integers (one per layer), got ${JSON.stringify(rates)}`,
+      `hybridDilationCheck: rates must be 2 or more positive integers (one per layer), got ${formatValue(rates)}`,
     );
   }
   if (typeof kernelSize !== 'number' || !Number.isSafeInteger(kernelSize) || kernelSize < 2) {
     throw new ArgumentError(
-      `hybridDilationCheck: kernelSize must be an integer of at least 2, got ${kernelSize}`,
+      `hybridDilationCheck: kernelSize must be an integer of at least 2, got ${formatValue(kernelSize)}`,
     );
   }
   const n = rates.length;

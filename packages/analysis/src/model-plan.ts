@@ -7,7 +7,7 @@
  * (runNested), so any nesting depth works, and a container that contains itself (a cycle of
  * objects) is refused with an ArgumentError naming the path where it comes back.
  */
-import { ArgumentError, formatShape, ShapeError, shapeSize } from '@convkit/tensor';
+import { ArgumentError, formatShape, formatValue, ShapeError, shapeSize } from '@convkit/tensor';
 import { checkCount } from './check-count';
 import { analyzeConv, analyzeConvTranspose, analyzeDeformConv2d, separableChildren } from './conv-layers';
 import { analyzeElementwise } from './elementwise-layers';
@@ -45,9 +45,7 @@ export function checkInputShape(op: string, inputShape: unknown): readonly numbe
     inputShape.length === 0 ||
     inputShape.some((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 1)
   ) {
-    const shown = Array.isArray(inputShape)
-      ? formatShape(inputShape as number[])
-      : JSON.stringify(inputShape);
+    const shown = Array.isArray(inputShape) ? formatShape(inputShape as number[]) : formatValue(inputShape);
     throw new ShapeError(
       `${op}: inputShape must be a non-empty list of positive integers, batch first (e.g. [1, 3, 224, 224]), got ${shown}`,
     );

@@ -6,7 +6,7 @@
  * Every failure is one line, never a stack trace: an unexpected error (a bug) is reported as
  * an internal error, also with exit code 1. `--version` prints the package's version.
  */
-import { ConvkitError } from '@convkit/tensor';
+import { ArgumentError, ConvkitError, describeValue } from '@convkit/tensor';
 import type { LayerSpec } from './layer-spec';
 import { type SummaryFormat, summary } from './summary';
 
@@ -149,6 +149,12 @@ class ModelError extends Error {}
 
 /** Runs the command; returns the exit status. */
 export function runCli(argv: readonly string[], io: CliIo): number {
+  const fields = ['readFile', 'stdout', 'stderr'] as const;
+  if (typeof io !== 'object' || io === null || fields.some((f) => typeof io[f] !== 'function')) {
+    throw new ArgumentError(
+      `runCli: io must be { readFile, stdout, stderr } (functions), got ${describeValue(io)}`,
+    );
+  }
   let options: Options | 'help' | 'version';
   try {
     if (!Array.isArray(argv) || argv.some((a) => typeof a !== 'string')) {

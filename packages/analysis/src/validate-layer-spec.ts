@@ -47,7 +47,9 @@ function closest(name: string, candidates: readonly string[]): string | undefine
 }
 
 /** Throws an ArgumentError unless `spec` is a well-formed LayerSpec (children not included). */
-export function validateLayerSpec(spec: unknown, path: string): asserts spec is LayerSpec {
+export function validateLayerSpec(spec: unknown, pathArg: string): asserts spec is LayerSpec {
+  // The path only names the layer in messages; anything but a string names none.
+  const path = typeof pathArg === 'string' ? pathArg : '';
   const where = path ? `layer '${path}'` : 'layer';
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
     throw new ArgumentError(`${where}: a layer spec must be an object with a 'type', got ${showValue(spec)}`);

@@ -15,7 +15,11 @@ import { checkGeometry } from './check-geometry';
  * or -1 for a zero. Cached per (frozen) geometry, so tiled callers pay for it once. `op`
  * names the caller in errors.
  */
-export function sourceIndexTables(geometry: ConvGeometry, op = 'sourceIndexTables'): readonly Int32Array[] {
+export function sourceIndexTables(
+  geometry: ConvGeometry,
+  opArg = 'sourceIndexTables',
+): readonly Int32Array[] {
+  const op = typeof opArg === 'string' ? opArg : 'sourceIndexTables';
   checkGeometry(op, geometry);
   const cached = tableCache.get(geometry);
   if (cached) return cached;

@@ -58,6 +58,16 @@ export function checkAllocationBytes(
   elements: number,
   bytesPerElement = 4,
 ): number {
+  for (const [name, v] of [
+    ['elements', elements],
+    ['bytesPerElement', bytesPerElement],
+  ] as const) {
+    if (typeof v !== 'number' || Number.isNaN(v) || v < 0) {
+      throw new ArgumentError(
+        `${op}: ${what}: ${name} must be a non-negative number, got ${describeValue(v)}`,
+      );
+    }
+  }
   const bytes = elements * bytesPerElement;
   const limit = getMemoryLimit();
   const unit = bytesPerElement === 4 ? 'float32 elements' : `elements of ${bytesPerElement} bytes`;

@@ -103,6 +103,10 @@ const KERNEL_NAMES: Record<number, string> = { 1: 'kL', 2: 'kH, kW', 3: 'kD, kH,
  * dims + 2, so that `conv2d` never silently runs a 1-D or 3-D convolution.
  */
 export function checkWeightRank(op: string, weight: Tensor, dims: 1 | 2 | 3, transposed: boolean): void {
+  checkTensor(op, 'weight', weight);
+  if (dims !== 1 && dims !== 2 && dims !== 3) {
+    throw new ArgumentError(`${op}: dims must be 1, 2 or 3, got ${formatValue(dims)}`);
+  }
   if (weight.shape.length !== dims + 2) {
     const channels = transposed ? 'C_in, C_out/groups' : 'C_out, C_in/groups';
     throw new ShapeError(

@@ -599,6 +599,17 @@ export function convGeometryFromShapes(args: ConvGeometryFromShapesArgs): ConvGe
  */
 export function adjointConvGeometry(transposedGeometry: ConvGeometry): ConvGeometry | null {
   const t = transposedGeometry;
+  if (
+    typeof t !== 'object' ||
+    t === null ||
+    !Array.isArray(t.outputSpatial) ||
+    !Array.isArray(t.outputPadding) ||
+    !Array.isArray(t.padAfter)
+  ) {
+    throw new ArgumentError(
+      `adjointConvGeometry: expected a transposed convolution's geometry (from convGeometry), got ${formatValue(t)}`,
+    );
+  }
   if (!t.transposed) {
     throw new ArgumentError(
       `adjointConvGeometry: expected a transposed convolution's geometry, got ${t.op}'s (not transposed)`,

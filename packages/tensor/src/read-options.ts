@@ -50,11 +50,13 @@ function editDistance(a: string, b: string): number {
  * `strides` -> `stride`), or undefined when none is close.
  */
 export function closestName(name: string, known: readonly string[]): string | undefined {
+  if (typeof name !== 'string' || !Array.isArray(known)) return undefined;
   const squash = (s: string) => s.replace(/[_\-\s]/g, '').toLowerCase();
   const target = squash(name);
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of known) {
+    if (typeof candidate !== 'string') continue;
     const distance = squash(candidate) === target ? 0 : editDistance(target, squash(candidate));
     if (distance < bestDistance) {
       best = candidate;
@@ -81,6 +83,9 @@ export function readOptions<K extends string>(
   keys: readonly K[],
   argument = 'options',
 ): OptionRecord<K> {
+  if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string')) {
+    throw new ArgumentError(`${op}: the known option keys must be a list of names, got ${formatValue(keys)}`);
+  }
   const record: Record<string, unknown> = Object.create(null);
   if (options === undefined || options === null) return Object.freeze(record) as OptionRecord<K>;
   if (!isPlainObject(options)) {
@@ -117,7 +122,7 @@ export interface NumberRange {
 }
 
 function rangeWords(range: NumberRange): string {
-  const { min, max, minExclusive } = range;
+  const { min, max, minExclusive } = range ?? {};
   if (min !== undefined && max !== undefined) return ` in [${min}, ${max}]`;
   if (min === 0 && minExclusive) return ' greater than 0';
   if (min !== undefined) return minExclusive ? ` greater than ${min}` : ` >= ${min}`;
@@ -126,7 +131,7 @@ function rangeWords(range: NumberRange): string {
 }
 
 function inRange(value: number, range: NumberRange): boolean {
-  const { min, max, minExclusive } = range;
+  const { min, max, minExclusive } = range ?? {};
   if (min !== undefined && (minExclusive ? value <= min : value < min)) return false;
   return max === undefined || value <= max;
 }
@@ -147,8 +152,8 @@ export function optionNumber<F extends number | undefined>(
 }
 
 function integerWords(range: NumberRange): string {
-  if (range.min === 1 && range.max === undefined) return 'a positive integer';
-  if (range.min === 0 && range.max === undefined) return 'a non-negative integer';
+  if (range?.min === 1 && range.max === undefined) return 'a positive integer';
+  if (range?.min === 0 && range.max === undefined) return 'a non-negative integer';
   return `an integer${rangeWords(range)}`;
 }
 
@@ -209,6 +214,11 @@ export function optionEnum<T extends string, F extends T | undefined>(
   allowed: readonly T[],
   fallback: F,
 ): T | F {
+  if (!Array.isArray(allowed)) {
+    throw new ArgumentError(
+      `${op}: the allowed values of ${name} must be a list, got ${formatValue(allowed)}`,
+    );
+  }
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     const hint = typeof value === 'string' ? closestName(value, allowed) : undefined;
@@ -244,6 +254,18 @@ export interface IntListSpec {
  * `conv2d: stride must be a positive integer or 2 of them (one per spatial dim), got string '22'`.
  */
 export function optionIntList(op: string, name: string, value: unknown, spec: IntListSpec): number[] {
+  if (
+    typeof spec !== 'object' ||
+    spec === null ||
+    !Number.isSafeInteger(spec.length) ||
+    spec.length < 1 ||
+    typeof spec.min !== 'number' ||
+    !Array.isArray(spec.fallback)
+  ) {
+    throw new ArgumentError(
+      `${op}: the spec of ${name} must be { length, min, fallback } (a positive length, a minimum and a default list), got ${formatValue(spec)}`,
+    );
+  }
   const { length, min, max = Number.MAX_SAFE_INTEGER } = spec;
   if (value === undefined || value === null) return [...spec.fallback];
   const entry =
