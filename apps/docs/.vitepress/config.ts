@@ -82,7 +82,11 @@ export default defineConfig({
   vite: {
     // The packages are ESM and side-effect free; the kernels are loaded on demand by the widgets.
     // The local search index holds the API pages too (about 2.5 MB); it loads only when search opens.
-    build: { chunkSizeWarningLimit: 4000 },
+    // ES2022: the kernels' worker uses top-level await (every browser with WebAssembly SIMD has it).
+    build: { chunkSizeWarningLimit: 4000, target: 'es2022' },
+    // @convkit/kernels-cpu ships a module worker for its thread pool (createCpuContext); it
+    // uses top-level await, so workers are bundled as ES modules.
+    worker: { format: 'es' },
   },
   buildEnd: async (siteConfig) => {
     await writeOfflineWorker(siteConfig.outDir, base);
