@@ -610,7 +610,9 @@ export function depthwiseConv(geo: usize, x: usize, w: usize, bias: usize, y: us
   const kernelVolume = slot(geo, 10) * slot(geo, 11) * slot(geo, 12);
   const hasBias = slot(geo, 28) != 0;
   // The 3x3 path reads all three kernel rows; an upsampled source skips its zero rows instead.
-  const is3x3 = slot(geo, 10) == 1 && slot(geo, 11) == 3 && slot(geo, 12) == 3 && slot(geo, 23) == 1 && slot(geo, 30) != 2;
+  // The 3x3 paths walk one output slice (2-D planes; a 1x3x3 kernel over depth takes the row loop).
+  const is3x3 =
+    slot(geo, 7) == 1 && slot(geo, 10) == 1 && slot(geo, 11) == 3 && slot(geo, 12) == 3 && slot(geo, 23) == 1 && slot(geo, 30) != 2;
   const phased = slot(geo, 30) == 2;
   fillTaps(geo, taps);
   for (let n = 0; n < batch; n++) {
@@ -854,7 +856,7 @@ export function depthwiseWeightGrad(geo: usize, x: usize, gy: usize, gw64: usize
   const sourceVolume = slot(geo, 4) * slot(geo, 5) * slot(geo, 6);
   const outputVolume = slot(geo, 7) * slot(geo, 8) * slot(geo, 9);
   const kernelVolume = slot(geo, 10) * slot(geo, 11) * slot(geo, 12);
-  const is3x3 = slot(geo, 10) == 1 && slot(geo, 11) == 3 && slot(geo, 12) == 3;
+  const is3x3 = slot(geo, 7) == 1 && slot(geo, 10) == 1 && slot(geo, 11) == 3 && slot(geo, 12) == 3;
   fillTaps(geo, taps);
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {

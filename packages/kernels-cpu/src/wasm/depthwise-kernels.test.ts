@@ -76,6 +76,9 @@ function depthwiseCase(transposed: boolean): fc.Arbitrary<DepthwiseCase> {
         kernelSize: fc.oneof(
           perDim(fc.integer({ min: 1, max: 5 })),
           fc.constantFrom(3, 5).map((k) => Array(dims).fill(k)),
+          // A square kernel over the last two dims only (1x3x3 in 3-D): the 2-D fast paths'
+          // shapes, which must still walk every output depth slice.
+          fc.constantFrom(3, 5).map((k) => Array.from({ length: dims }, (_, d) => (d < dims - 2 ? 1 : k))),
         ),
         stride: perDim(fc.integer({ min: 1, max: 3 })),
         dilation: perDim(fc.integer({ min: 1, max: 2 })),
@@ -277,6 +280,36 @@ for (const build of BUILDS) {
           }),
           { numRuns: 100, seed: transposed ? 817 : 816 },
         );
+      }
+    });
+
+    it('walks every output depth slice with a 1xkxk kernel (the 2-D fast-path shapes in 3-D), every pass', () => {
+      initWasmSync({ build });
+      const rng = createRng(818);
+      for (const [x, w, options] of [
+        [[1, 2, 3, 5, 6], [2, 1, 1, 3, 3], { groups: 2, padding: [0, 1, 1] }],
+        [[2, 3, 4, 6, 9], [6, 1, 1, 5, 5], { groups: 3, padding: 2, stride: [1, 1, 2] }],
+        [[1, 1, 3, 1, 1], [1, 1, 1, 3, 3], { padding: [0, 1, 1] }],
+      ] as const) {
+        const input = rng.normalTensor([...x]);
+        const weight = rng.normalTensor([...w]);
+        const want = conv(input, weight, { ...options, algorithm: 'reference' });
+        assertClose(conv(input, weight, { ...options, algorithm: 'depthwise' }), want);
+        const gradOutput = rng.normalTensor([...want.shape]);
+        const got = convBackward(gradOutput, input, weight, { ...options, algorithm: 'depthwise' });
+        const ref = convBackward(gradOutput, input, weight, { ...options, algorithm: 'reference' });
+        assertClose(got.gradInput, ref.gradInput);
+        assertClose(got.gradWeight, ref.gradWeight);
+        // The same shapes transposed (weight [C_in, C_out/groups, ...k]).
+        const tWeight = rng.normalTensor([x[1], w[0] / x[1], ...w.slice(2)]);
+        const tOptions = { groups: options.groups ?? 1, stride: 'stride' in options ? options.stride : 1 };
+        const tWant = convTranspose(input, tWeight, { ...tOptions, algorithm: 'reference' });
+        assertClose(convTranspose(input, tWeight, { ...tOptions, algorithm: 'depthwise' }), tWant);
+        const tGrad = rng.normalTensor([...tWant.shape]);
+        const tGot = convTransposeBackward(tGrad, input, tWeight, { ...tOptions, algorithm: 'depthwise' });
+        const tRef = convTransposeBackward(tGrad, input, tWeight, { ...tOptions, algorithm: 'reference' });
+        assertClose(tGot.gradInput, tRef.gradInput);
+        assertClose(tGot.gradWeight, tRef.gradWeight);
       }
     });
 
