@@ -29,12 +29,14 @@ function handle(port: Port, message: Incoming): void {
 const scope = globalThis as unknown as {
   onmessage?: (event: { data: Incoming }) => void;
   postMessage?: (message: Outgoing) => void;
-  process?: { versions?: { node?: string } };
+  process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown };
 };
 
-if (scope.process?.versions?.node) {
-  // Node: the parent port of worker_threads.
-  const { parentPort } = (await import('node:worker_threads')) as unknown as {
+// No top-level await and no import of a Node module: bundlers build workers as classic
+// scripts by default (Vite: iife), and a browser bundle must not pull in Node's modules.
+if (scope.process?.versions?.node && scope.process.getBuiltinModule) {
+  // Node: the parent port of worker_threads (it queues messages until this listener exists).
+  const { parentPort } = scope.process.getBuiltinModule('node:worker_threads') as {
     parentPort: (Port & { on(event: 'message', listener: (data: Incoming) => void): void }) | null;
   };
   if (parentPort) parentPort.on('message', (data) => handle(parentPort, data));
