@@ -4,6 +4,7 @@
  */
 import type { Engine } from '../engine';
 import { convkitEngines } from './convkit';
+import { convkitThreadEngines } from './convkit-threads';
 import { onnxruntimeNodeEngines } from './onnxruntime-node';
 import { onnxruntimeWebEngines } from './onnxruntime-web';
 import { tfjsEngines } from './tfjs';
@@ -12,6 +13,7 @@ import { webgpuPeerEngines } from './webgpu-tfjs';
 
 export const ENGINE_FACTORIES: readonly (() => Engine[])[] = [
   convkitEngines,
+  convkitThreadEngines,
   webgpuEngines,
   tfjsEngines,
   webgpuPeerEngines,
