@@ -24,8 +24,8 @@ import { convTransposeBackward } from './conv-transpose-backward';
 import { convCaseTensors, randomConvCase } from './reference/random-conv-case';
 
 describe('algorithm names', () => {
-  it("lists 'reference', 'im2col' and 'wasm'", () => {
-    expect(CONV_ALGORITHMS).toEqual(['reference', 'im2col', 'wasm']);
+  it('lists every registered algorithm, the TypeScript ones first', () => {
+    expect(CONV_ALGORITHMS).toEqual(['reference', 'im2col', 'wasm', 'phase', 'depthwise', 'winograd']);
     expect(Object.isFrozen(CONV_ALGORITHMS)).toBe(true);
   });
 

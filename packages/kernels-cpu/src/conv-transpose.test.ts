@@ -368,7 +368,7 @@ describe('convTranspose: errors', () => {
     e = thrown(() => convTranspose2d(x, w, { algorithm: 'fft' }));
     expect(ArgumentError.isInstance(e)).toBe(true);
     expect(e.message).toBe(
-      "convTranspose2d: algorithm must be 'auto' or one of 'reference', 'im2col', got 'fft'",
+      "convTranspose2d: algorithm must be 'auto' or one of 'reference', 'im2col', 'wasm', 'phase', 'depthwise', 'winograd', got 'fft'",
     );
     e = thrown(() => convTranspose2d(x, w, { layout: 'nchw' as never }));
     expect(ArgumentError.isInstance(e)).toBe(true);
