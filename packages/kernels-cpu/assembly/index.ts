@@ -30,6 +30,7 @@ export {
   winogradAllFinite,
   winogradConv,
   winogradPackInput,
+  winogradSumSquares,
   winogradTransformWeights,
   winogradWeightBytes,
   winogradWeightGradAccumulate,

@@ -219,6 +219,40 @@ export function winogradTransformWeights(
 }
 
 /**
+ * The sum of squares of `count` floats at x, in float32 lanes summed in float64 at the end:
+ * a NaN, an infinity or a value too large to square gives a non-finite result. The caller
+ * estimates the scale of the transforms' rounding error from it (and refuses non-finite data).
+ */
+export function winogradSumSquares(x: usize, count: i32): f64 {
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let folded: f64 = 0;
+  let i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const v0 = v128.load(x + <usize>(i << 2));
+    const v1 = v128.load(x + <usize>(i << 2), 16);
+    a0 = fma(v0, v0, a0);
+    a1 = fma(v1, v1, a1);
+    // Keep each partial sum short: fold into float64 every 4096 vectors.
+    if ((i & 32767) == 32760) {
+      const t = f32x4.add(a0, a1);
+      folded += <f64>f32x4.extract_lane(t, 0) + <f64>f32x4.extract_lane(t, 1);
+      folded += <f64>f32x4.extract_lane(t, 2) + <f64>f32x4.extract_lane(t, 3);
+      a0 = f32x4.splat(0);
+      a1 = f32x4.splat(0);
+    }
+  }
+  const t = f32x4.add(a0, a1);
+  let sum = folded + <f64>f32x4.extract_lane(t, 0) + <f64>f32x4.extract_lane(t, 1);
+  sum += <f64>f32x4.extract_lane(t, 2) + <f64>f32x4.extract_lane(t, 3);
+  for (; i < count; i++) {
+    const v = <f64>load<f32>(x + <usize>(i << 2));
+    sum += v * v;
+  }
+  return sum;
+}
+
+/**
  * Whether `count` floats at x are all finite. A Winograd tile mixes all of its inputs, so one
  * NaN or infinity would reach outputs the direct sum keeps finite: callers check first.
  */

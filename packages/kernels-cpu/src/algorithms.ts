@@ -156,7 +156,7 @@ const CONV_KERNELS = {
     convTransposeBackwardWeight: convTransposeBackwardWeightDepthwise,
     biasGradient: biasGradientDepthwise,
   },
-  // Winograd F(4x4, 3x3) / F(4, 3) on WebAssembly SIMD for stride-1 kernel-3 convolutions
+  // Winograd F(4x4, 3x3) / F(6, 3) on WebAssembly SIMD for stride-1 kernel-3 convolutions
   // and their gradients (./wasm/winograd-conv-kernels.ts).
   winograd: {
     conv: convWinograd,
@@ -260,7 +260,7 @@ function prefersDepthwise(geometry: ConvGeometry): boolean {
  *
  * - stride-1 kernel-3 convolutions (1-D and 2-D, transposed too, every pass) with enough
  *   channels per group and enough output tiles, with the WebAssembly kernels loaded:
- *   'winograd' (F(4x4, 3x3) / F(4, 3)); the thresholds and the measurements behind them
+ *   'winograd' (F(4x4, 3x3) / F(6, 3)); the thresholds and the measurements behind them
  *   (c3x3 93-114 vs 16-36 GFLOP/s for 'wasm', dil3x3 90-93 vs 12-23, conv1d ahead 1.4-2.3x)
  *   are in ./wasm/winograd-preference.ts.
  *

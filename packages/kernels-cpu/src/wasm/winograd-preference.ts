@@ -28,7 +28,9 @@
  * alone c3x3 61 vs 12-25, dil3x3 28 vs 14, conv1d 21 vs 16, C32 112x112 N2 16 vs 11.
  *
  * Accuracy: with weights at PyTorch's default scale (outputs of order 1) the error stays
- * below 3.4e-5 up to 4096 channels (README), a third of the tolerance.
+ * below 3.4e-5 up to 4096 channels (README), a third of the tolerance; data at scales where
+ * it would not are run by the direct sum inside the kernel (./winograd-conv-kernels.ts), so
+ * the choice stays a function of the geometry.
  */
 import type { ConvGeometry } from '@convkit/tensor';
 import { winogradLimit } from './winograd-limit';

@@ -105,8 +105,23 @@ function winogradCase(transposed: boolean): fc.Arbitrary<ConvCase> {
     .filter((c): c is ConvCase => c !== null);
 }
 
+/**
+ * A case's tensors with the weight at PyTorch's scale (1/sqrt(fan-in), fan-in over the larger
+ * channel side), where the kernels run Winograd rather than falling back to the direct sum
+ * (unit-variance weights with many channels would put the transforms' rounding near the
+ * tolerance; that fallback has its own test).
+ */
+function scaledTensors(c: ConvCase) {
+  const tensors = convCaseTensors(c);
+  const g = c.geometry;
+  const fanIn = Math.max(g.inChannelsPerGroup, g.outChannelsPerGroup) * g.kernelVolume;
+  const w = tensors.weight.contiguous();
+  const data = Float32Array.from(w.data, (v) => v / Math.sqrt(fanIn));
+  return { ...tensors, weight: tensor(data, [...w.shape]) };
+}
+
 function expectConvMatches(c: ConvCase): void {
-  const { input, weight, bias, gradOutput } = convCaseTensors(c);
+  const { input, weight, bias, gradOutput } = scaledTensors(c);
   const options = { ...c.options, bias };
   const run = c.transposed
     ? (algorithm: ConvAlgorithm) => {
@@ -264,6 +279,23 @@ for (const build of BUILDS) {
           label: `gradInput ${JSON.stringify(xs)}`,
         });
       }
+    });
+
+    it('runs the direct sum where the data would put the transforms near the tolerance', () => {
+      initWasmSync({ build });
+      const rng = createRng(88);
+      const same = (a: Tensor, b: Tensor) => Array.from(a.data).every((v, i) => v === b.data[i]);
+      // Unit-variance weights over 256 channels: outputs near 30, Winograd's rounding near 1e-4.
+      const x = rng.normalTensor([4, 256, 40]);
+      const unit = rng.normalTensor([64, 256, 3]);
+      const got = conv1d(x, unit, { padding: 1, algorithm: 'winograd' });
+      expect(same(got, conv1d(x, unit, { padding: 1, algorithm: 'wasm' }))).toBe(true);
+      assertClose(got, conv1d(x, unit, { padding: 1, algorithm: 'reference' }), TOLERANCE);
+      // The same at PyTorch's weight scale runs Winograd (it differs from the GEMM's rounding).
+      const scaled = rng.uniformTensor([64, 256, 3], -1 / Math.sqrt(768), 1 / Math.sqrt(768));
+      const fast = conv1d(x, scaled, { padding: 1, algorithm: 'winograd' });
+      expect(same(fast, conv1d(x, scaled, { padding: 1, algorithm: 'wasm' }))).toBe(false);
+      assertClose(fast, conv1d(x, scaled, { padding: 1, algorithm: 'reference' }), TOLERANCE);
     });
 
     it('handles one channel, many channels, long rows and every partial tile', () => {
