@@ -182,7 +182,8 @@ describe('createCpuContext', () => {
   });
 
   it('keeps Node alive while a call runs: a script that awaits a pooled call gets its result', async () => {
-    // Workers idle between calls do not hold the process; a worker running a piece must.
+    // Workers idle between calls do not hold the process; a worker running a piece must. The
+    // parent's V8 flag is one Node refuses in a worker's execArgv: the pool must not pass it on.
     const script = join(tmpdir(), `convkit-pool-exit-${process.pid}.mjs`);
     const here = (name: string) => fileURLToPath(new URL(name, import.meta.url));
     writeFileSync(
@@ -199,7 +200,7 @@ console.log(cpu.threads, y.shape.join('x'), y.data[41]);
     const stdout = await new Promise<string>((resolve, reject) =>
       execFile(
         process.execPath,
-        ['--import', 'tsx', '--conditions=convkit-source', script],
+        ['--experimental-wasm-relaxed-simd', '--import', 'tsx', '--conditions=convkit-source', script],
         { cwd: here('../..'), timeout: 60_000 },
         (error, out) => (error ? reject(error) : resolve(out)),
       ),

@@ -53,6 +53,17 @@ function moduleUrl(): string {
 }
 declare const __filename: string | undefined;
 
+/** The --conditions (-C) flags of a Node command line, with their values. */
+export function conditionFlags(argv: readonly string[]): string[] {
+  const flags: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    if (flag.startsWith('--conditions=') || flag.startsWith('-C=')) flags.push(flag);
+    else if ((flag === '--conditions' || flag === '-C') && i + 1 < argv.length) flags.push(flag, argv[++i]!);
+  }
+  return flags;
+}
+
 /** Starts one worker. */
 export function spawnWorker(events: WorkerEvents): WorkerHandle {
   return isNode ? spawnNodeWorker(events) : spawnBrowserWorker(events);
@@ -65,14 +76,13 @@ function spawnNodeWorker(events: WorkerEvents): WorkerHandle {
   const here = moduleUrl();
   const fromSource = here.endsWith('.ts');
   const url = new URL(fromSource ? './cpu-worker-source.mjs' : './cpu-worker.js', here);
-  // From the TypeScript sources (tests, the bench): the worker registers tsx and resolves the
-  // workspace packages to their sources, as its parent does.
-  const execArgv = fromSource
-    ? [
-        ...(nodeProcess!.execArgv ?? []).filter((flag) => !flag.startsWith('--input-type')),
-        '--conditions=convkit-source',
-      ]
-    : undefined;
+  // A worker takes only the parent's --conditions flags: Node refuses a worker whose execArgv
+  // holds a per-process option (the V8 flags, such as --experimental-wasm-relaxed-simd, which
+  // apply to every thread anyway), and a worker inherits the parent's whole execArgv unless
+  // given one. From the TypeScript sources (tests, the bench), the worker registers tsx itself
+  // and resolves the workspace packages to their sources, as its parent does.
+  const execArgv = conditionFlags(nodeProcess!.execArgv ?? []);
+  if (fromSource) execArgv.push('--conditions=convkit-source');
   const worker = new Worker(url, { execArgv });
   let stopped = false;
   const stop = (reason: string) => {
