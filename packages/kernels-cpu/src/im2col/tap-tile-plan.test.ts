@@ -48,10 +48,12 @@ describe('planTapTiles', () => {
 describe('im2col kernels tiled over kernel taps (one column above the budget)', () => {
   // Budgets from 4 bytes (one float per tile) to just below one column.
   const tapCases = (transposed: boolean) =>
-    (transposed ? randomConvCase(true) : randomConvCase(false)).chain((c: { geometry: ConvGeometry; seed: number }) => {
-      const columnBytes = columnChannels(c.geometry) * c.geometry.kernelVolume * 4;
-      return fc.tuple(fc.constant(c), fc.integer({ min: 4, max: Math.max(4, columnBytes - 1) }));
-    });
+    (transposed ? randomConvCase(true) : randomConvCase(false)).chain(
+      (c: { geometry: ConvGeometry; seed: number }) => {
+        const columnBytes = columnChannels(c.geometry) * c.geometry.kernelVolume * 4;
+        return fc.tuple(fc.constant(c), fc.integer({ min: 4, max: Math.max(4, columnBytes - 1) }));
+      },
+    );
 
   it('conv forward, gradInput and gradWeight match the reference', () => {
     fc.assert(
