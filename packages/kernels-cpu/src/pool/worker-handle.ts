@@ -48,8 +48,11 @@ export const isNode = typeof nodeProcess?.versions?.node === 'string';
 function moduleUrl(): string {
   const url = (import.meta as { url?: string }).url;
   if (url) return url;
-  // The CommonJS build has no import.meta.
-  return `file://${typeof __filename === 'string' ? __filename : ''}`;
+  // The CommonJS build has no import.meta: its file's URL from __filename (any platform's path).
+  const { pathToFileURL } = nodeProcess!.getBuiltinModule!('node:url') as {
+    pathToFileURL(path: string): URL;
+  };
+  return pathToFileURL(typeof __filename === 'string' ? __filename : '').href;
 }
 declare const __filename: string | undefined;
 
