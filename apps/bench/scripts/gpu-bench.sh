@@ -3,6 +3,9 @@
 #
 #   apps/bench/scripts/gpu-bench.sh            build if needed, run, write ${OUT:-apps/bench/results}/gpu-bench.md
 #   apps/bench/scripts/gpu-bench.sh --prepare  only build the self-contained bundle (on a machine with the workspace installed)
+#   apps/bench/scripts/gpu-bench.sh --prepare --with-node
+#                                              the same, plus this machine's node binary compressed
+#                                              (node.xz, about 23 MiB) for a GPU machine without Node
 #
 # It runs the bench harness's quick configs (every convolution kind, each output verified against
 # convkit's CPU reference before it is timed) on `convkit webgpu` (@convkit/kernels-gpu, 'auto'),
@@ -33,9 +36,18 @@ cd "$ROOT"
 BUNDLE="apps/bench/dist/gpu-bench"
 ENGINES="${ENGINES:-convkit-auto,convkit-webgpu,convkit-webgpu-direct,tfjs-webgpu}"
 
-if ! command -v "$NODE" >/dev/null 2>&1; then
-  echo "gpu-bench: no node binary '$NODE'; set NODE=/path/to/node (Node 20 or later)" >&2
-  exit 2
+if [ "${1:-}" != "--prepare" ] && ! command -v "$NODE" >/dev/null 2>&1; then
+  # No Node here: use the one the bundle carries (made by --prepare --with-node), if any.
+  if [ -f "$ROOT/apps/bench/dist/gpu-bench/node.xz" ] && command -v xz >/dev/null 2>&1; then
+    mkdir -p "$ROOT/apps/bench/dist/gpu-bench/bin"
+    xz -dc "$ROOT/apps/bench/dist/gpu-bench/node.xz" > "$ROOT/apps/bench/dist/gpu-bench/bin/node"
+    chmod +x "$ROOT/apps/bench/dist/gpu-bench/bin/node"
+    NODE="$ROOT/apps/bench/dist/gpu-bench/bin/node"
+    echo "gpu-bench: using the carried node binary ($("$NODE" --version))"
+  else
+    echo "gpu-bench: no node binary '$NODE'; set NODE=/path/to/node (Node 20 or later), or carry a bundle made with --prepare --with-node (needs xz here)" >&2
+    exit 2
+  fi
 fi
 NODE_MAJOR="$("$NODE" -p 'process.versions.node.split(".")[0]')"
 if [ "$NODE_MAJOR" -lt 20 ]; then
@@ -96,6 +108,11 @@ PROBE
 
 if [ "${1:-}" = "--prepare" ]; then
   prepare
+  if [ "${2:-}" = "--with-node" ]; then
+    echo "gpu-bench: compressing $(command -v "$NODE") into $BUNDLE/node.xz (a few minutes)"
+    xz -T0 -6 -c "$(command -v "$NODE")" > "$BUNDLE/node.xz"
+    echo "gpu-bench: bundle with node: $(du -sh "$BUNDLE" | cut -f1)"
+  fi
   exit 0
 fi
 [ -f "$BUNDLE/bench.mjs" ] || prepare
