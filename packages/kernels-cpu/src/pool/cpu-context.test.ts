@@ -162,6 +162,31 @@ describe('createCpuContext', () => {
     same(await cpu.conv(small, ws), conv(small, ws));
   });
 
+  it('lets go of its abort listeners when a call settles (a long-lived signal keeps no finished call alive)', async () => {
+    const controller = new AbortController();
+    let listening = 0;
+    const add = controller.signal.addEventListener.bind(controller.signal);
+    const remove = controller.signal.removeEventListener.bind(controller.signal);
+    controller.signal.addEventListener = ((...args: Parameters<typeof add>) => {
+      listening++;
+      add(...args);
+    }) as typeof add;
+    controller.signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+      listening--;
+      remove(...args);
+    }) as typeof remove;
+    const x = rng.normalTensor([2, 16, 24, 24]);
+    const w = rng.normalTensor([24, 16, 3, 3]);
+    for (let i = 0; i < 3; i++) {
+      same(await cpu.conv(x, w, { padding: 1, signal: controller.signal }), conv(x, w, { padding: 1 }));
+    }
+    expect(listening).toBe(0);
+    await expect(
+      cpu.conv(x, rng.normalTensor([24, 15, 3, 3]), { signal: controller.signal }),
+    ).rejects.toThrow(ShapeError);
+    expect(listening).toBe(0);
+  });
+
   it('never mutates its inputs and runs small calls on the caller', async () => {
     const x = rng.normalTensor([1, 8, 8, 8]);
     const w = rng.normalTensor([8, 8, 1, 1]);

@@ -215,8 +215,23 @@ class WorkerPool {
     if (this.disposed) return Promise.reject(new AbortError(`${task.op}: the CPU context was disposed`));
     if (signal?.aborted) return Promise.reject(new AbortError(`${task.op}: the call was aborted`));
     return new Promise<void>((resolve, reject) => {
-      const job: Queued = { id: this.nextId++, task, resolve, reject, signal };
-      signal?.addEventListener('abort', () => this.abort(job), { once: true });
+      // The listener goes when the piece settles: a signal that outlives many calls (one per
+      // page or session) must not keep every finished call's tensors alive.
+      const onAbort = () => this.abort(job);
+      const job: Queued = {
+        id: this.nextId++,
+        task,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+        signal,
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(job);
       this.pump();
     });
