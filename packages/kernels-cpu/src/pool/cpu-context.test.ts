@@ -137,14 +137,16 @@ describe('createCpuContext', () => {
   it('rejects a call whose worker stops with a WorkerError, replaces the worker and goes on', async () => {
     const x = rng.normalTensor([2, 64, 64, 64]);
     const w = rng.normalTensor([64, 64, 3, 3]);
+    // The call's pieces are posted before cpu.conv returns: a worker is running one now.
     const pending = cpu.conv(x, w, { padding: 1 });
-    await new Promise((r) => setTimeout(r, 30));
     const killed = (cpu as unknown as { terminateBusyWorkerForTest(): boolean }).terminateBusyWorkerForTest();
-    if (killed) await expect(pending).rejects.toThrow(WorkerError);
-    else await pending;
-    const small = rng.normalTensor([2, 8, 30, 30]);
-    const ws = rng.normalTensor([8, 8, 3, 3]);
-    same(await cpu.conv(small, ws), conv(small, ws));
+    expect(killed).toBe(true);
+    await expect(pending).rejects.toThrow(WorkerError);
+    await expect(pending).rejects.toThrow('conv: a pool worker stopped while it ran part of the call');
+    // The replaced pool runs a split call (two pieces: both workers) again.
+    const xs = rng.normalTensor([2, 16, 24, 24]);
+    const ws = rng.normalTensor([24, 16, 3, 3]);
+    same(await cpu.conv(xs, ws, { padding: 1 }), conv(xs, ws, { padding: 1 }));
   });
 
   it('cancels a call with its AbortSignal', async () => {
@@ -154,8 +156,9 @@ describe('createCpuContext', () => {
     already.abort();
     await expect(cpu.conv(x, w, { signal: already.signal })).rejects.toThrow(AbortError);
     const controller = new AbortController();
-    const pending = cpu.conv(x, w, { padding: 1, signal: controller.signal });
-    setTimeout(() => controller.abort(), 10);
+    const pending = cpu.conv(x, w, { padding: 1, signal: controller.signal }); // running now
+    controller.abort();
+    await expect(pending).rejects.toThrow('conv: the call was aborted');
     await expect(pending).rejects.toThrow(AbortError);
     const small = rng.normalTensor([2, 8, 30, 30]);
     const ws = rng.normalTensor([8, 8, 3, 3]);
@@ -199,8 +202,7 @@ describe('createCpuContext', () => {
     const own = await createCpuContext({ threads: 2 });
     const x = rng.normalTensor([2, 64, 64, 64]);
     const w = rng.normalTensor([64, 64, 3, 3]);
-    const pending = own.conv(x, w, { padding: 1 });
-    await new Promise((r) => setTimeout(r, 30));
+    const pending = own.conv(x, w, { padding: 1 }); // its pieces are running now
     own.dispose();
     await expect(pending).rejects.toThrow('conv: the CPU context was disposed');
     await expect(own.conv(x, w)).rejects.toThrow(AbortError);
