@@ -42,25 +42,40 @@ export function fromShared(shared: SharedTensor): Tensor {
   return new Tensor(new Float32Array(shared.buffer), shared.shape, shared.strides, shared.offset);
 }
 
-/** Writes `source` (any layout) into the view `target` of the same shape, element for element. */
+/**
+ * Writes `source` (any layout) into the view `target` of the same shape. The trailing
+ * dimensions in which `target` is packed row-major are copied as one block per outer index
+ * (one `set` each: a whole batch or channel slice is one copy, a band of rows one per plane).
+ */
 export function copyInto(source: Tensor, target: Tensor): void {
   const src = source.contiguous();
   const shape = target.shape;
   const rank = shape.length;
   if (rank === 0) {
-    target.data[target.offset] = src.data[0]!;
+    target.data[target.offset] = src.data[src.offset]!;
     return;
   }
-  const inner = shape[rank - 1]!;
-  const innerStride = target.strides[rank - 1]!;
-  const outer = src.size / Math.max(1, inner);
-  const index = new Array(rank - 1).fill(0);
-  let read = 0;
+  // inner: how many trailing dimensions target stores packed; block: their element count.
+  let inner = rank;
+  let block = 1;
+  for (let d = rank - 1; d >= 0; d--) {
+    if (target.strides[d] !== block && shape[d] !== 1) {
+      inner = d + 1;
+      break;
+    }
+    block *= shape[d]!;
+    inner = d;
+  }
+  const outerRank = inner;
+  const outer = block === 0 ? 0 : src.size / block;
+  const index = new Array(outerRank).fill(0);
+  let read = src.offset;
   for (let o = 0; o < outer; o++) {
     let at = target.offset;
-    for (let d = 0; d < rank - 1; d++) at += index[d] * target.strides[d]!;
-    for (let i = 0; i < inner; i++) target.data[at + i * innerStride] = src.data[read++]!;
-    for (let d = rank - 2; d >= 0; d--) {
+    for (let d = 0; d < outerRank; d++) at += index[d] * target.strides[d]!;
+    target.data.set(src.data.subarray(read, read + block), at);
+    read += block;
+    for (let d = outerRank - 1; d >= 0; d--) {
       if (++index[d] < shape[d]!) break;
       index[d] = 0;
     }
