@@ -280,6 +280,7 @@ export function selectConvAlgorithm(
   pass: ConvPass = 'forward',
   caps: EngineCaps = { wasm: false },
 ): ConvAlgorithmName {
+  // Kernels of a size no lowering tile holds: the tap-tiled im2col, before any WebAssembly kernel.
   const channelsPerColumn = geometry.transposed ? geometry.outChannelsPerGroup : geometry.inChannelsPerGroup;
   const columnBytes = channelsPerColumn * geometry.kernelVolume * Float32Array.BYTES_PER_ELEMENT;
   const tapTableBytes = geometry.transposed ? 0 : geometry.outputVolume * geometry.kernelVolume * 4;

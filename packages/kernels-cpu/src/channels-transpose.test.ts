@@ -13,7 +13,9 @@ describe('transposeChannels', () => {
     ] as const) {
       const data = rng.normalTensor([batch * rows * cols + 3]).data;
       const got = transposeChannels(data, 3, batch, rows, cols);
-      const want = new Tensor(data, [batch, rows, cols], [rows * cols, cols, 1], 3).permute([0, 2, 1]).contiguous();
+      const want = new Tensor(data, [batch, rows, cols], [rows * cols, cols, 1], 3)
+        .permute([0, 2, 1])
+        .contiguous();
       expect([...got]).toEqual([...want.data]);
     }
   });

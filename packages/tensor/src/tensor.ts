@@ -82,7 +82,30 @@ export class Tensor {
       out.set(this.data.subarray(this.offset, this.offset + out.length));
       return out;
     }
+    // The trailing dims that are laid out contiguously form runs copied whole (a band of rows
+    // of a channels-first image, a channel slice...); an odometer walks the outer dims.
     const rank = this.shape.length;
+    let inner = rank;
+    let run = 1;
+    while (inner > 0 && this.strides[inner - 1] === run) {
+      inner--;
+      run *= this.shape[inner]!;
+    }
+    if (run >= 8) {
+      const idx = new Array<number>(inner).fill(0);
+      let src = this.offset;
+      for (let k = 0; k < out.length; k += run) {
+        out.set(this.data.subarray(src, src + run), k);
+        for (let d = inner - 1; d >= 0; d--) {
+          idx[d]!++;
+          src += this.strides[d]!;
+          if (idx[d]! < this.shape[d]!) break;
+          src -= this.shape[d]! * this.strides[d]!;
+          idx[d] = 0;
+        }
+      }
+      return out;
+    }
     const idx = new Array<number>(rank).fill(0);
     let src = this.offset;
     for (let k = 0; k < out.length; k++) {
