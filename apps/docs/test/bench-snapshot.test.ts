@@ -60,6 +60,14 @@ describe('latestSnapshotName', () => {
     expect(
       latestSnapshotName(['2026-01-02-quick.md', '2026-11-28-quick.md', '2026-11-28-quick.svg', 'README.md']),
     ).toBe('2026-11-28-quick.md');
+    expect(
+      latestSnapshotName([
+        '2026-11-28-gpu-h200.md',
+        '2026-11-28-quick-typescript.md',
+        '2026-11-28-quick-wasm.md',
+        '2026-11-28-quick-wasm.svg',
+      ]),
+    ).toBe('2026-11-28-quick-wasm.md');
   });
   it('gives null when there is none', () => {
     expect(latestSnapshotName(['notes.md', 'chart.svg'])).toBeNull();
