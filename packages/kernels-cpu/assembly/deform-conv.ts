@@ -1,6 +1,6 @@
 /**
  * deform-conv: deformable convolution (DCN v1/v2: Dai et al. 2017, arXiv 1703.06211; Zhu et
- * al. 2019, arXiv 1811.11168) on the packed GEMM of ./gemm-6x8.ts, with torchvision's
+ * al. 2019, arXiv 1811.11168) on the packed GEMM of ./gemm-4x8.ts, with torchvision's
  * sampling rule (deform_conv2d_kernel.cpp, 0.14; src/reference/deform-bilinear.ts is the
  * readable oracle). For one sample:
  *
@@ -34,7 +34,7 @@
  * up to 8: the table's row pitch) 14 channelsPerOffsetGroup.
  */
 // @ts-nocheck: AssemblyScript source.
-import { KC, MC, MR, macroKernel, NC, NR, packA } from './gemm-6x8';
+import { KC, MC, MR, macroKernel, NC, NR, packA } from './gemm-4x8';
 
 /** Bytes of the parameter block. */
 export const DEFORM_PARAMS_BYTES: i32 = 64;

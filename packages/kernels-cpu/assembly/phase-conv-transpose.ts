@@ -1,6 +1,6 @@
 /**
  * phase-conv-transpose: transposed convolution by phase (sub-pixel) decomposition, on the
- * packed GEMM of ./gemm-6x8.ts (its MR x NR register tile). A stride-s transposed
+ * packed GEMM of ./gemm-4x8.ts (its MR x NR register tile). A stride-s transposed
  * convolution writes output position o from the input positions i with
  * o = i * s - padBefore + t * dilation for some tap t; the outputs of one phase
  * (o mod s = rho, per dim) are reached by a fixed subset of the taps, each from input
@@ -35,7 +35,7 @@
  * 9-11 the phase's first output position, 12-14 the stride, 15-16 the padded input's hP, wP.
  */
 // @ts-nocheck: AssemblyScript source.
-import { KC, MC, MR, macroKernel, NC, NR, packA } from './gemm-6x8';
+import { KC, MC, MR, macroKernel, NC, NR, packA } from './gemm-4x8';
 
 /** Bytes of the parameter block. */
 export const PHASE_PARAMS_BYTES: i32 = 128;
