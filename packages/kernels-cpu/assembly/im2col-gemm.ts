@@ -65,8 +65,8 @@ function fillKTable(k0: i32, count: i32, channelStart: i32, ktab: usize): void {
 
 /**
  * Writes cols[k][p .. p + count) (k: the k-table entry `e`; p: output position (od, oh, ow))
- * to dst, one value every `dstStep` bytes. Walks the output positions row by row; a row
- * inside the input at stride 1 is a plain copy.
+ * to dst, one value every `dstStep` bytes (the interleaved rows of a packed A panel; the B
+ * panels have their own vector packer, gatherRowPanels). Walks the output positions row by row.
  */
 function gatherRow(x: usize, e: usize, od: i32, oh: i32, ow: i32, count: i32, dst: usize, dstStep: usize): void {
   const inD = param(0);
@@ -93,24 +93,10 @@ function gatherRow(x: usize, e: usize, od: i32, oh: i32, ow: i32, count: i32, ds
       const iw0 = ow * sW + deltaW;
       if (sW == 1 && iw0 >= 0 && iw0 + run <= inW) {
         let s = row + (<usize>iw0 << 2);
-        if (dstStep == 4) {
-          let t = 0;
-          for (; t + 4 <= run; t += 4) {
-            v128.store(dst, v128.load(s));
-            s += 16;
-            dst += 16;
-          }
-          for (; t < run; t++) {
-            store<f32>(dst, load<f32>(s));
-            s += 4;
-            dst += 4;
-          }
-        } else {
-          for (let t = 0; t < run; t++) {
-            store<f32>(dst, load<f32>(s));
-            s += 4;
-            dst += dstStep;
-          }
+        for (let t = 0; t < run; t++) {
+          store<f32>(dst, load<f32>(s));
+          s += 4;
+          dst += dstStep;
         }
       } else {
         let iw = iw0;

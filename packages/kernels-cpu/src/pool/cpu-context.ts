@@ -59,7 +59,7 @@ import type {
 } from '../options';
 import { AbortError, reviveError, WorkerError } from './pool-errors';
 import type { PoolOp, PoolTask } from './pool-task';
-import { describeShared, sharedZeros, toShared } from './shared-tensor';
+import { addInto, describeShared, sharedZeros, toShared } from './shared-tensor';
 import { isNode, spawnWorker, type WorkerHandle, type WorkerReply } from './worker-handle';
 
 /** Calls of fewer multiply-adds run on the caller (a 1x1 conv on [1, 8, 8, 8] is 512). */
@@ -672,24 +672,4 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
     // For the fault tests: stop a worker that is running part of a call.
     ...({ terminateBusyWorkerForTest: () => pool?.terminateBusyWorker() ?? false } as object),
   } as CpuContext;
-}
-
-/** target (a view) += part (contiguous, same shape). */
-function addInto(part: Tensor, target: Tensor): void {
-  const shape = target.shape;
-  const rank = shape.length;
-  const inner = shape[rank - 1]!;
-  const outer = part.size / inner;
-  const index = new Array(rank - 1).fill(0);
-  let read = 0;
-  for (let o = 0; o < outer; o++) {
-    let at = target.offset;
-    for (let d = 0; d < rank - 1; d++) at += index[d] * target.strides[d]!;
-    const step = target.strides[rank - 1]!;
-    for (let i = 0; i < inner; i++) target.data[at + i * step] += part.data[read++]!;
-    for (let d = rank - 2; d >= 0; d--) {
-      if (++index[d] < shape[d]!) break;
-      index[d] = 0;
-    }
-  }
 }

@@ -43,16 +43,16 @@ export function fromShared(shared: SharedTensor): Tensor {
 }
 
 /**
- * Writes `source` (any layout) into the view `target` of the same shape. The trailing
- * dimensions in which `target` is packed row-major are copied as one block per outer index
- * (one `set` each: a whole batch or channel slice is one copy, a band of rows one per plane).
+ * Calls visit(at, block) for each run of `block` elements that the view `target` stores
+ * packed (its trailing dims that are laid out row-major), in row-major order of the view: `at`
+ * is the run's first element in target.data. A batch or channel slice is one run, a band of
+ * rows one run per plane.
  */
-export function copyInto(source: Tensor, target: Tensor): void {
-  const src = source.contiguous();
+function forEachPackedRun(target: Tensor, visit: (at: number, block: number) => void): void {
   const shape = target.shape;
   const rank = shape.length;
   if (rank === 0) {
-    target.data[target.offset] = src.data[src.offset]!;
+    visit(target.offset, 1);
     return;
   }
   // inner: how many trailing dimensions target stores packed; block: their element count.
@@ -66,18 +66,36 @@ export function copyInto(source: Tensor, target: Tensor): void {
     block *= shape[d]!;
     inner = d;
   }
-  const outerRank = inner;
-  const outer = block === 0 ? 0 : src.size / block;
-  const index = new Array(outerRank).fill(0);
-  let read = src.offset;
+  const outer = block === 0 ? 0 : target.size / block;
+  const index = new Array(inner).fill(0);
   for (let o = 0; o < outer; o++) {
     let at = target.offset;
-    for (let d = 0; d < outerRank; d++) at += index[d] * target.strides[d]!;
-    target.data.set(src.data.subarray(read, read + block), at);
-    read += block;
-    for (let d = outerRank - 1; d >= 0; d--) {
+    for (let d = 0; d < inner; d++) at += index[d] * target.strides[d]!;
+    visit(at, block);
+    for (let d = inner - 1; d >= 0; d--) {
       if (++index[d] < shape[d]!) break;
       index[d] = 0;
     }
   }
+}
+
+/** Writes `source` (any layout) into the view `target` of the same shape, a packed run at a time. */
+export function copyInto(source: Tensor, target: Tensor): void {
+  const src = source.contiguous();
+  let read = src.offset;
+  forEachPackedRun(target, (at, block) => {
+    target.data.set(src.data.subarray(read, read + block), at);
+    read += block;
+  });
+}
+
+/** Adds `source` (any layout) into the view `target` of the same shape. */
+export function addInto(source: Tensor, target: Tensor): void {
+  const src = source.contiguous();
+  let read = src.offset;
+  forEachPackedRun(target, (at, block) => {
+    const out = target.data;
+    for (let i = 0; i < block; i++) out[at + i] += src.data[read + i]!;
+    read += block;
+  });
 }

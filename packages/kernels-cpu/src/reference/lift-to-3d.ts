@@ -18,7 +18,8 @@ export interface Lifted3d {
   readonly padBefore: Triple;
 }
 
-function lift(values: readonly number[], fill: number): Triple {
+/** 1-3 per-dim values as three (D, H, W), the missing leading dims set to `fill`. */
+export function liftSizesTo3d(values: readonly number[], fill: number): Triple {
   const padded = [...new Array<number>(3 - values.length).fill(fill), ...values];
   return [padded[0]!, padded[1]!, padded[2]!];
 }
@@ -26,11 +27,11 @@ function lift(values: readonly number[], fill: number): Triple {
 /** Lifts the spatial fields of a 1-D, 2-D or 3-D geometry to three dims. */
 export function liftTo3d(geometry: ConvGeometry): Lifted3d {
   return {
-    inputSize: lift(geometry.inputSpatial, 1),
-    outputSize: lift(geometry.outputSpatial, 1),
-    kernelSize: lift(geometry.kernelSize, 1),
-    stride: lift(geometry.stride, 1),
-    dilation: lift(geometry.dilation, 1),
-    padBefore: lift(geometry.padBefore, 0),
+    inputSize: liftSizesTo3d(geometry.inputSpatial, 1),
+    outputSize: liftSizesTo3d(geometry.outputSpatial, 1),
+    kernelSize: liftSizesTo3d(geometry.kernelSize, 1),
+    stride: liftSizesTo3d(geometry.stride, 1),
+    dilation: liftSizesTo3d(geometry.dilation, 1),
+    padBefore: liftSizesTo3d(geometry.padBefore, 0),
   };
 }

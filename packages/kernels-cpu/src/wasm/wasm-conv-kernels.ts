@@ -18,8 +18,10 @@
  * Sums run in float32 inside the 4x8 tiles (the reference sums in float64); the property and
  * golden tests hold them to the package's 1e-4 tolerance.
  */
-import { adjointConvGeometry, type ConvGeometry, UnsupportedError } from '@convkit/tensor';
+import { adjointConvGeometry, type ConvGeometry, shapeSize, UnsupportedError } from '@convkit/tensor';
+import { fillBias } from '../im2col/fill-bias';
 import { biasGradientReference } from '../reference/bias-gradient-reference';
+import { liftSizesTo3d, liftTo3d } from '../reference/lift-to-3d';
 import { foldPaddedGradient, paddedGeometry, padInput } from './padded-input';
 import { planHeap, readFloats, viewFloats, writeFloats } from './wasm-heap';
 import { type WasmGlobal, type WasmKernels, wasmKernels } from './wasm-runtime';
@@ -84,11 +86,6 @@ function global(value: WasmGlobal): number {
   return (value.value as number) >>> 0;
 }
 
-/** 3-D view of 1-3-D sizes: leading unit dims. */
-function as3d(values: readonly number[], fill: number): number[] {
-  return [...Array.from({ length: 3 - values.length }, () => fill), ...values];
-}
-
 /** Writes the parameter block of assembly/im2col-gemm.ts at `at` for `geometry` over a buffer of `bufferSpatial`. */
 function writeParams(
   kernels: WasmKernels,
@@ -96,19 +93,18 @@ function writeParams(
   geometry: ConvGeometry,
   bufferSpatial: readonly number[],
 ): void {
+  const lifted = liftTo3d(geometry);
   const slots = [
-    ...as3d(geometry.inputSpatial, 1),
-    ...as3d(bufferSpatial, 1),
-    ...as3d(geometry.outputSpatial, 1),
-    ...as3d(geometry.kernelSize, 1),
-    ...as3d(geometry.stride, 1),
-    ...as3d(geometry.padBefore, 0),
-    ...as3d(geometry.dilation, 1),
+    ...lifted.inputSize,
+    ...liftSizesTo3d(bufferSpatial, 1),
+    ...lifted.outputSize,
+    ...lifted.kernelSize,
+    ...lifted.stride,
+    ...lifted.padBefore,
+    ...lifted.dilation,
   ];
   new Int32Array(kernels.memory.buffer, at, slots.length).set(slots);
 }
-
-const product = (values: readonly number[]) => values.reduce((a, b) => a * b, 1);
 
 /**
  * out[n, g] (+)= W_g · im2col(x[n, g]) for a (non-transposed) geometry whose input buffer has
@@ -127,7 +123,7 @@ function loweredProduct(
   const { batch, inChannels, outChannels, groups, outputVolume } = geometry;
   const m = geometry.outChannelsPerGroup;
   const depth = geometry.inChannelsPerGroup * geometry.kernelVolume;
-  const sampleIn = inChannels * product(bufferSpatial);
+  const sampleIn = inChannels * shapeSize(bufferSpatial);
   const sampleOut = outChannels * outputVolume;
   const heap = planHeap(geometry.op, kernels, {
     params: global(exports.IM2COL_PARAMS_BYTES),
@@ -174,7 +170,7 @@ function foldedProduct(
   const { batch, inChannels, outChannels, groups, outputVolume } = geometry;
   const m = geometry.outChannelsPerGroup;
   const depth = geometry.inChannelsPerGroup * geometry.kernelVolume;
-  const sampleIn = inChannels * product(bufferSpatial);
+  const sampleIn = inChannels * shapeSize(bufferSpatial);
   const sampleOut = outChannels * outputVolume;
   const tileColumns = Math.max(8, Math.min(outputVolume, Math.floor(FOLD_TILE_BYTES / 4 / depth / 8) * 8));
   const heap = planHeap(geometry.op, kernels, {
@@ -222,7 +218,7 @@ function columnCorrelation(
   const { batch, inChannels, outChannels, groups, outputVolume } = geometry;
   const m = geometry.outChannelsPerGroup;
   const depth = geometry.inChannelsPerGroup * geometry.kernelVolume;
-  const sampleIn = inChannels * product(bufferSpatial);
+  const sampleIn = inChannels * shapeSize(bufferSpatial);
   const sampleOut = outChannels * outputVolume;
   const heap = planHeap(geometry.op, kernels, {
     params: global(exports.IM2COL_PARAMS_BYTES),
@@ -256,6 +252,7 @@ function columnCorrelation(
   return readFloats(kernels, heap.gw, outChannels * depth);
 }
 
+/** A fresh [N, C, ...spatial] output holding the bias (zeros without one). */
 function biasFilled(
   bias: Float32Array | null,
   batch: number,
@@ -263,12 +260,7 @@ function biasFilled(
   volume: number,
 ): Float32Array {
   const out = new Float32Array(batch * channels * volume);
-  if (bias !== null) {
-    for (let n = 0; n < batch; n++) {
-      for (let c = 0; c < channels; c++)
-        out.fill(bias[c]!, (n * channels + c) * volume, (n * channels + c + 1) * volume);
-    }
-  }
+  fillBias(out, bias, batch, channels, volume);
   return out;
 }
 
