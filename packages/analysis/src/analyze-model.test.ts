@@ -219,7 +219,7 @@ describe('analyzeModel rows and errors', () => {
       'analyzeModel: inputShape must be a non-empty list of positive integers',
     );
     expect(() => analyzeModel({ type: 'ReLU' } as unknown as LayerSpec[], [1, 2])).toThrow(
-      'analyzeModel: specs must be a list of layer specs, got object',
+      'analyzeModel: specs must be a list of layer specs or a model with toLayerSpecs() (an @convkit/layers Module), got an object without toLayerSpecs()',
     );
     const clash: LayerSpec[] = [
       {

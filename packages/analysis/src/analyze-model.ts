@@ -8,6 +8,7 @@
 import { shapeSize } from '@convkit/tensor';
 import { BYTES_PER_VALUE, type LayerAnalysis } from './layer-analysis';
 import type { LayerSpec } from './layer-spec';
+import type { ModelLike } from './layer-spec-source';
 import { planModel, preorder } from './model-plan';
 
 /** One module's row: its spec's fields, where it sits, and its numbers. */
@@ -42,7 +43,7 @@ export interface ModelAnalysis {
 }
 
 /** Analyses a sequential stack of layer specs on an input of the given shape (batch first). */
-export function analyzeModel(specs: readonly LayerSpec[], inputShape: readonly number[]): ModelAnalysis {
+export function analyzeModel(specs: ModelLike, inputShape: readonly number[]): ModelAnalysis {
   const { nodes, input, outputShape } = planModel('analyzeModel', specs, inputShape);
   const all = preorder(nodes);
   const layers = all.map(

@@ -76,6 +76,7 @@ export type {
   UpsampleMode,
   UpsampleSpec,
 } from './layer-spec';
+export type { LayerSpecSource, ModelLike } from './layer-spec-source';
 export type { BottleneckCost, BottleneckCostArgs, PointwiseCost, PointwiseCostArgs } from './pointwise-cost';
 export { bottleneckCost, pointwiseCost } from './pointwise-cost';
 export type { DimReceptiveField, ReceptiveFieldAnalysis, ReceptiveFieldLayer } from './receptive-field';

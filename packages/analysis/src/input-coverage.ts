@@ -20,7 +20,8 @@ import {
   readOptions,
   UnsupportedError,
 } from '@convkit/tensor';
-import type { LayerSpec, LayerType } from './layer-spec';
+import type { LayerType } from './layer-spec';
+import type { ModelLike } from './layer-spec-source';
 import { type PlanNode, planModel, preorder } from './model-plan';
 import { type Nested, runNested } from './run-nested';
 import { dimSources } from './spatial-map';
@@ -147,7 +148,7 @@ function spatialPaths(nodes: readonly PlanNode[], rank: number): Set<string> {
 
 /** The input positions feeding one output unit of one module of a sequential stack. */
 export function inputCoverage(
-  specs: readonly LayerSpec[],
+  specs: ModelLike,
   inputShape: readonly number[],
   optionsArg?: InputCoverageOptions,
 ): InputCoverage {

@@ -13,6 +13,7 @@ import { analyzeConv, analyzeConvTranspose, analyzeDeformConv2d, separableChildr
 import { analyzeElementwise } from './elementwise-layers';
 import { BYTES_PER_VALUE, type LayerAnalysis, type LeafResult } from './layer-analysis';
 import type { LayerSpec, ResidualSpec, SequentialSpec } from './layer-spec';
+import { layerSpecsOf } from './layer-spec-source';
 import { analyzeFlatten, analyzeLinear } from './linear-layers';
 import { analyzeBatchNorm, analyzeGroupNorm, analyzeLayerNorm } from './norm-layers';
 import { analyzeAdaptivePool, analyzePool } from './pool-layers';
@@ -380,13 +381,9 @@ export function planModel(
   exactCounts = true,
 ): { nodes: PlanNode[]; input: readonly number[]; outputShape: readonly number[] } {
   const input = checkInputShape(op, inputShape);
-  if (!Array.isArray(specs)) {
-    throw new ArgumentError(
-      `${op}: specs must be a list of layer specs, got ${specs === null ? 'null' : typeof specs}`,
-    );
-  }
-  const ctx: PlanContext = { ancestors: new Map([[specs, '']]), exactCounts };
-  const { nodes, outputShape } = runNested(planSequence(specs, input, '', 0, op, ctx));
+  const list = layerSpecsOf(op, specs);
+  const ctx: PlanContext = { ancestors: new Map([[list, '']]), exactCounts };
+  const { nodes, outputShape } = runNested(planSequence(list, input, '', 0, op, ctx));
   return { nodes, input, outputShape };
 }
 

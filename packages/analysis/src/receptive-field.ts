@@ -30,7 +30,8 @@
 import { ArgumentError, ConvkitError, formatValue, UnsupportedError } from '@convkit/tensor';
 import { checkFinite } from './check-count';
 import { spatialDimsOf } from './layer-schema';
-import type { LayerSpec, LayerType } from './layer-spec';
+import type { LayerType } from './layer-spec';
+import { layerSpecsOf, type ModelLike } from './layer-spec-source';
 import { type PlanNode, planModel } from './model-plan';
 import { type Nested, runNested } from './run-nested';
 import { type AffineStep, affineStep } from './spatial-map';
@@ -139,15 +140,8 @@ function needsSizes(node: PlanNode): boolean {
  * positions per dim (padding 'same' with stride > 1 then pads as for sizes that are multiples
  * of the stride).
  */
-export function receptiveField(
-  specs: readonly LayerSpec[],
-  inputShape?: readonly number[],
-): ReceptiveFieldAnalysis {
-  if (!Array.isArray(specs)) {
-    throw new ArgumentError(
-      `receptiveField: specs must be a list of layer specs, got ${specs === null ? 'null' : typeof specs}`,
-    );
-  }
+export function receptiveField(model: ModelLike, inputShape?: readonly number[]): ReceptiveFieldAnalysis {
+  const specs = layerSpecsOf('receptiveField', model);
   const nominal = inputShape === undefined;
   const shape = nominal ? nominalInput(specs) : inputShape;
   let planned: ReturnType<typeof planModel>;

@@ -15,7 +15,7 @@ import {
   readOptions,
 } from '@convkit/tensor';
 import { analyzeModel, type ModelAnalysis } from './analyze-model';
-import type { LayerSpec } from './layer-spec';
+import { layerSpecsOf, type ModelLike } from './layer-spec-source';
 import { type ReceptiveFieldLayer, receptiveField } from './receptive-field';
 
 export type SummaryFormat = 'text' | 'markdown' | 'json';
@@ -96,11 +96,9 @@ function samePaddingNote(layers: ModelAnalysis['layers']): string | null {
   return `padding 'same' at stride > 1 (${paths}) follows TensorFlow/ONNX SAME_UPPER: out = ceil(in / stride), the odd padding element after; PyTorch refuses padding='same' with stride > 1`;
 }
 
-function prepare(
-  specs: readonly LayerSpec[],
-  inputShape: readonly number[],
-  options: SummaryOptions,
-): Prepared {
+function prepare(model: ModelLike, inputShape: readonly number[], options: SummaryOptions): Prepared {
+  // Ask a model for its specs once: both analyses below then see the same list.
+  const specs = layerSpecsOf('summary', model);
   const analysis = analyzeModel(specs, inputShape);
   let fields: Map<string, ReceptiveFieldLayer> | null = null;
   let fieldNote: string | null = null;
@@ -256,9 +254,12 @@ function json(p: Prepared): string {
   );
 }
 
-/** The report of a sequential stack of layer specs on an input of the given shape. */
+/**
+ * The report of a sequential stack of layer specs (or of a model with `toLayerSpecs()`, such as
+ * an @convkit/layers Module) on an input of the given shape.
+ */
 export function summary(
-  specs: readonly LayerSpec[],
+  specs: ModelLike,
   inputShape: readonly number[],
   optionsArg?: SummaryOptions,
 ): string {
