@@ -799,7 +799,7 @@ export function winogradWeightGradWorkBytes(dims: i32, cinG: i32, coutG: i32, bl
   const x = points * spread(blockTiles * cinPad * 4);
   const gy = points * spread(blockTiles * (coutPad + 4) * 4);
   const m = points * coutG * cinG * 4;
-  return ((x + 63) & ~63) + ((gy + 63) & ~63) + ((m + 63) & ~63) + SMALL_SCRATCH;
+  return ((x + 63) & ~63) + ((gy + 63) & ~63) + ((m + 63) & ~63) + blockTiles * 8 + SMALL_SCRATCH;
 }
 
 /** B2^T on four vectors; results at dst, dst + step, ... */
@@ -881,7 +881,8 @@ export function winogradWeightGradAccumulate(
   const xb = work;
   const gb = xb + <usize>(points * spread(blockTiles * cinPad * 4));
   const mb = gb + <usize>(points * spread(blockTiles * (coutPad + 4) * 4));
-  const scratch = mb + <usize>((points * coutG * cinG * 4 + 63) & ~63);
+  const table = mb + <usize>((points * coutG * cinG * 4 + 63) & ~63);
+  const scratch = table + <usize>(blockTiles * 8);
   const tail = scratch + 36 * 16 + 16 * 16;
   const planeBytes = planeH * planeW * 4;
   const gyPlaneBytes = gyPlaneH * gyPlaneW * 4;
@@ -896,33 +897,50 @@ export function winogradWeightGradAccumulate(
     const nt = min(blockTiles, totalTiles - t0);
     const xPointBytes = <usize>spread(cinPad * nt * 4);
     const gPointBytes = <usize>spread(coutPad * nt * 4);
+    // The tile table: each tile's input and gradOutput tile (channel 0 of its phase), as
+    // offsets from xPlanes and gyPlanes.
+    for (let k = 0; k < nt; k++) {
+      const tile = t0 + k;
+      const sample = tile / sampleTiles;
+      const inSample = tile - sample * sampleTiles;
+      const phase = inSample / phaseTiles;
+      const rest = inSample - phase * phaseTiles;
+      const th = rest / tilesW;
+      const tw = rest - th * tilesW;
+      const e = table + <usize>(k * 8);
+      store<u32>(
+        e,
+        <u32>sample * <u32>sampleXBytes +
+          <u32>(phase * inChannels) * <u32>planeBytes +
+          <u32>((2 * th * planeW + 2 * tw) * 4),
+      );
+      store<u32>(
+        e,
+        <u32>sample * <u32>sampleGyBytes +
+          <u32>(phase * outChannels) * <u32>gyPlaneBytes +
+          <u32>((2 * th * gyPlaneW + 2 * tw) * 4),
+        4,
+      );
+    }
     for (let g = 0; g < groups; g++) {
-      for (let k = 0; k < nt; k++) {
-        const tile = t0 + k;
-        const sample = tile / sampleTiles;
-        const inSample = tile - sample * sampleTiles;
-        const phase = inSample / phaseTiles;
-        const rest = inSample - phase * phaseTiles;
-        const th = rest / tilesW;
-        const tw = rest - th * tilesW;
-        // 1. The 4x4 input tile of four channels at a time -> X[point][ci panel][k][8].
-        const xTile =
-          xPlanes +
-          <usize>sample * <usize>sampleXBytes +
-          <usize>((phase * inChannels + g * cinG) * planeBytes + (2 * th * planeW + 2 * tw) * 4);
-        for (let ci = 0; ci < cinG; ci += 4) {
-          const a0 = xTile + <usize>(ci * planeBytes);
-          const a1 = xTile + <usize>(min(ci + 1, cinG - 1) * planeBytes);
-          const a2 = xTile + <usize>(min(ci + 2, cinG - 1) * planeBytes);
-          const a3 = xTile + <usize>(min(ci + 3, cinG - 1) * planeBytes);
-          const dst = xb + <usize>((ci >> 3) * nt * 32 + k * 32 + (ci & 7) * 4);
+      // 1. Four input channels at a time, every tile of the block: the 4x4 input tiles ->
+      //    X[point][ci panel][k][8]. Channels outer, tiles inner: each point's panel is
+      //    written as one stream, and the channels' rows stay in L1 from tile to tile.
+      for (let ci = 0; ci < cinG; ci += 4) {
+        const c0 = xPlanes + <usize>(g * cinG + ci) * <usize>planeBytes;
+        const o1 = <usize>((min(ci + 1, cinG - 1) - ci) * planeBytes);
+        const o2 = <usize>((min(ci + 2, cinG - 1) - ci) * planeBytes);
+        const o3 = <usize>((min(ci + 3, cinG - 1) - ci) * planeBytes);
+        let dst = xb + <usize>((ci >> 3) * nt * 32 + (ci & 7) * 4);
+        for (let k = 0; k < nt; k++) {
+          const a0 = c0 + <usize>load<u32>(table + <usize>(k * 8));
           // scratch[r][j]: B2^T along the row (1-D: straight into X).
           let off: usize = 0;
           for (let r = 0; r < rows; r++) {
             const l0 = v128.load(a0 + off);
-            const l1 = v128.load(a1 + off);
-            const l2 = v128.load(a2 + off);
-            const l3 = v128.load(a3 + off);
+            const l1 = v128.load(a0 + o1 + off);
+            const l2 = v128.load(a0 + o2 + off);
+            const l3 = v128.load(a0 + o3 + off);
             const p = v128.shuffle<f32>(l0, l1, 0, 4, 1, 5);
             const q = v128.shuffle<f32>(l0, l1, 2, 6, 3, 7);
             const u = v128.shuffle<f32>(l2, l3, 0, 4, 1, 5);
@@ -951,22 +969,23 @@ export function winogradWeightGradAccumulate(
               );
             }
           }
+          dst += 32;
         }
-        // 2. The 2x2 gradOutput tile of four channels at a time -> GY[point][co panel][k][MR].
-        const gTile =
-          gyPlanes +
-          <usize>sample * <usize>sampleGyBytes +
-          <usize>((phase * outChannels + g * coutG) * gyPlaneBytes + (2 * th * gyPlaneW + 2 * tw) * 4);
-        for (let co = 0; co < coutG; co += 4) {
-          const b0 = gTile + <usize>(co * gyPlaneBytes);
-          const b1 = gTile + <usize>(min(co + 1, coutG - 1) * gyPlaneBytes);
-          const b2 = gTile + <usize>(min(co + 2, coutG - 1) * gyPlaneBytes);
-          const b3 = gTile + <usize>(min(co + 3, coutG - 1) * gyPlaneBytes);
+      }
+      // 2. Four gradOutput channels at a time, every tile: the 2x2 gradOutput tiles ->
+      //    GY[point][co panel][k][MR].
+      for (let co = 0; co < coutG; co += 4) {
+        const c0 = gyPlanes + <usize>(g * coutG + co) * <usize>gyPlaneBytes;
+        const o1 = <usize>((min(co + 1, coutG - 1) - co) * gyPlaneBytes);
+        const o2 = <usize>((min(co + 2, coutG - 1) - co) * gyPlaneBytes);
+        const o3 = <usize>((min(co + 3, coutG - 1) - co) * gyPlaneBytes);
+        for (let k = 0; k < nt; k++) {
+          const b0 = c0 + <usize>load<u32>(table + <usize>(k * 8), 4);
           // scratch[r][j]: G2 along the row, per gradOutput row r.
           for (let r = 0; r < (dims == 2 ? 2 : 1); r++) {
             const off = <usize>r * gyRowBytes;
-            const p = v128.shuffle<f32>(v128.load64_zero(b0 + off), v128.load64_zero(b1 + off), 0, 4, 1, 5);
-            const u = v128.shuffle<f32>(v128.load64_zero(b2 + off), v128.load64_zero(b3 + off), 0, 4, 1, 5);
+            const p = v128.shuffle<f32>(v128.load64_zero(b0 + off), v128.load64_zero(b0 + o1 + off), 0, 4, 1, 5);
+            const u = v128.shuffle<f32>(v128.load64_zero(b0 + o2 + off), v128.load64_zero(b0 + o3 + off), 0, 4, 1, 5);
             gradKernelRow(v128.shuffle<f64>(p, u, 0, 2), v128.shuffle<f64>(p, u, 1, 3), scratch + <usize>(r * 64), 16);
           }
           for (let j = 0; j < 4; j++) {
