@@ -15,33 +15,57 @@ export interface ChannelStats {
   variance: Float64Array;
 }
 
+/** [N, C, inner] with the values contiguous (the tensor's own buffer when it is already so). */
+function channelsView(input: Tensor): { x: Float32Array; N: number; C: number; inner: number } {
+  const c = input.contiguous();
+  const N = input.shape[0]!;
+  const C = input.shape[1]!;
+  const inner = shapeSize(input.shape.slice(2));
+  const x =
+    c.offset === 0 && c.data.length === c.size ? c.data : c.data.subarray(c.offset, c.offset + c.size);
+  return { x, N, C, inner };
+}
+
 /**
  * Mean and biased variance per channel of [N, C, ...], in one pass: float64 sums of d and d^2
  * with d = x - K, K the channel's first value (shifted data keeps the cancellation in
- * sum(d^2) / M - mean(d)^2 small whenever K is near the mean, as a sample of it is).
+ * sum(d^2) / M - mean(d)^2 small whenever K is near the mean, as a sample of it is). Two
+ * accumulator pairs (even and odd elements), so the adds of neighbours do not wait on each
+ * other.
  */
 export function batchNormStats(input: Tensor): ChannelStats {
-  const x = input.contiguous().data;
-  const [N, C] = [input.shape[0]!, input.shape[1]!];
-  const inner = shapeSize(input.shape.slice(2));
+  const { x, N, C, inner } = channelsView(input);
   const count = N * inner;
   const mean = new Float64Array(C);
   const variance = new Float64Array(C);
+  const pairs = inner - (inner % 2);
   for (let c = 0; c < C; c++) {
     const shift = x[c * inner]!;
-    let sum = 0;
-    let sq = 0;
+    let s0 = 0;
+    let s1 = 0;
+    let q0 = 0;
+    let q1 = 0;
     for (let n = 0; n < N; n++) {
       const base = (n * C + c) * inner;
-      for (let i = 0; i < inner; i++) {
-        const d = x[base + i]! - shift;
-        sum += d;
-        sq += d * d;
+      const pairEnd = base + pairs;
+      let i = base;
+      for (; i < pairEnd; i += 2) {
+        const d0 = x[i]! - shift;
+        const d1 = x[i + 1]! - shift;
+        s0 += d0;
+        s1 += d1;
+        q0 += d0 * d0;
+        q1 += d1 * d1;
+      }
+      if (i < base + inner) {
+        const d = x[i]! - shift;
+        s0 += d;
+        q0 += d * d;
       }
     }
-    const m = sum / count;
+    const m = (s0 + s1) / count;
     mean[c] = shift + m;
-    variance[c] = Math.max(sq / count - m * m, 0);
+    variance[c] = Math.max((q0 + q1) / count - m * m, 0);
   }
   return { mean, variance };
 }
@@ -54,18 +78,17 @@ export function batchNormApply(
   weight: Tensor | null,
   bias: Tensor | null,
 ): Tensor {
-  const x = input.contiguous().data;
-  const [N, C] = [input.shape[0]!, input.shape[1]!];
-  const inner = shapeSize(input.shape.slice(2));
-  const w = weight?.contiguous().data;
-  const b = bias?.contiguous().data;
+  const { x, N, C, inner } = channelsView(input);
+  const w = weight === null ? null : weight.toFloat32Array();
+  const b = bias === null ? null : bias.toFloat32Array();
   const y = new Float32Array(x.length);
   for (let c = 0; c < C; c++) {
-    const scale = invstd[c]! * (w ? w[c]! : 1);
-    const shift = (b ? b[c]! : 0) - mean[c]! * scale;
+    const scale = invstd[c]! * (w === null ? 1 : w[c]!);
+    const shift = (b === null ? 0 : b[c]!) - mean[c]! * scale;
     for (let n = 0; n < N; n++) {
       const base = (n * C + c) * inner;
-      for (let i = 0; i < inner; i++) y[base + i] = x[base + i]! * scale + shift;
+      const end = base + inner;
+      for (let i = base; i < end; i++) y[i] = x[i]! * scale + shift;
     }
   }
   return new Tensor(y, input.shape);
@@ -80,6 +103,10 @@ export interface BatchNormGradients {
 /**
  * Gradients of batch norm. `training`: the statistics were the batch's (they depend on x);
  * otherwise the running statistics were constants and gx = gy * weight * invstd.
+ * Two passes per channel: float64 sums of g and g * x (then sum(g * xhat) = invstd *
+ * (sum(g * x) - mean * sum(g))), and gx as one affine map of g and x per channel,
+ *   gx = scale * g - scale * invstd * meanGX * x + scale * (invstd * meanGX * mean - meanG)
+ * with scale = invstd * weight and meanG, meanGX the sums over the M values.
  */
 export function batchNormBackward(
   gradOutput: Tensor,
@@ -89,42 +116,58 @@ export function batchNormBackward(
   weight: Tensor | null,
   training: boolean,
 ): BatchNormGradients {
-  const x = input.contiguous().data;
-  const g = gradOutput.contiguous().data;
-  const [N, C] = [input.shape[0]!, input.shape[1]!];
-  const inner = shapeSize(input.shape.slice(2));
+  const { x, N, C, inner } = channelsView(input);
+  const g = channelsView(gradOutput).x;
   const count = N * inner;
-  const w = weight?.contiguous().data;
+  const w = weight === null ? null : weight.toFloat32Array();
   const gx = new Float32Array(x.length);
   const gw = new Float32Array(C);
   const gb = new Float32Array(C);
+  const pairs = inner - (inner % 2);
   for (let c = 0; c < C; c++) {
     const m = mean[c]!;
     const s = invstd[c]!;
-    let sumG = 0;
-    let sumGX = 0;
+    let g0 = 0;
+    let g1 = 0;
+    let p0 = 0;
+    let p1 = 0;
     for (let n = 0; n < N; n++) {
       const base = (n * C + c) * inner;
-      for (let i = 0; i < inner; i++) {
-        sumG += g[base + i]!;
-        sumGX += g[base + i]! * (x[base + i]! - m) * s;
+      const pairEnd = base + pairs;
+      let i = base;
+      for (; i < pairEnd; i += 2) {
+        const a = g[i]!;
+        const b = g[i + 1]!;
+        g0 += a;
+        g1 += b;
+        p0 += a * x[i]!;
+        p1 += b * x[i + 1]!;
+      }
+      if (i < base + inner) {
+        g0 += g[i]!;
+        p0 += g[i]! * x[i]!;
       }
     }
+    const sumG = g0 + g1;
+    const sumGX = s * (p0 + p1 - m * sumG);
     gb[c] = sumG;
     gw[c] = sumGX;
-    const scale = s * (w ? w[c]! : 1);
+    const scale = s * (w === null ? 1 : w[c]!);
+    if (!training) {
+      for (let n = 0; n < N; n++) {
+        const base = (n * C + c) * inner;
+        const end = base + inner;
+        for (let i = base; i < end; i++) gx[i] = scale * g[i]!;
+      }
+      continue;
+    }
+    // gx = scale * g + beta * x + gamma on this channel.
+    const beta = -scale * s * (sumGX / count);
+    const gamma = scale * (s * (sumGX / count) * m - sumG / count);
     for (let n = 0; n < N; n++) {
       const base = (n * C + c) * inner;
-      if (training) {
-        const meanG = sumG / count;
-        const meanGX = sumGX / count;
-        for (let i = 0; i < inner; i++) {
-          const xhat = (x[base + i]! - m) * s;
-          gx[base + i] = scale * (g[base + i]! - meanG - xhat * meanGX);
-        }
-      } else {
-        for (let i = 0; i < inner; i++) gx[base + i] = scale * g[base + i]!;
-      }
+      const end = base + inner;
+      for (let i = base; i < end; i++) gx[i] = scale * g[i]! + beta * x[i]! + gamma;
     }
   }
   return {

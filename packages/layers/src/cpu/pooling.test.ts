@@ -55,4 +55,64 @@ describe('maxPool kernels', () => {
     expect(Number.isNaN(maxPool(x, wide).output.get(0, 0, 0, 0))).toBe(true);
     expect(maxPool(x, wide).output.get(0, 0, 1, 0)).toBe(4);
   });
+  it('the 2x2 fast path is the scan-order max: first of ties, first NaN, any stride and odd sizes', () => {
+    const rng = createRng(11);
+    // Few distinct values (many ties), NaNs of both signs, zeros of both signs, infinities.
+    const pool = [
+      0,
+      -0,
+      1,
+      -1,
+      2,
+      Number.NaN,
+      -Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+    ];
+    for (const [h, w, stride] of [
+      [5, 7, 2],
+      [6, 6, 1],
+      [9, 8, 3],
+      [2, 3, 1],
+    ] as const) {
+      const size = 2 * 3 * h * w;
+      const values = Array.from({ length: size }, () => pool[rng.int(0, pool.length - 1)]!);
+      const x = tensor(values, [2, 3, h, w]);
+      const geometry = convGeometry({
+        op: 'maxPool2d',
+        batch: 2,
+        inChannels: 3,
+        outChannels: 3,
+        groups: 3,
+        inputSpatial: [h, w],
+        kernelSize: 2,
+        stride,
+      });
+      const { output, argmax } = maxPool(x, geometry);
+      const [OH, OW] = geometry.outputSpatial as [number, number];
+      for (let p = 0, q = 0; p < 6; p++) {
+        for (let oh = 0; oh < OH; oh++) {
+          for (let ow = 0; ow < OW; ow++, q++) {
+            let best = Number.NaN;
+            let bestAt = -1;
+            for (const [dh, dw] of [
+              [0, 0],
+              [0, 1],
+              [1, 0],
+              [1, 1],
+            ] as const) {
+              const at = (oh * stride + dh) * w + ow * stride + dw;
+              const v = values[p * h * w + at]!;
+              if (bestAt < 0 || v > best || (Number.isNaN(v) && !Number.isNaN(best))) {
+                best = v;
+                bestAt = at;
+              }
+            }
+            expect(argmax[q]).toBe(bestAt);
+            expect(Object.is(output.data[q], Math.fround(values[p * h * w + bestAt]!))).toBe(true);
+          }
+        }
+      }
+    }
+  });
 });

@@ -20,6 +20,15 @@ export interface MaxPoolResult {
 }
 
 /**
+ * -1 (all bits) when `v` replaces `u` as the running maximum (v > u, or v is NaN and u is not),
+ * else 0: comparisons used as 0/1 values, which V8 compiles to flag sets, not jumps.
+ */
+function replaces(u: number, v: number): number {
+  // biome-ignore lint/suspicious/noSelfCompare: the NaN tests as values; Number.isNaN is a call
+  return -(+(v > u) | (+(v !== v) & +(u === u)));
+}
+
+/**
  * The common case: 1-D or 2-D, no padding, no dilation, every window inside the input
  * (no ceil-mode overhang), so the loops need no bounds checks.
  */
@@ -31,31 +40,27 @@ function maxPoolInside(x: Float32Array, geometry: ConvGeometry, out: Float32Arra
   const [, SH, SW] = three(geometry.stride, 1);
   const inPlane = IH * IW;
   if (KH === 2 && KW === 2) {
-    // The usual 2x2 window, unrolled: the first of equal maxima wins and the first NaN sticks,
-    // as in the loop below.
+    // The usual 2x2 window as a branch-free tournament, (a, b) and (c, d) then the winners:
+    // data-dependent jumps mispredict on about half of the windows of a real activation and
+    // ran 2.3x slower. `replaces(u, v)` is the all-ones mask that picks one of two indices by
+    // xor. Ties keep the earlier element and the first NaN sticks, so the result is the scan
+    // order's: the first of equal maxima, NaN propagates.
     for (let p = 0, q = 0; p < planes; p++) {
       const base = p * inPlane;
       for (let oh = 0; oh < OH; oh++) {
-        for (let ow = 0, at = oh * SH * IW; ow < OW; ow++, q++, at += SW) {
-          let bestAt = at;
-          let best = x[base + at]!;
-          const b = x[base + at + 1]!;
-          if (b > best || (Number.isNaN(b) && !Number.isNaN(best))) {
-            best = b;
-            bestAt = at + 1;
-          }
-          const c = x[base + at + IW]!;
-          if (c > best || (Number.isNaN(c) && !Number.isNaN(best))) {
-            best = c;
-            bestAt = at + IW;
-          }
-          const d = x[base + at + IW + 1]!;
-          if (d > best || (Number.isNaN(d) && !Number.isNaN(best))) {
-            best = d;
-            bestAt = at + IW + 1;
-          }
-          out[q] = best;
-          argmax[q] = bestAt;
+        for (let ow = 0, at = base + oh * SH * IW; ow < OW; ow++, q++, at += SW) {
+          const below = at + IW;
+          const a = x[at]!;
+          const b = x[at + 1]!;
+          const c = x[below]!;
+          const d = x[below + 1]!;
+          const top = at ^ ((at ^ (at + 1)) & replaces(a, b));
+          const bottom = below ^ ((below ^ (below + 1)) & replaces(c, d));
+          const u = x[top]!;
+          const v = x[bottom]!;
+          const best = top ^ ((top ^ bottom) & replaces(u, v));
+          out[q] = x[best]!;
+          argmax[q] = best - base;
         }
       }
     }
