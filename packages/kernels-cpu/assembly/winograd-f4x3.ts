@@ -75,7 +75,7 @@ const SMALL_SCRATCH: i32 = 36 * 16 + 16 * 16 + MR * NR * 4;
 /** Bytes of the transformed weights of all groups (`winogradTransformWeights`). */
 export function winogradWeightBytes(dims: i32, groups: i32, coutG: i32, cinG: i32): i32 {
   const coutPad = ((coutG + MR - 1) / MR) * MR;
-  return groups * pointsOf(dims) * coutPad * cinG * 4;
+  return groups * pointsOf(dims) * spread(coutPad * cinG * 4);
 }
 
 /** Bytes of scratch `winogradConv` needs for blocks of `blockTiles` tiles. */
@@ -112,7 +112,7 @@ export function winogradTransformWeights(
 ): void {
   const points = pointsOf(dims);
   const coutPad = ((coutG + MR - 1) / MR) * MR;
-  const pointBytes = <usize>(coutPad * cinG * 4);
+  const pointBytes = <usize>spread(coutPad * cinG * 4);
   const groupBytes = pointBytes * <usize>points;
   if (MR % 4 == 0) {
     // Four output channels per vector: one store fills four rows of a panel.
@@ -323,7 +323,16 @@ export function winogradPackInput(
             } else {
               const step = <usize>(dW * 4);
               let s = src + <usize>(j0 * dW * 4);
-              for (let j = j0; j < j1; j++) {
+              let j = j0;
+              if (dW == 2) {
+                // The even floats of two vectors (the odd lane past the last reads one float
+                // past the row, inside the memory; it is not stored).
+                for (; j + 4 <= j1; j += 4) {
+                  v128.store(dst + <usize>(j * 4), v128.shuffle<f32>(v128.load(s), v128.load(s, 16), 0, 2, 4, 6));
+                  s += 32;
+                }
+              }
+              for (; j < j1; j++) {
                 store<f32>(dst + <usize>(j * 4), load<f32>(s));
                 s += step;
               }
@@ -586,6 +595,13 @@ export function winogradPackInput(
     const src = scratch + <usize>(l * 16);
     if (validW == 4 && colStep == 4) {
       v128.store(dst, v128.load(src));
+    } else if (validW == 4 && colStep == 8) {
+      // Dilation 2: the tile's outputs are every other float, and the floats between belong to
+      // the other column phase (or, after the last, the next row): read them and write them
+      // back unchanged around ours.
+      const r = v128.load(src);
+      v128.store(dst, v128.shuffle<f32>(r, v128.load(dst), 0, 5, 1, 7));
+      v128.store(dst, v128.shuffle<f32>(r, v128.load(dst, 16), 2, 5, 3, 7), 16);
     } else {
       for (let j = 0; j < validW; j++) store<f32>(dst + <usize>j * colStep, load<f32>(src + <usize>(j * 4)));
     }
@@ -642,7 +658,7 @@ export function winogradConv(
   const rowStep = <usize>(dH * outW * 4);
   const colStep = <usize>(dW * 4);
   const coutPad = ((coutG + MR - 1) / MR) * MR;
-  const uPointBytes = <usize>(coutPad * cinG * 4);
+  const uPointBytes = <usize>spread(coutPad * cinG * 4);
   const phaseTiles = tilesH * tilesW;
   const sampleTiles = dH * dW * phaseTiles;
   const totalTiles = batch * sampleTiles;
@@ -842,8 +858,9 @@ export function winogradWeightGradWorkBytes(dims: i32, cinG: i32, coutG: i32, bl
 }
 
 /**
- * Adds `batch` samples' contributions to the float64 sums M[group][point][co][ci]
- * (overwrites them when `overwrite`), their tiles in one sequence. xPlanes: the samples'
+ * Adds `batch` samples' contributions to the float64 sums M[group][point][co][ci], the points
+ * `spread(coutG * cinG * 8)` bytes apart (overwrites them when `overwrite`), their tiles in
+ * one sequence. xPlanes: the samples'
  * inputs packed as for winogradConv (planeH x planeW per phase and channel, planeH >= 2
  * tilesH + 2, planeW >= 2 tilesW + 2; `sampleXBytes` apart); gyPlanes: their gradOutputs
  * packed the same way without padding (gyPlaneH x gyPlaneW, at least 2 tilesH x 2 tilesW;
@@ -891,7 +908,8 @@ export function winogradWeightGradAccumulate(
   const phaseTiles = tilesH * tilesW;
   const sampleTiles = dH * dW * phaseTiles;
   const totalTiles = batch * sampleTiles;
-  const blockCount = points * coutG * cinG;
+  const pairs = coutG * cinG;
+  const mPointBytes = <usize>spread(pairs * 8);
   const rows = dims == 2 ? 4 : 1;
   for (let t0 = 0; t0 < totalTiles; t0 += blockTiles) {
     const nt = min(blockTiles, totalTiles - t0);
@@ -1018,22 +1036,25 @@ export function winogradWeightGradAccumulate(
           tail,
         );
       }
-      // 4. The block sums into the float64 sums.
-      const mg = m64 + <usize>(g * blockCount * 8);
+      // 4. The block sums into the float64 sums (points `mPointBytes` apart).
       const first = overwrite && t0 == 0;
-      let i = 0;
-      for (; i + 4 <= blockCount; i += 4) {
-        const v = v128.load(mb + <usize>(i * 4));
-        const lo = f64x2.promote_low_f32x4(v);
-        const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
-        const at = mg + <usize>(i * 8);
-        v128.store(at, first ? lo : f64x2.add(v128.load(at), lo));
-        v128.store(at, first ? hi : f64x2.add(v128.load(at, 16), hi), 16);
-      }
-      for (; i < blockCount; i++) {
-        const at = mg + <usize>(i * 8);
-        const v = <f64>load<f32>(mb + <usize>(i * 4));
-        store<f64>(at, first ? v : load<f64>(at) + v);
+      for (let p = 0; p < points; p++) {
+        const mg = m64 + <usize>(g * points + p) * mPointBytes;
+        const src = mb + <usize>(p * pairs * 4);
+        let i = 0;
+        for (; i + 4 <= pairs; i += 4) {
+          const v = v128.load(src + <usize>(i * 4));
+          const lo = f64x2.promote_low_f32x4(v);
+          const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+          const at = mg + <usize>(i * 8);
+          v128.store(at, first ? lo : f64x2.add(v128.load(at), lo));
+          v128.store(at, first ? hi : f64x2.add(v128.load(at, 16), hi), 16);
+        }
+        for (; i < pairs; i++) {
+          const at = mg + <usize>(i * 8);
+          const v = <f64>load<f32>(src + <usize>(i * 4));
+          store<f64>(at, first ? v : load<f64>(at) + v);
+        }
       }
     }
   }
@@ -1045,7 +1066,7 @@ export function winogradWeightGradAccumulate(
  */
 export function winogradWeightGradOutput(dims: i32, m64: usize, groups: i32, coutG: i32, cinG: i32, gw: usize): void {
   const points = gradPointsOf(dims);
-  const pointBytes = <usize>(coutG * cinG * 8);
+  const pointBytes = <usize>spread(coutG * cinG * 8);
   const taps = dims == 2 ? 9 : 3;
   let dst = gw;
   for (let g = 0; g < groups; g++) {

@@ -489,6 +489,15 @@ export function convTransposeBackwardInputWinograd(
   return out ?? convTransposeBackwardInputWasm(gradOutput, weight, geometry);
 }
 
+/**
+ * `bytes` rounded up to an odd number of 64-byte lines, as `spread` in the kernel: the stride
+ * between the weight gradient's float64 sums of consecutive transform points.
+ */
+function spreadLines(bytes: number): number {
+  const lines = Math.ceil(bytes / 64);
+  return (lines % 2 === 1 ? lines : lines + 1) * 64;
+}
+
 /** Bytes one block of tiles may take for its transformed input and gradOutput in the weight gradient. */
 const GRAD_BLOCK_BYTES = 2 << 20;
 /** Fewest tiles per weight-gradient block: the GEMMs' depth, and the float64 sums' share of the work. */
@@ -548,7 +557,7 @@ function runWeightGradient(
     gy: batch * sampleGy,
     planes: chunk * sampleXPlanes,
     gyPlanes: chunk * sampleGyPlanes,
-    m64: groups * points * coutG * cinG * 8,
+    m64: groups * points * spreadLines(coutG * cinG * 8),
     gw: outChannels * cinG * taps * 4,
     work: exports.winogradWeightGradWorkBytes(dims, cinG, coutG, blockTiles),
   });
