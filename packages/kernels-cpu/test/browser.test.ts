@@ -3,8 +3,8 @@
  * /usr/bin/chromium) opens a page served from 127.0.0.1 that is an esbuild bundle of
  * browser/pool-page.ts importing the BUILT package (dist/), with the pool's worker bundled
  * beside it as cpu-worker.js (what an esbuild user does). Served with the two
- * cross-origin-isolation headers, every op runs on two module workers and matches the
- * synchronous op; served without them, the context warns once and runs on the page, with the
+ * cross-origin-isolation headers, every op is split between the page and a module worker and
+ * matches the synchronous op; served without them, the context warns once and runs on the page, with the
  * same bits as the synchronous ops. Without Chromium, or without a build of the package
  * (`pnpm test` builds first), one line says why it skips.
  */
@@ -112,7 +112,7 @@ describe.skipIf(skipReason !== '')(
       'deformConvBackward',
     ];
 
-    it('runs every op on two module workers on a cross-origin isolated page, matching the synchronous ops', async () => {
+    it('splits every op between the page and a module worker on a cross-origin isolated page, matching the synchronous ops', async () => {
       origin = await serve();
       browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
       const report = await runPage(`${origin}/isolated/`);

@@ -112,6 +112,69 @@ describe('createCpuContext', () => {
     close(gotD.gradMask!, wantD.gradMask!);
   });
 
+  it('splits grouped and depthwise calls into blocks of whole groups, matching the synchronous ops', async () => {
+    // Depthwise (one channel per group) and grouped, channels-first and channels-last, with bias.
+    const xd = rng.normalTensor([1, 64, 48, 48]);
+    const wd = rng.normalTensor([64, 1, 3, 3]);
+    const bd = rng.normalTensor([64]);
+    close(
+      await cpu.conv(xd, wd, { padding: 1, groups: 64, bias: bd }),
+      conv(xd, wd, { padding: 1, groups: 64, bias: bd }),
+    );
+    const xg = rng.normalTensor([1, 32, 30, 30]);
+    const wg = rng.normalTensor([48, 8, 3, 3]);
+    const bg = rng.normalTensor([48]);
+    close(
+      await cpu.conv(xg, wg, { padding: 1, groups: 4, bias: bg }),
+      conv(xg, wg, { padding: 1, groups: 4, bias: bg }),
+    );
+    const xl = rng.normalTensor([1, 30, 30, 32]);
+    close(
+      await cpu.conv(xl, wg, { groups: 4, layout: 'channels-last' }),
+      conv(xl, wg, { groups: 4, layout: 'channels-last' }),
+    );
+    // Transposed: weight [C_in, C_out/groups, k, k], its groups are blocks of dim 0.
+    const xt = rng.normalTensor([1, 32, 20, 20]);
+    const wt = rng.normalTensor([32, 6, 4, 4]);
+    const bt = rng.normalTensor([24]);
+    close(
+      await cpu.convTranspose(xt, wt, { stride: 2, padding: 1, groups: 4, bias: bt }),
+      convTranspose(xt, wt, { stride: 2, padding: 1, groups: 4, bias: bt }),
+    );
+  });
+
+  it('reads inputs that already live in shared memory (an earlier pooled result) in place', async () => {
+    const x = rng.normalTensor([1, 16, 40, 40]);
+    const w1 = rng.normalTensor([32, 16, 3, 3]);
+    const w2 = rng.normalTensor([16, 32, 3, 3]);
+    const y1 = await cpu.conv(x, w1, { padding: 1 });
+    expect(y1.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const y1Sync = conv(x, w1, { padding: 1 });
+    close(y1, y1Sync);
+    close(await cpu.conv(y1, w2, { padding: 1 }), conv(y1, w2, { padding: 1 }));
+    // A strided view of a shared result (a channel slice) as the input.
+    const slice = y1.slice(1, 8, 24);
+    const w3 = rng.normalTensor([8, 16, 3, 3]);
+    close(await cpu.conv(slice, w3, { padding: 1 }), conv(slice, w3, { padding: 1 }));
+  });
+
+  it('with one thread, runs every call on the caller (the same bits as the synchronous op)', async () => {
+    const one = await createCpuContext({ threads: 1 });
+    try {
+      expect(one.threads).toBe(1);
+      const x = rng.normalTensor([2, 16, 40, 40]);
+      const w = rng.normalTensor([32, 16, 3, 3]);
+      same(await one.conv(x, w, { padding: 1 }), conv(x, w, { padding: 1 }));
+      const gy = rng.normalTensor([2, 32, 40, 40]);
+      const got = await one.convBackward(gy, x, w, { padding: 1 });
+      const want = convBackward(gy, x, w, { padding: 1 });
+      same(got.gradInput, want.gradInput);
+      same(got.gradWeight, want.gradWeight);
+    } finally {
+      one.dispose();
+    }
+  });
+
   it('rejects bad arguments with the errors of the synchronous ops', async () => {
     const x = rng.normalTensor([1, 4, 8, 8]);
     const w = rng.normalTensor([2, 3, 3, 3]);
@@ -206,6 +269,10 @@ describe('createCpuContext', () => {
     own.dispose();
     await expect(pending).rejects.toThrow('conv: the CPU context was disposed');
     await expect(own.conv(x, w)).rejects.toThrow(AbortError);
+    // Small calls (which would run on the caller) too.
+    await expect(own.conv(rng.normalTensor([1, 2, 4, 4]), rng.normalTensor([2, 2, 1, 1]))).rejects.toThrow(
+      'conv2d: the CPU context was disposed',
+    );
   });
 
   it('keeps Node alive while a call runs: a script that awaits a pooled call gets its result', async () => {

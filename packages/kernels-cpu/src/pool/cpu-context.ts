@@ -7,16 +7,19 @@
  *   cpu.dispose();
  *
  * How a call is shared out: arguments are checked on the caller exactly as the synchronous op
- * checks them (the shared resolve*Call functions); inputs and the output go to
- * SharedArrayBuffer memory once, so workers read and write them without copies; the call is
- * split into independent pieces (`planPieces`): samples of the batch, else bands of output
- * rows (a band is the convolution of an input slice with its own zero padding, convRowBand in
- * @convkit/tensor), else output-channel blocks (transposed convolution), and each worker runs
- * the ordinary synchronous op, with whichever algorithm 'auto' picks for its piece, on its
- * part. Each worker has its own WebAssembly instance and memory: every kernel copies its
- * operands into its own memory anyway, so sharing the tensors (not one WebAssembly.Memory)
- * is what saves the copies. Pieces of a gradient that overlap (weight and bias gradients; the
- * input gradient's halo rows between bands) are summed on the caller in piece order.
+ * checks them (the shared resolve*Call functions); the call is split into one piece per thread:
+ * samples of the batch, else blocks of whole groups (grouped and depthwise convolution), else
+ * bands of output rows (a band is the convolution of an input slice with its own zero padding,
+ * convRowBand in @convkit/tensor), else output-channel blocks (transposed and deformable
+ * convolution). The caller is one of the threads: `threads: 2` is the caller and one worker.
+ * It copies the other pieces' inputs into shared memory it keeps between calls (an arena,
+ * ./staging-arenas.ts; inputs already in shared memory, such as an earlier pooled result, are
+ * not copied), posts them to the workers, runs the first piece itself meanwhile, and waits for
+ * the rest. Every piece runs the ordinary synchronous op, with whichever algorithm 'auto' picks
+ * for it, and writes its part of the result into the shared output. Each worker has its own
+ * WebAssembly instance and memory (every kernel copies its operands into its own memory anyway)
+ * and runs the caller's build. Pieces of a gradient that overlap (weight and bias gradients;
+ * the input gradient's halo rows between bands) are summed on the caller in piece order.
  *
  * Determinism: forward results and the input gradient of batch splits are the same bits for
  * any thread count when the same algorithm runs each piece (each element is the same sum);
@@ -24,8 +27,8 @@
  * in a different order than one thread's, so those agree within the 1e-4 tolerance, and repeat
  * the same bits run to run for a given thread count.
  *
- * Small calls (below INLINE_MACS multiply-adds) run on the caller: posting to a worker costs
- * more than the work. A worker that stops during a call (crash, terminate) rejects that call
+ * Small calls (below INLINE_MACS multiply-adds), and calls that do not split, run on the
+ * caller as the synchronous op: posting to a worker costs more than the work. A worker that stops during a call (crash, terminate) rejects that call
  * with a WorkerError and is replaced; an AbortSignal (`options.signal`) cancels a call
  * (AbortError), terminating and replacing the workers running it. Browsers need a
  * cross-origin isolated page for SharedArrayBuffer; without one the context warns once and
@@ -57,16 +60,19 @@ import type {
   DeformConvGradients,
   DeformConvOptions,
 } from '../options';
-import { AbortError, reviveError, WorkerError } from './pool-errors';
-import type { PoolOp, PoolTask } from './pool-task';
-import { addInto, describeShared, sharedZeros, toShared } from './shared-tensor';
-import { isNode, spawnWorker, type WorkerHandle, type WorkerReply } from './worker-handle';
+import { initWasm, type WasmBuild, wasmInfo } from '../wasm/wasm-runtime';
+import { AbortError } from './pool-errors';
+import { type PoolOp, type PoolPiece, type PoolTask, runPiece } from './pool-task';
+import { addInto, describeShared, type SharedTensor, sharedZeros, tightView } from './shared-tensor';
+import { type StagingArena, StagingArenas, stagingSize } from './staging-arenas';
+import { isNode } from './worker-handle';
+import { WorkerPool } from './worker-pool';
 
 /** Calls of fewer multiply-adds run on the caller (a 1x1 conv on [1, 8, 8, 8] is 512). */
 export const INLINE_MACS = 1 << 20;
 
 export interface CpuContextOptions {
-  /** Worker count: a positive integer (at most the core count) or 'auto' (every core). */
+  /** Threads, the caller's included: a positive integer (at most the core count) or 'auto' (every core). */
   threads?: number | 'auto';
 }
 
@@ -76,7 +82,7 @@ export interface PoolCallOptions {
 }
 
 export interface CpuContext {
-  /** The number of workers (0: every call runs on the caller). */
+  /** The threads a call is split among, the caller's included (0: every call runs on the caller). */
   readonly threads: number;
   conv(input: Tensor, weight: Tensor, options?: ConvOptions & PoolCallOptions): Promise<Tensor>;
   conv1d(input: Tensor, weight: Tensor, options?: ConvOptions & PoolCallOptions): Promise<Tensor>;
@@ -148,136 +154,6 @@ function checkThreads(threads: unknown): number | 'auto' {
   return threads;
 }
 
-interface Queued {
-  id: number;
-  task: PoolTask;
-  resolve(): void;
-  reject(error: unknown): void;
-  signal?: AbortSignal | undefined;
-  worker?: PoolWorker;
-}
-
-interface PoolWorker {
-  handle: WorkerHandle;
-  busy: Queued | null;
-}
-
-/** The pool: workers, a FIFO queue of pieces, replacement of workers that stop. */
-class WorkerPool {
-  private readonly workers: PoolWorker[] = [];
-  private readonly queue: Queued[] = [];
-  private nextId = 1;
-  private disposed = false;
-
-  constructor(size: number) {
-    for (let i = 0; i < size; i++) this.workers.push(this.spawn());
-  }
-
-  private spawn(): PoolWorker {
-    const slot: PoolWorker = { handle: undefined as unknown as WorkerHandle, busy: null };
-    slot.handle = spawnWorker({
-      message: (reply) => this.onReply(slot, reply),
-      exit: (reason) => this.onExit(slot, reason),
-    });
-    return slot;
-  }
-
-  private onReply(worker: PoolWorker, reply: WorkerReply): void {
-    const job = worker.busy;
-    if (!job || job.id !== reply.id) return;
-    worker.busy = null;
-    if ('error' in reply) job.reject(reviveError(reply.error));
-    else job.resolve();
-    this.pump();
-  }
-
-  private onExit(worker: PoolWorker, reason: string): void {
-    const job = worker.busy;
-    worker.busy = null;
-    const index = this.workers.indexOf(worker);
-    if (index >= 0 && !this.disposed) this.workers[index] = this.spawn();
-    if (job) {
-      job.reject(
-        this.disposed
-          ? new AbortError(`${job.task.op}: the CPU context was disposed`)
-          : job.signal?.aborted
-            ? new AbortError(`${job.task.op}: the call was aborted`)
-            : new WorkerError(
-                `${job.task.op}: a pool worker stopped while it ran part of the call (${reason}); the call was cancelled and the worker replaced`,
-              ),
-      );
-    }
-    this.pump();
-  }
-
-  /** Runs one piece on the next free worker. */
-  run(task: PoolTask, signal?: AbortSignal): Promise<void> {
-    if (this.disposed) return Promise.reject(new AbortError(`${task.op}: the CPU context was disposed`));
-    if (signal?.aborted) return Promise.reject(new AbortError(`${task.op}: the call was aborted`));
-    return new Promise<void>((resolve, reject) => {
-      // The listener goes when the piece settles: a signal that outlives many calls (one per
-      // page or session) must not keep every finished call's tensors alive.
-      const onAbort = () => this.abort(job);
-      const job: Queued = {
-        id: this.nextId++,
-        task,
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject: (error) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-        signal,
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.queue.push(job);
-      this.pump();
-    });
-  }
-
-  private abort(job: Queued): void {
-    const queued = this.queue.indexOf(job);
-    if (queued >= 0) {
-      this.queue.splice(queued, 1);
-      job.reject(new AbortError(`${job.task.op}: the call was aborted`));
-      return;
-    }
-    // Running: stop its worker (onExit rejects the job with an AbortError and replaces it).
-    job.worker?.handle.terminate();
-  }
-
-  private pump(): void {
-    for (const worker of this.workers) {
-      if (this.queue.length === 0) return;
-      if (worker.busy) continue;
-      const job = this.queue.shift()!;
-      worker.busy = job;
-      job.worker = worker;
-      worker.handle.post(job.id, job.task);
-    }
-  }
-
-  /** The worker list, for tests that terminate one mid-call. */
-  get size(): number {
-    return this.workers.length;
-  }
-
-  terminateBusyWorker(): boolean {
-    const busy = this.workers.find((w) => w.busy);
-    busy?.handle.terminate();
-    return busy !== undefined;
-  }
-
-  dispose(): void {
-    this.disposed = true;
-    for (const job of this.queue.splice(0))
-      job.reject(new AbortError(`${job.task.op}: the CPU context was disposed`));
-    for (const worker of this.workers) worker.handle.terminate();
-  }
-}
-
 /** The options object without the pool's own key, and with tensor-valued options split off. */
 function splitOptions(options: object | undefined): {
   plain: Record<string, unknown>;
@@ -300,21 +176,37 @@ function sumInto(into: Tensor, partials: Tensor[]): void {
   }
 }
 
-function task(
+/** A piece of a call (the tensors of its arguments made tight views, see tightView). */
+function piece(
   op: PoolOp,
   args: Tensor[],
   options: Record<string, unknown>,
   tensorOptions: Record<string, Tensor | null>,
   outputs: Record<string, Tensor>,
-): PoolTask {
-  const shared: Record<string, ReturnType<typeof describeShared> | null> = {};
-  for (const [name, t] of Object.entries(tensorOptions)) shared[name] = t ? describeShared(t) : null;
-  const out: Record<string, ReturnType<typeof describeShared>> = {};
-  for (const [name, t] of Object.entries(outputs)) out[name] = describeShared(t);
-  return { op, args: args.map(describeShared), options, tensorOptions: shared, outputs: out };
+): PoolPiece {
+  const tight: Record<string, Tensor | null> = {};
+  for (const [name, t] of Object.entries(tensorOptions)) tight[name] = t ? tightView(t) : null;
+  return { op, args: args.map(tightView), options, tensorOptions: tight, outputs };
 }
 
-/** Near-equal chunks [start, end) of `count` items for `parts` workers. */
+/** A worker's task for `piece`: its inputs staged in `arena` (unless already shared), its outputs shared. */
+function describePiece(piece: PoolPiece, arena: StagingArena, build: WasmBuild | null): PoolTask {
+  const tensorOptions: Record<string, SharedTensor | null> = {};
+  for (const [name, t] of Object.entries(piece.tensorOptions))
+    tensorOptions[name] = t ? arena.stage(t) : null;
+  const outputs: Record<string, SharedTensor> = {};
+  for (const [name, t] of Object.entries(piece.outputs)) outputs[name] = describeShared(t);
+  return {
+    op: piece.op,
+    build,
+    args: piece.args.map((t) => arena.stage(t)),
+    options: piece.options,
+    tensorOptions,
+    outputs,
+  };
+}
+
+/** Near-equal chunks [start, end) of `count` items for `parts` threads. */
 function chunks(count: number, parts: number): [number, number][] {
   const n = Math.min(count, parts);
   return Array.from({ length: n }, (_, i) => [
@@ -338,14 +230,56 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
     }
     threads = 0;
   }
-  const pool = threads > 0 ? new WorkerPool(threads) : null;
-  const parts = Math.max(1, threads);
+  // The caller is one of the threads: it runs the first piece of every split call itself.
+  const pool = threads > 1 ? new WorkerPool(threads - 1) : null;
+  const parts = pool === null ? 1 : threads;
+  const arenas = new StagingArenas(Math.max(2, threads));
+  let disposed = false;
+  // The caller's pieces run the kernels the workers run: a page's main thread loads the
+  // WebAssembly kernels only asynchronously, so load them now if nothing is loaded yet.
+  if (pool !== null && wasmInfo().build === null) await initWasm();
 
-  const runAll = async (tasks: PoolTask[], signal: AbortSignal | undefined) => {
-    await Promise.all(tasks.map((t) => pool!.run(t, signal)));
+  /** Checks made after the arguments': an aborted signal, a disposed context. */
+  const checkRunnable = (op: string, signal: AbortSignal | undefined) => {
+    if (signal?.aborted) throw new AbortError(`${op}: the call was aborted`);
+    if (disposed) throw new AbortError(`${op}: the CPU context was disposed`);
   };
   const small = (geometry: ConvGeometry) =>
     pool === null || geometry.batch * geometry.macsPerSample < INLINE_MACS;
+
+  /**
+   * Runs a split call: pieces 2.. on the workers (their inputs staged in shared memory), the
+   * first on the caller meanwhile; settles when every piece has, with the first error in
+   * piece order. The arena goes back only once no worker reads it.
+   */
+  async function runPieces(pieces: PoolPiece[], signal: AbortSignal | undefined): Promise<void> {
+    if (pool === null || pieces.length < 2) {
+      for (const p of pieces) runPiece(p);
+      return;
+    }
+    const remote = pieces.slice(1);
+    const arena = arenas.acquire(
+      stagingSize(remote.flatMap((p) => [...p.args, ...Object.values(p.tensorOptions)])),
+    );
+    let running: Promise<void>[];
+    try {
+      const build = wasmInfo().build;
+      running = remote.map((p) => pool.run(describePiece(p, arena, build), signal));
+    } catch (error) {
+      arenas.release(arena);
+      throw error;
+    }
+    let ownError: { error: unknown } | null = null;
+    try {
+      runPiece(pieces[0]!);
+    } catch (error) {
+      ownError = { error };
+    }
+    const settled = await Promise.allSettled(running);
+    arenas.release(arena);
+    if (ownError) throw ownError.error;
+    for (const result of settled) if (result.status === 'rejected') throw result.reason;
+  }
 
   async function runConv(
     op: string,
@@ -357,37 +291,55 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
     const { plain, signal } = splitOptions(options);
     const call = resolveConvCall(op, input, weight, plain, dims);
     const g = call.geometry;
-    if (signal?.aborted) throw new AbortError(`${op}: the call was aborted`);
+    checkRunnable(op, signal);
     if (small(g)) return conv(call.input, call.weight, plain);
-    const x = toShared(call.input);
-    const w = toShared(call.weight);
-    const bias = call.bias ? toShared(call.bias) : null;
-    const out = sharedZeros(g.outputShape);
+    const x = call.input;
+    const w = call.weight;
+    const bias = call.bias ?? null;
     const rest = { ...plain };
     delete rest.bias;
-    const tasks: PoolTask[] = [];
-    const splitDim = g.layout === 'channels-last' ? 1 : 2;
-    const bands = g.batch < parts ? convRowBands(g, parts) : [];
-    if (g.batch >= parts || bands.length < 2) {
+    const channelDim = g.layout === 'channels-last' ? g.dims + 1 : 1;
+    const rowDim = g.layout === 'channels-last' ? 1 : 2;
+    const out = sharedZeros(g.outputShape);
+    const pieces: PoolPiece[] = [];
+    const bands = g.batch < parts && g.groups < parts ? convRowBands(g, parts) : [];
+    if (g.batch >= parts) {
       for (const [n0, n1] of chunks(g.batch, parts)) {
-        tasks.push(task('conv', [x.slice(0, n0, n1), w], rest, { bias }, { output: out.slice(0, n0, n1) }));
+        pieces.push(piece('conv', [x.slice(0, n0, n1), w], rest, { bias }, { output: out.slice(0, n0, n1) }));
       }
-    } else {
-      for (const band of bands) {
-        const padding = paddingPairs(g);
-        padding[0] = [band.padBefore, band.padAfter];
-        tasks.push(
-          task(
+    } else if (g.groups >= parts) {
+      // Blocks of whole groups: each piece reads only its groups' input channels and weights.
+      const cin = g.inChannelsPerGroup;
+      const cout = g.outChannelsPerGroup;
+      for (const [g0, g1] of chunks(g.groups, parts)) {
+        pieces.push(
+          piece(
             'conv',
-            [x.slice(splitDim, band.inputStart, band.inputEnd), w],
-            { ...rest, padding },
-            { bias },
-            { output: out.slice(splitDim, band.rowStart, band.rowEnd) },
+            [x.slice(channelDim, g0 * cin, g1 * cin), w.slice(0, g0 * cout, g1 * cout)],
+            { ...rest, groups: g1 - g0 },
+            { bias: bias ? bias.slice(0, g0 * cout, g1 * cout) : null },
+            { output: out.slice(channelDim, g0 * cout, g1 * cout) },
           ),
         );
       }
+    } else if (bands.length >= 2) {
+      for (const band of bands) {
+        const padding = paddingPairs(g);
+        padding[0] = [band.padBefore, band.padAfter];
+        pieces.push(
+          piece(
+            'conv',
+            [x.slice(rowDim, band.inputStart, band.inputEnd), w],
+            { ...rest, padding },
+            { bias },
+            { output: out.slice(rowDim, band.rowStart, band.rowEnd) },
+          ),
+        );
+      }
+    } else {
+      return conv(x, w, plain);
     }
-    await runAll(tasks, signal);
+    await runPieces(pieces, signal);
     return out;
   }
 
@@ -402,39 +354,35 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
     const call = resolveConvCall(op, input, weight, plain);
     const g = call.geometry;
     const gy = checkGradOutput(op, gradOutput, g.outputShape, `conv${g.dims}d`);
-    if (signal?.aborted) throw new AbortError(`${op}: the call was aborted`);
+    checkRunnable(op, signal);
     if (small(g)) return convBackward(gy, call.input, call.weight, plain);
-    const x = toShared(call.input);
-    const w = toShared(call.weight);
-    const y = toShared(gy);
+    const x = call.input;
+    const w = call.weight;
     const rest = { ...plain };
     delete rest.bias;
+    const rowDim = g.layout === 'channels-last' ? 1 : 2;
+    const bands = g.batch < parts ? convRowBands(g, parts) : [];
+    if (g.batch < parts && bands.length < 2) return convBackward(gy, x, w, plain);
     const gradInput = sharedZeros(g.inputShape);
     const gradWeight = sharedZeros(g.weightShape);
     const gradBias = sharedZeros([g.outChannels]);
-    const splitDim = g.layout === 'channels-last' ? 1 : 2;
-    const bands = g.batch < parts ? convRowBands(g, parts) : [];
-    const tasks: PoolTask[] = [];
+    const pieces: PoolPiece[] = [];
     const weightParts: Tensor[] = [];
     const biasParts: Tensor[] = [];
     const inputParts: { part: Tensor; target: Tensor }[] = [];
-    if (g.batch >= parts || bands.length < 2) {
+    if (g.batch >= parts) {
       for (const [n0, n1] of chunks(g.batch, parts)) {
         const gw = sharedZeros(g.weightShape);
         const gb = sharedZeros([g.outChannels]);
         weightParts.push(gw);
         biasParts.push(gb);
-        tasks.push(
-          task(
+        pieces.push(
+          piece(
             'convBackward',
-            [y.slice(0, n0, n1), x.slice(0, n0, n1), w],
+            [gy.slice(0, n0, n1), x.slice(0, n0, n1), w],
             rest,
             { bias: null },
-            {
-              gradInput: gradInput.slice(0, n0, n1),
-              gradWeight: gw,
-              gradBias: gb,
-            },
+            { gradInput: gradInput.slice(0, n0, n1), gradWeight: gw, gradBias: gb },
           ),
         );
       }
@@ -442,17 +390,17 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
       for (const band of bands) {
         const padding = paddingPairs(g);
         padding[0] = [band.padBefore, band.padAfter];
-        const xBand = x.slice(splitDim, band.inputStart, band.inputEnd);
+        const xBand = x.slice(rowDim, band.inputStart, band.inputEnd);
         const gi = sharedZeros(xBand.shape);
         const gw = sharedZeros(g.weightShape);
         const gb = sharedZeros([g.outChannels]);
-        inputParts.push({ part: gi, target: gradInput.slice(splitDim, band.inputStart, band.inputEnd) });
+        inputParts.push({ part: gi, target: gradInput.slice(rowDim, band.inputStart, band.inputEnd) });
         weightParts.push(gw);
         biasParts.push(gb);
-        tasks.push(
-          task(
+        pieces.push(
+          piece(
             'convBackward',
-            [y.slice(splitDim, band.rowStart, band.rowEnd), xBand, w],
+            [gy.slice(rowDim, band.rowStart, band.rowEnd), xBand, w],
             { ...rest, padding },
             { bias: null },
             { gradInput: gi, gradWeight: gw, gradBias: gb },
@@ -460,7 +408,7 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
         );
       }
     }
-    await runAll(tasks, signal);
+    await runPieces(pieces, signal);
     for (const { part, target } of inputParts) addInto(part, target);
     sumInto(gradWeight, weightParts);
     sumInto(gradBias, biasParts);
@@ -477,39 +425,54 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
     const { plain, signal } = splitOptions(options);
     const call = resolveConvTransposeCall(op, input, weight, plain, dims);
     const g = call.geometry;
-    if (signal?.aborted) throw new AbortError(`${op}: the call was aborted`);
+    checkRunnable(op, signal);
     if (small(g)) return convTranspose(call.input, call.weight, plain);
-    const x = toShared(call.input);
-    const w = toShared(call.weight);
-    const bias = call.bias ? toShared(call.bias) : null;
-    const out = sharedZeros(g.outputShape);
+    const x = call.input;
+    const w = call.weight;
+    const bias = call.bias ?? null;
     const rest = { ...plain };
     delete rest.bias;
-    const tasks: PoolTask[] = [];
     const channelDim = g.layout === 'channels-last' ? g.dims + 1 : 1;
-    if (g.batch < parts && g.groups === 1 && g.outChannels >= 2 * parts) {
+    const out = sharedZeros(g.outputShape);
+    const pieces: PoolPiece[] = [];
+    if (g.batch >= parts) {
+      for (const [n0, n1] of chunks(g.batch, parts)) {
+        pieces.push(
+          piece('convTranspose', [x.slice(0, n0, n1), w], rest, { bias }, { output: out.slice(0, n0, n1) }),
+        );
+      }
+    } else if (g.groups >= parts) {
+      // Blocks of whole groups (weight [C_in, C_out/groups, ...k]: its groups are blocks of dim 0).
+      const cin = g.inChannelsPerGroup;
+      const cout = g.outChannelsPerGroup;
+      for (const [g0, g1] of chunks(g.groups, parts)) {
+        pieces.push(
+          piece(
+            'convTranspose',
+            [x.slice(channelDim, g0 * cin, g1 * cin), w.slice(0, g0 * cin, g1 * cin)],
+            { ...rest, groups: g1 - g0 },
+            { bias: bias ? bias.slice(0, g0 * cout, g1 * cout) : null },
+            { output: out.slice(channelDim, g0 * cout, g1 * cout) },
+          ),
+        );
+      }
+    } else if (g.groups === 1 && g.outChannels >= 2 * parts) {
       // One sample: blocks of output channels (weight [C_in, C_out, ...k] sliced on dim 1).
       for (const [c0, c1] of chunks(g.outChannels, parts)) {
-        tasks.push(
-          task(
+        pieces.push(
+          piece(
             'convTranspose',
             [x, w.slice(1, c0, c1)],
             rest,
             { bias: bias ? bias.slice(0, c0, c1) : null },
-            {
-              output: out.slice(channelDim, c0, c1),
-            },
+            { output: out.slice(channelDim, c0, c1) },
           ),
         );
       }
     } else {
-      for (const [n0, n1] of chunks(g.batch, parts)) {
-        tasks.push(
-          task('convTranspose', [x.slice(0, n0, n1), w], rest, { bias }, { output: out.slice(0, n0, n1) }),
-        );
-      }
+      return convTranspose(x, w, plain);
     }
-    await runAll(tasks, signal);
+    await runPieces(pieces, signal);
     return out;
   }
 
@@ -524,15 +487,9 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
     const call = resolveConvTransposeCall(op, input, weight, plain);
     const g = call.geometry;
     const gy = checkGradOutput(op, gradOutput, g.outputShape, `convTranspose${g.dims}d`);
-    if (signal?.aborted) throw new AbortError(`${op}: the call was aborted`);
-    if (small(g)) return convTransposeBackward(gy, call.input, call.weight, plain);
-    return batchBackward(
-      'convTransposeBackward',
-      g,
-      [toShared(gy), toShared(call.input), toShared(call.weight)],
-      plain,
-      signal,
-    );
+    checkRunnable(op, signal);
+    if (small(g) || g.batch < parts) return convTransposeBackward(gy, call.input, call.weight, plain);
+    return batchBackward('convTransposeBackward', g, [gy, call.input, call.weight], plain, signal);
   }
 
   /** Backward passes split over samples: gradInput per slice, weight and bias gradients summed. */
@@ -554,7 +511,7 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
     const gradMask = extra.mask ? sharedZeros(extra.mask.shape) : null;
     const weightParts: Tensor[] = [];
     const biasParts: Tensor[] = [];
-    const tasks: PoolTask[] = [];
+    const pieces: PoolPiece[] = [];
     for (const [n0, n1] of chunks(g.batch, parts)) {
       const gw = sharedZeros(g.weightShape);
       const gb = sharedZeros([g.outChannels]);
@@ -570,9 +527,9 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
       if (gradMask) outputs.gradMask = gradMask.slice(0, n0, n1);
       const tensorOptions: Record<string, Tensor | null> = { bias: null };
       if (extra.mask !== undefined) tensorOptions.mask = extra.mask ? extra.mask.slice(0, n0, n1) : null;
-      tasks.push(task(op, sliced, rest, tensorOptions, outputs));
+      pieces.push(piece(op, sliced, rest, tensorOptions, outputs));
     }
-    await runAll(tasks, signal);
+    await runPieces(pieces, signal);
     sumInto(gradWeight, weightParts);
     sumInto(gradBias, biasParts);
     // The transposed convolution's gradients have no offset or mask keys (as its synchronous op).
@@ -590,23 +547,23 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
     const { plain, signal } = splitOptions(options);
     const call = resolveDeformConvCall(op, input, weight, offset, plain);
     const g = call.geometry;
-    if (signal?.aborted) throw new AbortError(`${op}: the call was aborted`);
+    checkRunnable(op, signal);
     if (small(g)) return deformConv(call.input, call.weight, call.offset, plain);
-    const x = toShared(call.input);
-    const w = toShared(call.weight);
-    const off = toShared(call.offset);
-    const mask = call.mask ? toShared(call.mask) : null;
-    const bias = call.bias ? toShared(call.bias) : null;
-    const out = sharedZeros(g.outputShape);
+    const x = call.input;
+    const w = call.weight;
+    const off = call.offset;
+    const mask = call.mask ?? null;
+    const bias = call.bias ?? null;
     const rest = { ...plain };
     delete rest.bias;
     delete rest.mask;
-    const tasks: PoolTask[] = [];
+    const out = sharedZeros(g.outputShape);
+    const pieces: PoolPiece[] = [];
     if (g.batch < parts && g.groups === 1 && g.outChannels >= 2 * parts) {
       // One sample: blocks of output channels (weight [C_out, ...] sliced on dim 0).
       for (const [c0, c1] of chunks(g.outChannels, parts)) {
-        tasks.push(
-          task(
+        pieces.push(
+          piece(
             'deformConv',
             [x, w.slice(0, c0, c1), off],
             rest,
@@ -615,10 +572,10 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
           ),
         );
       }
-    } else {
+    } else if (g.batch >= parts) {
       for (const [n0, n1] of chunks(g.batch, parts)) {
-        tasks.push(
-          task(
+        pieces.push(
+          piece(
             'deformConv',
             [x.slice(0, n0, n1), w, off.slice(0, n0, n1)],
             rest,
@@ -627,8 +584,10 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
           ),
         );
       }
+    } else {
+      return deformConv(x, w, off, plain);
     }
-    await runAll(tasks, signal);
+    await runPieces(pieces, signal);
     return out;
   }
 
@@ -644,17 +603,13 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
     const call = resolveDeformConvCall(op, input, weight, offset, plain);
     const g = call.geometry;
     const gy = checkGradOutput(op, gradOutput, g.outputShape, 'deformConv2d');
-    if (signal?.aborted) throw new AbortError(`${op}: the call was aborted`);
-    if (small(g)) return deformConvBackward(gy, call.input, call.weight, call.offset, plain);
-    const off = toShared(call.offset);
-    return batchBackward(
-      'deformConvBackward',
-      g,
-      [toShared(gy), toShared(call.input), toShared(call.weight), off],
-      plain,
-      signal,
-      { offset: off, mask: call.mask ? toShared(call.mask) : null },
-    );
+    checkRunnable(op, signal);
+    if (small(g) || g.batch < parts)
+      return deformConvBackward(gy, call.input, call.weight, call.offset, plain);
+    return batchBackward('deformConvBackward', g, [gy, call.input, call.weight, call.offset], plain, signal, {
+      offset: call.offset,
+      mask: call.mask ?? null,
+    });
   }
 
   return {
@@ -668,7 +623,11 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
     convTransposeBackward: convTransposeBackwardPooled,
     deformConv: deformConvPooled,
     deformConvBackward: deformConvBackwardPooled,
-    dispose: () => pool?.dispose(),
+    dispose: () => {
+      disposed = true;
+      pool?.dispose();
+      arenas.clear();
+    },
     // For the fault tests: stop a worker that is running part of a call.
     ...({ terminateBusyWorkerForTest: () => pool?.terminateBusyWorker() ?? false } as object),
   } as CpuContext;

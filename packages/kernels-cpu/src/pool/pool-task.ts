@@ -1,8 +1,9 @@
 /**
- * One piece of work for a pool worker: an op of this package, its tensor arguments and
- * tensor-valued options (bias, mask) as shared-memory descriptors, its other options as they
- * are, and for each result the shared view it is written into. `runPoolTask` is what a
- * worker does with it (and what the caller does itself when it runs a piece inline).
+ * One piece of a pooled call: an op of this package, its tensor arguments and tensor-valued
+ * options (bias, mask), its other options as they are, and for each result the view of the
+ * call's (shared) result it is written into. The caller runs one piece itself (`runPiece`, on
+ * its own tensors); each other piece crosses to a worker as a `PoolTask`, whose tensors are
+ * shared-memory descriptors, and the worker runs it with `runPoolTask`.
  */
 import type { Tensor } from '@convkit/tensor';
 import { conv } from '../conv';
@@ -11,6 +12,7 @@ import { convTranspose } from '../conv-transpose';
 import { convTransposeBackward } from '../conv-transpose-backward';
 import { deformConv } from '../deform-conv';
 import { deformConvBackward } from '../deform-conv-backward';
+import { initWasmSync, type WasmBuild, wasmInfo } from '../wasm/wasm-runtime';
 import { copyInto, fromShared, type SharedTensor } from './shared-tensor';
 
 export type PoolOp =
@@ -21,8 +23,19 @@ export type PoolOp =
   | 'convTransposeBackward'
   | 'deformConvBackward';
 
+/** A piece on the caller's side: tensors (any memory; outputs are views of shared results). */
+export interface PoolPiece {
+  op: PoolOp;
+  args: Tensor[];
+  options: Record<string, unknown>;
+  tensorOptions: Record<string, Tensor | null>;
+  outputs: Record<string, Tensor>;
+}
+
 export interface PoolTask {
   op: PoolOp;
+  /** The WebAssembly build the caller runs (null: none loaded): the worker runs the same one. */
+  build: WasmBuild | null;
   /** Positional tensor arguments, in the op's order. */
   args: SharedTensor[];
   /** Options; tensor-valued ones (bias, mask) are descriptors under `tensorOptions`. */
@@ -32,17 +45,25 @@ export interface PoolTask {
   outputs: Record<string, SharedTensor>;
 }
 
-/** Runs the task's op synchronously and writes its results into their views. */
-export function runPoolTask(task: PoolTask): void {
-  const args = task.args.map(fromShared);
-  const options: Record<string, unknown> = { ...task.options };
-  for (const [name, shared] of Object.entries(task.tensorOptions))
-    options[name] = shared ? fromShared(shared) : null;
-  const results = callOp(task.op, args, options);
-  for (const [name, target] of Object.entries(task.outputs)) {
+/** Runs the piece's op synchronously and writes its results into their views. */
+export function runPiece(piece: PoolPiece): void {
+  const options: Record<string, unknown> = { ...piece.options, ...piece.tensorOptions };
+  const results = callOp(piece.op, piece.args, options);
+  for (const [name, target] of Object.entries(piece.outputs)) {
     const value = results[name];
-    if (value) copyInto(value, fromShared(target));
+    if (value) copyInto(value, target);
   }
+}
+
+/** What a worker does with a task: the caller's WebAssembly build, then the piece on shared views. */
+export function runPoolTask(task: PoolTask): void {
+  if (task.build !== null && wasmInfo().build !== task.build) initWasmSync({ build: task.build });
+  const tensorOptions: Record<string, Tensor | null> = {};
+  for (const [name, shared] of Object.entries(task.tensorOptions))
+    tensorOptions[name] = shared ? fromShared(shared) : null;
+  const outputs: Record<string, Tensor> = {};
+  for (const [name, shared] of Object.entries(task.outputs)) outputs[name] = fromShared(shared);
+  runPiece({ op: task.op, args: task.args.map(fromShared), options: task.options, tensorOptions, outputs });
 }
 
 function callOp(op: PoolOp, args: Tensor[], options: Record<string, unknown>): Record<string, Tensor | null> {

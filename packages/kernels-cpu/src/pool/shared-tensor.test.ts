@@ -1,6 +1,14 @@
 import { createRng, Tensor } from '@convkit/tensor';
 import { describe, expect, it } from 'vitest';
-import { copyInto, describeShared, fromShared, sharedZeros, toShared } from './shared-tensor';
+import {
+  copyInto,
+  describeShared,
+  fromShared,
+  packInto,
+  sharedZeros,
+  tightView,
+  toShared,
+} from './shared-tensor';
 
 const rng = createRng(5);
 
@@ -47,5 +55,45 @@ describe('copyInto', () => {
     expect(values(view)).toEqual(values(x.slice(1, 1, 3)));
     view.data[view.offset] = 42;
     expect(shared.data[view.offset]).toBe(42);
+  });
+
+  it('describes a row-major slice with an array of exactly its elements (the ops take it without a copy)', () => {
+    const shared = toShared(rng.normalTensor([3, 4, 5]));
+    const view = fromShared(describeShared(shared.slice(0, 1, 3)));
+    expect(view.data.length).toBe(40);
+    expect(view.contiguous()).toBe(view);
+    expect(values(view)).toEqual(values(shared.slice(0, 1, 3)));
+    // A band of rows is not row-major: it keeps the whole buffer and its strides.
+    const band = fromShared(describeShared(shared.slice(1, 1, 3)));
+    expect(band.strides).toEqual([20, 5, 1]);
+    expect(values(band)).toEqual(values(shared.slice(1, 1, 3)));
+  });
+});
+
+describe('packInto', () => {
+  it('writes any view row-major at an index of an array', () => {
+    const x = rng.normalTensor([2, 3, 4]);
+    for (const view of [x, x.slice(1, 1, 3), x.slice(2, 1, 2), x.permute([2, 0, 1])]) {
+      const target = new Float32Array(view.size + 3);
+      packInto(view, target, 2);
+      expect([...target.subarray(2, 2 + view.size)]).toEqual(values(view));
+      expect(target[0]).toBe(0);
+      expect(target[view.size + 2]).toBe(0);
+    }
+  });
+});
+
+describe('tightView', () => {
+  it('views a row-major slice without its neighbours (no copy) and leaves other views alone', () => {
+    const x = rng.normalTensor([4, 3, 2]);
+    const batch = x.slice(0, 1, 3);
+    const tight = tightView(batch);
+    expect(tight.data.buffer).toBe(x.data.buffer);
+    expect(tight.data.length).toBe(12);
+    expect(tight.offset).toBe(0);
+    expect(values(tight)).toEqual(values(batch));
+    expect(tightView(x)).toBe(x);
+    const band = x.slice(1, 1, 2);
+    expect(tightView(band)).toBe(band);
   });
 });

@@ -2,7 +2,7 @@
  * Tensors in shared memory, for the worker pool: a descriptor (SharedArrayBuffer, shape,
  * strides, offset) crosses postMessage without a copy, and both sides view the same floats.
  */
-import { Tensor } from '@convkit/tensor';
+import { contiguousStrides, Tensor } from '@convkit/tensor';
 
 /** A tensor view over a SharedArrayBuffer, as postMessage carries it. */
 export interface SharedTensor {
@@ -37,9 +37,32 @@ export function describeShared(tensor: Tensor): SharedTensor {
   };
 }
 
-/** The tensor a descriptor describes (a view: no copy). */
+/** Whether `strides` are the row-major strides of `shape` (dims of size 1 aside). */
+function isRowMajor(shape: readonly number[], strides: readonly number[]): boolean {
+  const expected = contiguousStrides(shape);
+  return shape.every((size, d) => size === 1 || strides[d] === expected[d]);
+}
+
+/**
+ * The tensor a descriptor describes (a view: no copy). A row-major descriptor gets an array of
+ * exactly its elements, which the ops take as it is; other views see the whole buffer.
+ */
 export function fromShared(shared: SharedTensor): Tensor {
+  if (isRowMajor(shared.shape, shared.strides)) {
+    const size = shared.shape.reduce((a, b) => a * b, 1);
+    return new Tensor(new Float32Array(shared.buffer, shared.offset * 4, size), shared.shape);
+  }
   return new Tensor(new Float32Array(shared.buffer), shared.shape, shared.strides, shared.offset);
+}
+
+/**
+ * `tensor` as a tensor whose array holds exactly its elements, when it is row-major (a batch
+ * or channel slice of a larger tensor): a view of the same memory, which the ops read without
+ * the copy they make of a view that starts inside its array. Any other view as it is.
+ */
+export function tightView(tensor: Tensor): Tensor {
+  if (!tensor.isContiguous || (tensor.offset === 0 && tensor.data.length === tensor.size)) return tensor;
+  return new Tensor(tensor.data.subarray(tensor.offset, tensor.offset + tensor.size), tensor.shape);
 }
 
 /**
@@ -77,6 +100,15 @@ function forEachPackedRun(target: Tensor, visit: (at: number, block: number) => 
       index[d] = 0;
     }
   }
+}
+
+/** Writes the elements of `source` (any view), row-major, into `target` from index `at`. */
+export function packInto(source: Tensor, target: Float32Array, at: number): void {
+  let write = at;
+  forEachPackedRun(source, (read, block) => {
+    target.set(source.data.subarray(read, read + block), write);
+    write += block;
+  });
 }
 
 /** Writes `source` (any layout) into the view `target` of the same shape, a packed run at a time. */

@@ -2,7 +2,7 @@
  * The page of the browser pool test: imports the BUILT package (as an app does) and exposes
  * `runPool()`, which runs every op through createCpuContext({ threads: 2 }) and through the
  * synchronous op on the same inputs, and reports the worst error of each (scaled so 1 is the
- * 1e-4 abs + rel tolerance), the worker count and the warnings the context printed.
+ * 1e-4 abs + rel tolerance), the thread count and the warnings the context printed.
  */
 import {
   conv,

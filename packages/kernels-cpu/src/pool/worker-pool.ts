@@ -1,0 +1,139 @@
+/**
+ * WorkerPool: the workers of a CPU context and the FIFO queue of the pieces they run. A piece
+ * goes to the next free worker; a worker that stops while it runs one (a crash, terminate())
+ * rejects that piece and is replaced, so the pool goes on; an AbortSignal takes a queued piece
+ * out of the queue, or stops the worker running it.
+ */
+import { AbortError, reviveError, WorkerError } from './pool-errors';
+import type { PoolTask } from './pool-task';
+import { spawnWorker, type WorkerHandle, type WorkerReply } from './worker-handle';
+
+interface Queued {
+  id: number;
+  task: PoolTask;
+  resolve(): void;
+  reject(error: unknown): void;
+  signal?: AbortSignal | undefined;
+  worker?: PoolWorker;
+}
+
+interface PoolWorker {
+  handle: WorkerHandle;
+  busy: Queued | null;
+}
+
+/** The pool: workers, a FIFO queue of pieces, replacement of workers that stop. */
+export class WorkerPool {
+  private readonly workers: PoolWorker[] = [];
+  private readonly queue: Queued[] = [];
+  private nextId = 1;
+  private disposed = false;
+
+  constructor(size: number) {
+    for (let i = 0; i < size; i++) this.workers.push(this.spawn());
+  }
+
+  private spawn(): PoolWorker {
+    const slot: PoolWorker = { handle: undefined as unknown as WorkerHandle, busy: null };
+    slot.handle = spawnWorker({
+      message: (reply) => this.onReply(slot, reply),
+      exit: (reason) => this.onExit(slot, reason),
+    });
+    return slot;
+  }
+
+  private onReply(worker: PoolWorker, reply: WorkerReply): void {
+    const job = worker.busy;
+    if (!job || job.id !== reply.id) return;
+    worker.busy = null;
+    if ('error' in reply) job.reject(reviveError(reply.error));
+    else job.resolve();
+    this.pump();
+  }
+
+  private onExit(worker: PoolWorker, reason: string): void {
+    const job = worker.busy;
+    worker.busy = null;
+    const index = this.workers.indexOf(worker);
+    if (index >= 0 && !this.disposed) this.workers[index] = this.spawn();
+    if (job) {
+      job.reject(
+        this.disposed
+          ? new AbortError(`${job.task.op}: the CPU context was disposed`)
+          : job.signal?.aborted
+            ? new AbortError(`${job.task.op}: the call was aborted`)
+            : new WorkerError(
+                `${job.task.op}: a pool worker stopped while it ran part of the call (${reason}); the call was cancelled and the worker replaced`,
+              ),
+      );
+    }
+    this.pump();
+  }
+
+  /** Runs one piece on the next free worker. */
+  run(task: PoolTask, signal?: AbortSignal): Promise<void> {
+    if (this.disposed) return Promise.reject(new AbortError(`${task.op}: the CPU context was disposed`));
+    if (signal?.aborted) return Promise.reject(new AbortError(`${task.op}: the call was aborted`));
+    return new Promise<void>((resolve, reject) => {
+      // The listener goes when the piece settles: a signal that outlives many calls (one per
+      // page or session) must not keep every finished call's tensors alive.
+      const onAbort = () => this.abort(job);
+      const job: Queued = {
+        id: this.nextId++,
+        task,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+        signal,
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(job);
+      this.pump();
+    });
+  }
+
+  private abort(job: Queued): void {
+    const queued = this.queue.indexOf(job);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      job.reject(new AbortError(`${job.task.op}: the call was aborted`));
+      return;
+    }
+    // Running: stop its worker (onExit rejects the job with an AbortError and replaces it).
+    job.worker?.handle.terminate();
+  }
+
+  private pump(): void {
+    for (const worker of this.workers) {
+      if (this.queue.length === 0) return;
+      if (worker.busy) continue;
+      const job = this.queue.shift()!;
+      worker.busy = job;
+      job.worker = worker;
+      worker.handle.post(job.id, job.task);
+    }
+  }
+
+  /** The worker list, for tests that terminate one mid-call. */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  terminateBusyWorker(): boolean {
+    const busy = this.workers.find((w) => w.busy);
+    busy?.handle.terminate();
+    return busy !== undefined;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const job of this.queue.splice(0))
+      job.reject(new AbortError(`${job.task.op}: the CPU context was disposed`));
+    for (const worker of this.workers) worker.handle.terminate();
+  }
+}
