@@ -36,6 +36,8 @@ export type { CpuContext, CpuContextOptions, PoolCallOptions } from './pool/cpu-
 export { createCpuContext, INLINE_MACS } from './pool/cpu-context';
 export { AbortError, WorkerError } from './pool/pool-errors';
 export { isPreparedWeightData, PreparedWeight, preparedWeightCache, prepareWeight } from './prepare-weight';
+export type { LayerGemmOptions } from './wasm/layer-gemm';
+export { layerGemm } from './wasm/layer-gemm';
 export { measureWasmPeak } from './wasm/wasm-peak';
 export type { InitWasmOptions, WasmBuild, WasmInfo } from './wasm/wasm-runtime';
 export { initWasm, initWasmSync, wasmInfo, wasmSupport } from './wasm/wasm-runtime';

@@ -5,6 +5,7 @@
  * GELU is the exact erf form, 0.5 x (1 + erf(x / sqrt 2)), or the tanh approximation.
  */
 import { formatShape, ShapeError, shapeSize, Tensor } from '@convkit/tensor';
+import { flatValues } from './flat-values';
 
 export type UnaryKind =
   | 'relu'
@@ -190,12 +191,6 @@ const BACKWARD: Record<UnaryKind, Backward> = {
     for (let i = 0; i < y.length; i++) gx[i] = (0.5 * g[i]!) / y[i]!;
   },
 };
-
-/** The flat values of a tensor: its own buffer when that is exactly the tensor, else a copy. */
-function flatValues(t: Tensor): Float32Array {
-  const c = t.contiguous();
-  return c.data.length === c.size ? c.data : c.data.subarray(c.offset, c.offset + c.size);
-}
 
 /** y = f(x) element-wise; `param` is LeakyReLU's negative slope. */
 export function unary(kind: UnaryKind, input: Tensor, param = 0): Tensor {

@@ -1,23 +1,24 @@
 /**
- * Linear (y = x W^T + b) on the CPU as what it is, a 1x1 convolution: the rows of x are the
- * positions of a 1-D signal in channels-last layout ([1, rows, in]), W [out, in] the weight
- * [out, in, 1]. So the product and both gradients run on kernels-cpu's fast convolution
- * ('auto': the WebAssembly GEMM where it is loaded) with no copy of x, y or the gradients.
+ * Linear (y = x W^T + b) on the CPU as three matrix products through kernels-cpu's
+ * `layerGemm` (the packed WebAssembly GEMM where it is loaded), whose transposes are strides,
+ * so neither x, W nor a gradient is copied into another layout:
+ *   y = x W^T (+ b per row),  gx = gy W,  gW = gy^T x,  gb = the column sums of gy.
+ * (A channels-last 1x1 convolution, which this replaces, converted the layouts on each call.)
  */
-import { conv1d, convBackward } from '@convkit/kernels-cpu';
-import type { Tensor } from '@convkit/tensor';
-
-const LAST = { layout: 'channels-last' } as const;
+import { layerGemm } from '@convkit/kernels-cpu';
+import { Tensor } from '@convkit/tensor';
+import { flatValues } from './flat-values';
 
 /** x [rows, in], weight [out, in], bias [out] or null -> [rows, out]. */
 export function linearForward(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   const [rows, inFeatures] = x.shape as [number, number];
   const outFeatures = weight.shape[0]!;
-  const y = conv1d(x.reshape([1, rows, inFeatures]), weight.reshape([outFeatures, inFeatures, 1]), {
-    ...LAST,
-    bias,
-  });
-  return y.reshape([rows, outFeatures]);
+  const y = layerGemm(rows, outFeatures, inFeatures, flatValues(x), flatValues(weight), { transB: true });
+  if (bias !== null) {
+    const b = bias.toFloat32Array();
+    for (let r = 0, at = 0; r < rows; r++) for (let o = 0; o < outFeatures; o++, at++) y[at]! += b[o]!;
+  }
+  return new Tensor(y, [rows, outFeatures]);
 }
 
 export interface LinearGradients {
@@ -30,15 +31,14 @@ export interface LinearGradients {
 export function linearBackward(gradOutput: Tensor, x: Tensor, weight: Tensor): LinearGradients {
   const [rows, inFeatures] = x.shape as [number, number];
   const outFeatures = weight.shape[0]!;
-  const g = convBackward(
-    gradOutput.reshape([1, rows, outFeatures]),
-    x.reshape([1, rows, inFeatures]),
-    weight.reshape([outFeatures, inFeatures, 1]),
-    LAST,
-  );
+  const g = flatValues(gradOutput);
+  const gradInput = layerGemm(rows, inFeatures, outFeatures, g, flatValues(weight));
+  const gradWeight = layerGemm(outFeatures, inFeatures, rows, g, flatValues(x), { transA: true });
+  const sums = new Float64Array(outFeatures);
+  for (let r = 0, at = 0; r < rows; r++) for (let o = 0; o < outFeatures; o++, at++) sums[o]! += g[at]!;
   return {
-    gradInput: g.gradInput.reshape([rows, inFeatures]),
-    gradWeight: g.gradWeight.reshape([outFeatures, inFeatures]),
-    gradBias: g.gradBias,
+    gradInput: new Tensor(gradInput, [rows, inFeatures]),
+    gradWeight: new Tensor(gradWeight, [outFeatures, inFeatures]),
+    gradBias: new Tensor(Float32Array.from(sums), [outFeatures]),
   };
 }

@@ -1,17 +1,14 @@
-/** The matrix product on the CPU through kernels-cpu's cache-blocked `gemm`: 2-D a @ b with optional transposes. */
-import { gemm } from '@convkit/kernels-cpu';
+/** The matrix product on the CPU through kernels-cpu's `layerGemm` (the WebAssembly GEMM where loaded): 2-D a @ b with optional transposes. */
+import { layerGemm } from '@convkit/kernels-cpu';
 import { Tensor } from '@convkit/tensor';
+import { flatValues } from './flat-values';
 
 /** op(a) @ op(b) for 2-D tensors, op = transpose when the flag is set. */
 export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
-  const ac = a.contiguous();
-  const bc = b.contiguous();
-  const [ar, acols] = ac.shape as [number, number];
-  const [br, bcols] = bc.shape as [number, number];
+  const [ar, acols] = a.shape as [number, number];
+  const [br, bcols] = b.shape as [number, number];
   const m = transA ? acols : ar;
   const k = transA ? ar : acols;
   const n = transB ? br : bcols;
-  const out = new Float32Array(m * n);
-  gemm(m, n, k, ac.data, ac.offset, acols, bc.data, bc.offset, bcols, out, 0, n, { transA, transB });
-  return new Tensor(out, [m, n]);
+  return new Tensor(layerGemm(m, n, k, flatValues(a), flatValues(b), { transA, transB }), [m, n]);
 }

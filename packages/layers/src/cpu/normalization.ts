@@ -8,6 +8,7 @@
  *   gx = invstd / M * (M * gy - sum(gy) - xhat * sum(gy * xhat))
  */
 import { shapeSize, Tensor } from '@convkit/tensor';
+import { flatValues } from './flat-values';
 
 export interface ChannelStats {
   /** Per channel (or per row): mean and biased variance. */
@@ -17,13 +18,12 @@ export interface ChannelStats {
 
 /** [N, C, inner] with the values contiguous (the tensor's own buffer when it is already so). */
 function channelsView(input: Tensor): { x: Float32Array; N: number; C: number; inner: number } {
-  const c = input.contiguous();
-  const N = input.shape[0]!;
-  const C = input.shape[1]!;
-  const inner = shapeSize(input.shape.slice(2));
-  const x =
-    c.offset === 0 && c.data.length === c.size ? c.data : c.data.subarray(c.offset, c.offset + c.size);
-  return { x, N, C, inner };
+  return {
+    x: flatValues(input),
+    N: input.shape[0]!,
+    C: input.shape[1]!,
+    inner: shapeSize(input.shape.slice(2)),
+  };
 }
 
 /**
