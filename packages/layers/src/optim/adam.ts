@@ -44,18 +44,15 @@ function readAdam(op: string, options: unknown, weightDecay: number): AdamHyper 
   };
 }
 
+/** One fused loop: decay, both moments, (amsgrad's maximum) and the step, per element in float64. */
 function adamUpdate(
-  p: Float64Array,
-  g: Float64Array,
+  p: Float32Array,
+  grad: Float32Array,
   state: Record<string, Float64Array | number>,
   h: AdamHyper,
   decoupled: boolean,
 ): void {
   const n = p.length;
-  if (h.weightDecay !== 0) {
-    if (decoupled) for (let i = 0; i < n; i++) p[i] *= 1 - h.lr * h.weightDecay;
-    else for (let i = 0; i < n; i++) g[i] += h.weightDecay * p[i]!;
-  }
   if (state.step === undefined) {
     state.step = 0;
     state.expAvg = new Float64Array(n);
@@ -66,20 +63,28 @@ function adamUpdate(
   state.step = step;
   const m = state.expAvg as Float64Array;
   const v = state.expAvgSq as Float64Array;
+  const vMax = h.amsgrad ? (state.maxExpAvgSq as Float64Array) : null;
   const [b1, b2] = h.betas;
-  for (let i = 0; i < n; i++) {
-    m[i] = b1 * m[i]! + (1 - b1) * g[i]!;
-    v[i] = b2 * v[i]! + (1 - b2) * g[i]! * g[i]!;
-  }
-  let second = v;
-  if (h.amsgrad) {
-    const vMax = state.maxExpAvgSq as Float64Array;
-    for (let i = 0; i < n; i++) vMax[i] = Math.max(vMax[i]!, v[i]!);
-    second = vMax;
-  }
   const stepSize = h.lr / (1 - b1 ** step);
   const correction2 = Math.sqrt(1 - b2 ** step);
-  for (let i = 0; i < n; i++) p[i] -= (stepSize * m[i]!) / (Math.sqrt(second[i]!) / correction2 + h.eps);
+  const eps = h.eps;
+  // AdamW decays the parameter, Adam adds the decay to the gradient (either factor 0 without it).
+  const keep = decoupled ? 1 - h.lr * h.weightDecay : 1;
+  const l2 = decoupled ? 0 : h.weightDecay;
+  for (let i = 0; i < n; i++) {
+    let value = p[i]!;
+    const g = grad[i]! + l2 * value;
+    value *= keep;
+    const mi = b1 * m[i]! + (1 - b1) * g;
+    let vi = b2 * v[i]! + (1 - b2) * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    if (vMax !== null) {
+      vi = Math.max(vMax[i]!, vi);
+      vMax[i] = vi;
+    }
+    p[i] = value - (stepSize * mi) / (Math.sqrt(vi) / correction2 + eps);
+  }
 }
 
 export class Adam extends Optimizer<AdamHyper> {
@@ -87,8 +92,8 @@ export class Adam extends Optimizer<AdamHyper> {
     super('Adam', params, readAdam('Adam', options, 0));
   }
   protected update(
-    p: Float64Array,
-    g: Float64Array,
+    p: Float32Array,
+    g: Float32Array,
     s: Record<string, Float64Array | number>,
     h: AdamHyper,
   ): void {
@@ -102,8 +107,8 @@ export class AdamW extends Optimizer<AdamHyper> {
     super('AdamW', params, readAdam('AdamW', options, 1e-2));
   }
   protected update(
-    p: Float64Array,
-    g: Float64Array,
+    p: Float32Array,
+    g: Float32Array,
     s: Record<string, Float64Array | number>,
     h: AdamHyper,
   ): void {

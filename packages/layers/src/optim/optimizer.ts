@@ -2,11 +2,13 @@
  * Optimizer: the base of SGD, Adam and AdamW, after torch.optim.Optimizer. Parameters are
  * held in groups (each with its own hyper-parameters, e.g. the `lr` a scheduler sets); `step()`
  * updates every parameter that has a gradient, without recording on the tape; `zeroGrad()`
- * clears the gradients. State (momentum buffers, moments) is kept per parameter in float64
- * and the parameter is rounded to float32 once per step.
+ * clears the gradients. State (momentum buffers, moments) is kept per parameter in float64;
+ * each update is one loop over the parameter that computes in float64 and rounds the new
+ * value to float32 once, into a fresh buffer (the old value may still be held elsewhere).
  */
 import { ArgumentError, Tensor } from '@convkit/tensor';
 import { Parameter } from '../autograd/parameter';
+import { flatValues } from '../cpu/flat-values';
 
 export interface ParamGroup<H> {
   params: Parameter[];
@@ -55,23 +57,22 @@ export abstract class Optimizer<H extends { lr: number }> {
     for (const group of this.paramGroups) {
       for (const p of group.params) {
         if (p.grad === null) continue;
-        const value = Float64Array.from(p.data.toFloat32Array());
-        const grad = Float64Array.from(p.grad.toFloat32Array());
+        const value = p.data.toFloat32Array();
         let s = this.state.get(p);
         if (!s) {
           s = {};
           this.state.set(p, s);
         }
-        this.update(value, grad, s, group.hyper);
-        p.data = new Tensor(Float32Array.from(value), p.data.shape);
+        this.update(value, flatValues(p.grad), s, group.hyper);
+        p.data = new Tensor(value, p.data.shape);
       }
     }
   }
 
-  /** Updates `value` in place from `grad` and the parameter's `state`. */
+  /** Updates `value` (a fresh copy) in place from `grad` (read only) and the parameter's `state`. */
   protected abstract update(
-    value: Float64Array,
-    grad: Float64Array,
+    value: Float32Array,
+    grad: Float32Array,
     state: Record<string, Float64Array | number>,
     hyper: H,
   ): void;

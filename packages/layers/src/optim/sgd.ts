@@ -36,24 +36,29 @@ export class SGD extends Optimizer<SgdHyper> {
     super('SGD', params, hyper);
   }
 
+  /** One loop: decay, the momentum buffer (a copy of the first gradient), Nesterov, the step. */
   protected update(
-    p: Float64Array,
-    grad: Float64Array,
+    p: Float32Array,
+    grad: Float32Array,
     state: Record<string, Float64Array | number>,
     h: SgdHyper,
   ): void {
-    const g = grad;
-    if (h.weightDecay !== 0) for (let i = 0; i < g.length; i++) g[i] += h.weightDecay * p[i]!;
-    if (h.momentum !== 0) {
-      let buf = state.momentumBuffer as Float64Array | undefined;
-      if (!buf) {
-        buf = Float64Array.from(g);
-        state.momentumBuffer = buf;
-      } else {
-        for (let i = 0; i < g.length; i++) buf[i] = h.momentum * buf[i]! + (1 - h.dampening) * g[i]!;
-      }
-      for (let i = 0; i < g.length; i++) g[i] = h.nesterov ? g[i]! + h.momentum * buf[i]! : buf[i]!;
+    const n = p.length;
+    let buf = state.momentumBuffer as Float64Array | undefined;
+    const first = buf === undefined;
+    if (h.momentum !== 0 && buf === undefined) {
+      buf = new Float64Array(n);
+      state.momentumBuffer = buf;
     }
-    for (let i = 0; i < p.length; i++) p[i] -= h.lr * g[i]!;
+    const { lr, momentum, dampening, weightDecay, nesterov } = h;
+    for (let i = 0; i < n; i++) {
+      let g = grad[i]! + weightDecay * p[i]!;
+      if (buf !== undefined) {
+        const b = first ? g : momentum * buf[i]! + (1 - dampening) * g;
+        buf[i] = b;
+        g = nesterov ? g + momentum * b : b;
+      }
+      p[i] = p[i]! - lr * g;
+    }
   }
 }
