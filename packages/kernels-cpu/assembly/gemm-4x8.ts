@@ -19,8 +19,11 @@
  *
  * Operands are described by pointers (bytes) and element strides (row, column), so the
  * kernels multiply transposes and sub-matrices in place. A packer may also produce panels
- * from a convolution's implicit im2col matrix (./im2col-pack.ts): the drivers there reuse
- * `macroKernel` and the panel layouts defined here.
+ * from a convolution's implicit im2col matrix (./im2col-gemm.ts): the drivers there reuse
+ * `macroKernel` and the panel layouts defined here. `macroKernelBias` starts each tile from a
+ * per-row bias instead of zero (a convolution's bias at no extra pass), and `packAUnit` packs
+ * a row-major A with 4x4 register transposes (the convolution driver packs its whole weight
+ * once per call with it).
  */
 // @ts-nocheck: AssemblyScript source (v128, f32x4, load/store are compiler builtins).
 import { fma } from './fma';
@@ -34,7 +37,11 @@ export const NC: i32 = 512;
 /** Bytes of scratch `sgemm` needs: packed A block, packed B block, one 4x8 tail tile. */
 export const GEMM_WORK_BYTES: i32 = (MC * KC + KC * NC + MR * NR) * 4;
 
-/** The 4x8 tile C (+)= Ap * Bp over kc; stores its top-left mr x nr (ldc in bytes). */
+/**
+ * The 4x8 tile C (+)= Ap * Bp over kc; stores its top-left mr x nr (ldc in bytes). With
+ * `bias` (a pointer to the tile's first row's value, 0 for none) the tile starts from the
+ * rows' bias instead of zero, so a convolution's bias costs no pass of its own.
+ */
 // @ts-expect-error: decorator
 @inline
 export function microKernel(
@@ -47,15 +54,23 @@ export function microKernel(
   nr: i32,
   accumulate: bool,
   tail: usize,
+  bias: usize,
 ): void {
   let c00 = f32x4.splat(0);
-  let c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0);
-  let c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0);
-  let c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0);
-  let c31 = f32x4.splat(0);
+  if (bias != 0) {
+    // The accumulators start at the rows' bias (rows past mr stay 0: never stored).
+    c00 = v128.load32_splat(bias);
+    if (mr > 1) c10 = v128.load32_splat(bias, 4);
+    if (mr > 2) c20 = v128.load32_splat(bias, 8);
+    if (mr > 3) c30 = v128.load32_splat(bias, 12);
+  }
+  let c01 = c00;
+  let c11 = c10;
+  let c21 = c20;
+  let c31 = c30;
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
@@ -134,6 +149,28 @@ export function macroKernel(
   accumulate: bool,
   tail: usize,
 ): void {
+  macroKernelBias(mc, nc, kc, apack, bpack, c, ldc, accumulate, tail, 0);
+}
+
+/**
+ * macroKernel whose tiles start from a per-row bias when `bias` is not 0 (a pointer to the
+ * block's first row's value; only read when `accumulate` is false).
+ */
+// @ts-expect-error: decorator
+@inline
+export function macroKernelBias(
+  mc: i32,
+  nc: i32,
+  kc: i32,
+  apack: usize,
+  bpack: usize,
+  c: usize,
+  ldc: usize,
+  accumulate: bool,
+  tail: usize,
+  bias: usize,
+): void {
+  const rowBias = accumulate ? 0 : bias;
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
     const bp = bpack + <usize>(jr * kc * 4);
@@ -149,14 +186,15 @@ export function macroKernel(
         nr,
         accumulate,
         tail,
+        rowBias == 0 ? 0 : rowBias + <usize>(ir * 4),
       );
     }
   }
 }
 
 /**
- * Packs A[mc x kc] (element (i, p) at a + (i * rsa + p * csa) * 4) into panels of 6 rows,
- * [panel][p][6], rows past mc zero.
+ * Packs A[mc x kc] (element (i, p) at a + (i * rsa + p * csa) * 4) into panels of MR rows,
+ * [panel][p][MR], rows past mc zero.
  */
 export function packA(mc: i32, kc: i32, a: usize, rsa: i32, csa: i32, apack: usize): void {
   let dst = apack;
@@ -180,6 +218,53 @@ export function packA(mc: i32, kc: i32, a: usize, rsa: i32, csa: i32, apack: usi
       }
     }
     dst += <usize>(kc * MR * 4);
+  }
+}
+
+/**
+ * packA for a row-major A (unit column stride): four rows at a time, four columns per step
+ * moved as a 4x4 transpose in registers (4 vector loads, 8 shuffles, 4 stores) instead of
+ * 16 scalar moves. Same panels as packA.
+ */
+export function packAUnit(mc: i32, kc: i32, a: usize, rsa: i32, apack: usize): void {
+  const rowBytes = <usize>rsa * 4;
+  const zero = f32x4.splat(0);
+  let dst = apack;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min(MR, mc - ir);
+    const r0 = a + <usize>ir * rowBytes;
+    // Rows past mc read row 0 and are zeroed by `keep` (no load outside A).
+    const r1 = mr > 1 ? r0 + rowBytes : r0;
+    const r2 = mr > 2 ? r0 + 2 * rowBytes : r0;
+    const r3 = mr > 3 ? r0 + 3 * rowBytes : r0;
+    const keep1 = mr > 1;
+    const keep2 = mr > 2;
+    const keep3 = mr > 3;
+    let p = 0;
+    for (; p + 4 <= kc; p += 4) {
+      const off = <usize>p << 2;
+      const x0 = v128.load(r0 + off);
+      const x1 = keep1 ? v128.load(r1 + off) : zero;
+      const x2 = keep2 ? v128.load(r2 + off) : zero;
+      const x3 = keep3 ? v128.load(r3 + off) : zero;
+      const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+      const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+      const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+      v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+      v128.store(dst, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+      v128.store(dst, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+      v128.store(dst, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+      dst += 64;
+    }
+    for (; p < kc; p++) {
+      const off = <usize>p << 2;
+      store<f32>(dst, load<f32>(r0 + off));
+      store<f32>(dst, keep1 ? load<f32>(r1 + off) : 0, 4);
+      store<f32>(dst, keep2 ? load<f32>(r2 + off) : 0, 8);
+      store<f32>(dst, keep3 ? load<f32>(r3 + off) : 0, 12);
+      dst += 16;
+    }
   }
 }
 

@@ -16,9 +16,20 @@
  * call has its own, so instances on threads sharing one memory never collide); positions outside the
  * geometry's input (padding, or a cropped tail of a larger buffer) read as zero and are never
  * written.
+ *
+ * The forward product's B packer (packColsB) gathers a panel's 8 output positions as two
+ * vectors per row of cols (a plain load at stride 1, two loads and an even-lane shuffle at
+ * stride 2, padding lanes masked by one compare) with the geometry held in locals; the first
+ * version went value by value with a branch per value and a parameter load per value. Measured
+ * (relaxed build, one thread, the shared 2-core Xeon, best of 30, A/B in one process against
+ * that version; the dense-B sgemm of the same M x N x K, whose packing is a plain copy, is the
+ * bound the gather is held to):
+ *   c3x3 (64 x 3136 x 576)     5.54 -> 4.91 ms (41.7 -> 47.1 GFLOP/s; dense B 4.34 ms, 53.2)
+ *   stem7x7 (64 x 12544 x 147) 6.19 -> 5.12 ms (38.1 -> 46.1 GFLOP/s; dense B 4.46 ms, 52.9)
+ *   pw1x1 (256 x 784 x 128)    0.97 -> 0.95 ms (53.0 -> 54.0 GFLOP/s; the columns are x: packB)
  */
 // @ts-nocheck: AssemblyScript source.
-import { GEMM_WORK_BYTES, KC, MC, MR, macroKernel, NC, NR, packA, packB, sgemm } from './gemm-4x8';
+import { KC, MC, MR, macroKernel, macroKernelBias, NC, NR, packAUnit, packB, sgemm } from './gemm-4x8';
 
 /** Bytes of the parameter block. */
 export const IM2COL_PARAMS_BYTES: i32 = 21 * 4;
@@ -66,7 +77,7 @@ function fillKTable(k0: i32, count: i32, channelStart: i32, ktab: usize): void {
 /**
  * Writes cols[k][p .. p + count) (k: the k-table entry `e`; p: output position (od, oh, ow))
  * to dst, one value every `dstStep` bytes (the interleaved rows of a packed A panel; the B
- * panels have their own vector packer, gatherRowPanels). Walks the output positions row by row.
+ * panels have their own vector packer, packColsB with rowQuad). Walks the output positions row by row.
  */
 function gatherRow(x: usize, e: usize, od: i32, oh: i32, ow: i32, count: i32, dst: usize, dstStep: usize): void {
   const inD = param(0);
@@ -189,87 +200,197 @@ function scatterRow(x: usize, e: usize, od: i32, oh: i32, ow: i32, count: i32, s
 }
 
 /**
- * Writes cols[k][p .. p + count) (k: the k-table entry `e`) into its row of the packed B
- * panels: value j goes to dst + (j / 8) * panelStride + (j % 8) * 4, where dst is the row's
- * place in the first panel. One call per row of a block, so the geometry is read once per
- * NC values; a row inside the input at stride 1 moves in whole vectors once j is 4-aligned.
+ * Four values of one input row (the row at byte address `row`) for four consecutive output
+ * positions: input columns iw, iw + sW, iw + 2 sW, iw + 3 sW, zero outside [0, inW). At
+ * stride 1 one vector load, at stride 2 two loads and a shuffle of the even lanes; lanes in
+ * the padding are cleared by an unsigned compare of their column against inW (a negative
+ * column is a large unsigned one), so an edge costs no branch per lane. The loads of an edge
+ * quad reach at most 7 floats past either end of the row: the caller leaves that much slack
+ * after the input buffer (before it lies the parameter area).
  */
-function gatherRowPanels(
+// @ts-expect-error: decorator
+@inline
+function rowQuad(row: usize, iw: i32, inW: i32, sW: i32): v128 {
+  const at = row + <usize>(iw << 2);
+  if (sW == 1) {
+    if (iw >= 0 && iw + 4 <= inW) return v128.load(at);
+    if (iw + 4 <= 0 || iw >= inW) return f32x4.splat(0);
+    return v128.and(v128.load(at), i32x4.lt_u(i32x4.add(i32x4.splat(iw), i32x4(0, 1, 2, 3)), i32x4.splat(inW)));
+  }
+  if (sW == 2) {
+    if (iw >= 0 && iw + 7 <= inW) return v128.shuffle<f32>(v128.load(at), v128.load(at, 16), 0, 2, 4, 6);
+    if (iw + 7 <= 0 || iw >= inW) return f32x4.splat(0);
+    const even = v128.shuffle<f32>(v128.load(at), v128.load(at, 16), 0, 2, 4, 6);
+    return v128.and(even, i32x4.lt_u(i32x4.add(i32x4.splat(iw), i32x4(0, 2, 4, 6)), i32x4.splat(inW)));
+  }
+  let v = f32x4.splat(0);
+  if (<u32>iw < <u32>inW) v = f32x4.replace_lane(v, 0, load<f32>(at));
+  if (<u32>(iw + sW) < <u32>inW) v = f32x4.replace_lane(v, 1, load<f32>(at + <usize>(sW << 2)));
+  if (<u32>(iw + 2 * sW) < <u32>inW) v = f32x4.replace_lane(v, 2, load<f32>(at + <usize>(sW << 3)));
+  if (<u32>(iw + 3 * sW) < <u32>inW) v = f32x4.replace_lane(v, 3, load<f32>(at + <usize>(sW * 12)));
+  return v;
+}
+
+/**
+ * cols[k][p .. p + 4) for four positions in one output row from (od, oh, ow) (given as
+ * idBase = od * sD, ihBase = oh * sH, iwBase = ow * sW) of the k-table entry e.
+ */
+// @ts-expect-error: decorator
+@inline
+function entryQuad(
   x: usize,
   e: usize,
-  od: i32,
-  oh: i32,
-  ow: i32,
-  count: i32,
-  dst: usize,
-  panelStride: usize,
-): void {
+  idBase: i32,
+  ihBase: i32,
+  iwBase: i32,
+  inD: i32,
+  inH: i32,
+  inW: i32,
+  bufH: i32,
+  bufW: i32,
+  sW: i32,
+): v128 {
+  const id = idBase + load<i32>(e, 4);
+  const ih = ihBase + load<i32>(e, 8);
+  if (<u32>id >= <u32>inD || <u32>ih >= <u32>inH) return f32x4.splat(0);
+  const row = x + (<usize>(load<i32>(e) + (id * bufH + ih) * bufW) << 2);
+  return rowQuad(row, iwBase + load<i32>(e, 12), inW, sW);
+}
+
+/** cols[k][p] for one output position (given as idBase = od * sD, ...) of the k-table entry e; 0 in the padding. */
+// @ts-expect-error: decorator
+@inline
+function entryOne(
+  x: usize,
+  e: usize,
+  idBase: i32,
+  ihBase: i32,
+  iwBase: i32,
+  inD: i32,
+  inH: i32,
+  inW: i32,
+  bufH: i32,
+  bufW: i32,
+): f32 {
+  const id = idBase + load<i32>(e, 4);
+  const ih = ihBase + load<i32>(e, 8);
+  const iw = iwBase + load<i32>(e, 12);
+  if (<u32>id >= <u32>inD || <u32>ih >= <u32>inH || <u32>iw >= <u32>inW) return 0;
+  return load<f32>(x + (<usize>(load<i32>(e) + (id * bufH + ih) * bufW + iw) << 2));
+}
+
+/**
+ * Packs columns [p0, p0 + nc) of cols rows (the kc k-table entries at ktab) into B panels of
+ * 8 output positions, [panel][kc][8], positions past nc zero. The loops walk the kc rows
+ * with a panel's positions fixed, so its stores run straight through the panel:
+ *  - a panel inside one output row (every panel when the width is a multiple of 8): per row
+ *    of cols one input row, two quads of it (rowQuad);
+ *  - a panel whose two halves each lie in one output row (width a multiple of 4): a quad each;
+ *  - any other (a row boundary inside a half, the tail past nc): one value at a time.
+ * The column stride is a compile-time constant in the two common cases (1 and 2), so their
+ * loops carry no stride branch.
+ */
+function packColsB(x: usize, ktab: usize, kc: i32, p0: i32, nc: i32, bpack: usize): void {
+  const sW = param(14);
+  if (sW == 1) packColsBStride(x, ktab, kc, p0, nc, bpack, 1);
+  else if (sW == 2) packColsBStride(x, ktab, kc, p0, nc, bpack, 2);
+  else packColsBStride(x, ktab, kc, p0, nc, bpack, sW);
+}
+
+// @ts-expect-error: decorator
+@inline
+function packColsBStride(x: usize, ktab: usize, kc: i32, p0: i32, nc: i32, bpack: usize, sW: i32): void {
+  // The geometry in locals: a parameter load in the loops would not be hoisted past the stores.
   const inD = param(0);
   const inH = param(1);
   const inW = param(2);
   const bufH = param(4);
   const bufW = param(5);
-  const outH = param(7);
-  const outW = param(8);
   const sD = param(12);
   const sH = param(13);
-  const sW = param(14);
-  const channelOffset = load<i32>(e);
-  const deltaD = load<i32>(e, 4);
-  const deltaH = load<i32>(e, 8);
-  const deltaW = load<i32>(e, 12);
-  const jump = panelStride - 28;
-  let j = 0;
-  let d = dst;
-  while (j < count) {
-    const run = min(count - j, outW - ow);
-    const end = j + run;
-    const id = od * sD + deltaD;
-    const ih = oh * sH + deltaH;
-    if (id >= 0 && id < inD && ih >= 0 && ih < inH) {
-      const row = x + (<usize>(channelOffset + (id * bufH + ih) * bufW) << 2);
-      let iw = ow * sW + deltaW;
-      if (sW == 1 && iw >= 0 && iw + run <= inW) {
-        let s = row + (<usize>iw << 2);
-        // Scalars up to a 4-aligned j, then vectors (a vector never straddles a panel), then the rest.
-        while (j < end && (j & 3) != 0) {
-          store<f32>(d, load<f32>(s));
-          s += 4;
-          j++;
-          d += (j & 7) == 0 ? jump : 4;
-        }
-        while (j + 4 <= end) {
-          v128.store(d, v128.load(s));
-          s += 16;
-          j += 4;
-          d += (j & 7) == 0 ? jump + 12 : 16;
-        }
-        while (j < end) {
-          store<f32>(d, load<f32>(s));
-          s += 4;
-          j++;
-          d += (j & 7) == 0 ? jump : 4;
-        }
-      } else {
-        while (j < end) {
-          store<f32>(d, iw >= 0 && iw < inW ? load<f32>(row + (<usize>iw << 2)) : 0);
-          iw += sW;
-          j++;
-          d += (j & 7) == 0 ? jump : 4;
-        }
-      }
-    } else {
-      while (j < end) {
-        store<f32>(d, 0);
-        j++;
-        d += (j & 7) == 0 ? jump : 4;
+  const outH = param(7);
+  const outW = param(8);
+  const plane = outH * outW;
+  let od = p0 / plane;
+  let oh = (p0 - od * plane) / outW;
+  let ow = p0 - od * plane - oh * outW;
+  const panelStride = <usize>(kc * NR * 4);
+  for (let jp = 0; jp < nc; jp += NR) {
+    const dst = bpack + <usize>(jp >> 3) * panelStride;
+    // The second half's first position.
+    let od1 = od;
+    let oh1 = oh;
+    let ow1 = ow + 4;
+    while (ow1 >= outW) {
+      ow1 -= outW;
+      if (++oh1 == outH) {
+        oh1 = 0;
+        od1++;
       }
     }
-    ow += run;
-    if (ow == outW) {
-      ow = 0;
-      oh++;
-      if (oh == outH) {
+    const full = jp + NR <= nc;
+    if (full && ow + NR <= outW) {
+      const idBase = od * sD;
+      const ihBase = oh * sH;
+      const iwBase = ow * sW;
+      let e = ktab;
+      let d = dst;
+      for (let kk = 0; kk < kc; kk++) {
+        const id = idBase + load<i32>(e, 4);
+        const ih = ihBase + load<i32>(e, 8);
+        if (<u32>id < <u32>inD && <u32>ih < <u32>inH) {
+          const row = x + (<usize>(load<i32>(e) + (id * bufH + ih) * bufW) << 2);
+          const iw = iwBase + load<i32>(e, 12);
+          v128.store(d, rowQuad(row, iw, inW, sW));
+          v128.store(d, rowQuad(row, iw + 4 * sW, inW, sW), 16);
+        } else {
+          v128.store(d, f32x4.splat(0));
+          v128.store(d, f32x4.splat(0), 16);
+        }
+        e += KTAB_ENTRY_BYTES;
+        d += 32;
+      }
+    } else if (full && ow + 4 <= outW && ow1 + 4 <= outW) {
+      let e = ktab;
+      let d = dst;
+      for (let kk = 0; kk < kc; kk++) {
+        v128.store(d, entryQuad(x, e, od * sD, oh * sH, ow * sW, inD, inH, inW, bufH, bufW, sW));
+        v128.store(d, entryQuad(x, e, od1 * sD, oh1 * sH, ow1 * sW, inD, inH, inW, bufH, bufW, sW), 16);
+        e += KTAB_ENTRY_BYTES;
+        d += 32;
+      }
+    } else {
+      let lod = od;
+      let loh = oh;
+      let low = ow;
+      for (let lane = 0; lane < NR; lane++) {
+        let d = dst + <usize>(lane << 2);
+        if (jp + lane < nc) {
+          let e = ktab;
+          for (let kk = 0; kk < kc; kk++) {
+            store<f32>(d, entryOne(x, e, lod * sD, loh * sH, low * sW, inD, inH, inW, bufH, bufW));
+            e += KTAB_ENTRY_BYTES;
+            d += 32;
+          }
+        } else {
+          for (let kk = 0; kk < kc; kk++) {
+            store<f32>(d, 0);
+            d += 32;
+          }
+        }
+        if (++low == outW) {
+          low = 0;
+          if (++loh == outH) {
+            loh = 0;
+            lod++;
+          }
+        }
+      }
+    }
+    ow += NR;
+    while (ow >= outW) {
+      ow -= outW;
+      if (++oh == outH) {
         oh = 0;
         od++;
       }
@@ -277,35 +398,40 @@ function gatherRowPanels(
   }
 }
 
+/** Bytes of loweredProduct's work area besides the packed weight (loweredWorkBytes). */
+const LOWERED_FIXED_BYTES: i32 = (KC * NC + MR * NR) * 4 + KC * KTAB_ENTRY_BYTES;
+
 /**
- * Packs columns [p0, p0 + nc) of cols rows (the kc k-table entries at ktab) into B panels of
- * 8 output positions, [panel][kc][8], positions past nc zero.
+ * Bytes of loweredProduct's `work` for m output channels of `depth` (C_in/g * prod(k)) each:
+ * the whole packed weight (every row panel, every K block), one packed B block, a tail tile
+ * and a k-table. A float, so a huge geometry is refused by the caller, not wrapped.
  */
-function packColsB(x: usize, ktab: usize, kc: i32, p0: i32, nc: i32, bpack: usize): void {
-  const outH = param(7);
-  const outW = param(8);
-  const plane = outH * outW;
-  const od = p0 / plane;
-  const rest = p0 - od * plane;
-  const oh = rest / outW;
-  const ow = rest - oh * outW;
-  const panelStride = <usize>(kc * NR * 4);
-  for (let kk = 0; kk < kc; kk++) {
-    gatherRowPanels(x, ktab + <usize>(kk * KTAB_ENTRY_BYTES), od, oh, ow, nc, bpack + <usize>(kk * NR * 4), panelStride);
+export function loweredWorkBytes(m: i32, depth: i32): f64 {
+  return <f64>((m + MR - 1) / MR) * <f64>MR * <f64>depth * 4 + <f64>LOWERED_FIXED_BYTES;
+}
+
+/** Whether the geometry's columns are the input itself: 1x1 kernel, stride 1, no padding, no crop. */
+function columnsAreInput(): bool {
+  for (let d = 0; d < 3; d++) {
+    if (param(9 + d) != 1 || param(12 + d) != 1 || param(15 + d) != 0) return false;
+    if (param(d) != param(3 + d) || param(d) != param(6 + d)) return false;
   }
-  const tail = nc & (NR - 1);
-  if (tail != 0) {
-    const last = bpack + <usize>(nc >> 3) * panelStride;
-    for (let kk = 0; kk < kc; kk++) {
-      for (let j = tail; j < NR; j++) store<f32>(last + <usize>(kk * NR * 4 + j * 4), 0);
-    }
-  }
+  return true;
 }
 
 /**
- * y[m x L] (+)= W[m x depth] * cols (ldy = L): forward convolution of one sample and group.
- * x: the sample's buffer; channelStart: the group's first channel in it; w: the group's
- * weight rows [m, depth] row-major. work: GEMM_WORK_BYTES + KC * KTAB_ENTRY_BYTES.
+ * y[m x L] = bias + W[m x depth] * cols (ldy = L): forward convolution of one sample and
+ * group. x: the sample's buffer (with 32 bytes of readable slack after it); channelStart: the
+ * group's first channel in it; w: the group's weight rows [m, depth] row-major; bias: the
+ * group's m values, or 0 for none. y is only written. work: loweredWorkBytes(m, depth).
+ *
+ * Blocking: the weight is packed once per call into MR-row panels of every K block (packAUnit;
+ * it used to be repacked for every NC block of columns: 7 times for c3x3); then per NC block
+ * of output positions and K block, the columns are gathered into B panels (packColsB, or the
+ * plain packB when the columns are the input itself: a 1x1 stride-1 convolution, whose x
+ * is already the K x L matrix) and the macro-kernel runs over the MC blocks of rows. The K
+ * and N blocks are balanced (576 = 3 x 192, not 256 + 256 + 64; 784 = 2 x 392, not 512 + 272),
+ * so no block is a thin remainder that reloads C for little work.
  */
 export function loweredProduct(
   params: usize,
@@ -314,27 +440,52 @@ export function loweredProduct(
   x: usize,
   channelStart: i32,
   w: usize,
+  bias: usize,
   y: usize,
-  accumulate: bool,
   work: usize,
 ): void {
   paramsBase = params;
   const outputVolume = param(6) * param(7) * param(8);
+  const bufVolume = param(3) * param(4) * param(5);
+  const mPad = (m + MR - 1) & ~(MR - 1);
   const apack = work;
-  const bpack = apack + <usize>(MC * KC * 4);
+  const bpack = apack + <usize>mPad * <usize>depth * 4;
   const tail = bpack + <usize>(KC * NC * 4);
-  const ktab = work + <usize>GEMM_WORK_BYTES;
+  const ktab = tail + <usize>(MR * NR * 4);
   const ldy = <usize>outputVolume << 2;
-  for (let jc = 0; jc < outputVolume; jc += NC) {
-    const nc = min(NC, outputVolume - jc);
-    for (let pc = 0; pc < depth; pc += KC) {
-      const kc = min(KC, depth - pc);
-      fillKTable(pc, kc, channelStart, ktab);
-      packColsB(x, ktab, kc, jc, nc, bpack);
+  const kBlocks = (depth + KC - 1) / KC;
+  const kStep = (depth + kBlocks - 1) / kBlocks;
+  const nBlocks = (outputVolume + NC - 1) / NC;
+  const nStep = min(NC, ((outputVolume + nBlocks - 1) / nBlocks + NR - 1) & ~(NR - 1));
+  for (let pc = 0; pc < depth; pc += kStep) {
+    packAUnit(m, min(kStep, depth - pc), w + (<usize>pc << 2), depth, apack + <usize>pc * <usize>mPad * 4);
+  }
+  const direct = columnsAreInput();
+  for (let jc = 0; jc < outputVolume; jc += nStep) {
+    const nc = min(nStep, outputVolume - jc);
+    for (let pc = 0; pc < depth; pc += kStep) {
+      const kc = min(kStep, depth - pc);
+      if (direct) {
+        packB(kc, nc, x + (<usize>((channelStart + pc) * bufVolume + jc) << 2), bufVolume, 1, bpack);
+      } else {
+        fillKTable(pc, kc, channelStart, ktab);
+        packColsB(x, ktab, kc, jc, nc, bpack);
+      }
+      const ablock = apack + <usize>pc * <usize>mPad * 4;
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
-        packA(mc, kc, w + (<usize>(ic * depth + pc) << 2), depth, 1, apack);
-        macroKernel(mc, nc, kc, apack, bpack, y + <usize>ic * ldy + (<usize>jc << 2), ldy, accumulate || pc > 0, tail);
+        macroKernelBias(
+          mc,
+          nc,
+          kc,
+          ablock + <usize>(ic * kc * 4),
+          bpack,
+          y + <usize>ic * ldy + (<usize>jc << 2),
+          ldy,
+          pc > 0,
+          tail,
+          bias == 0 ? 0 : bias + (<usize>ic << 2),
+        );
       }
     }
   }
@@ -380,7 +531,7 @@ export function foldedProduct(
 
 /**
  * gW[m x depth] += y[m x L] * cols^T for one sample and group, computed as
- * gW^T = cols * y^T (A = cols gathered 6 rows at a time along output positions, B = y^T) into
+ * gW^T = cols * y^T (A = cols gathered MR rows at a time along output positions, B = y^T) into
  * `temp` [depth x m], then added transposed. work: GEMM_WORK_BYTES; ktab: depth entries;
  * temp: depth * m floats.
  */
@@ -417,7 +568,7 @@ export function columnCorrelation(
       const ow = rest - oh * outW;
       for (let ic = 0; ic < depth; ic += MC) {
         const mc = min(MC, depth - ic);
-        // A panels: 6 rows of cols (k-table entries) along the kc output positions.
+        // A panels: MR rows of cols (k-table entries) along the kc output positions.
         let dst = apack;
         for (let ir = 0; ir < mc; ir += MR) {
           const mr = min(MR, mc - ir);

@@ -12,6 +12,7 @@ export {
   IM2COL_PARAMS_BYTES,
   KTAB_ENTRY_BYTES,
   loweredProduct,
+  loweredWorkBytes,
 } from './im2col-gemm';
 export { peakLoop } from './peak';
 export { DW_GEOMETRY_BYTES, depthwiseConv, depthwiseConvChannelsLast, depthwiseWeightGrad } from './depthwise-conv';

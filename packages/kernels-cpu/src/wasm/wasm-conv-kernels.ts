@@ -13,7 +13,9 @@
  * | convTranspose gradWeight | the adjoint convolution's gradWeight with x and gradOutput swapped |
  *
  * Buffers are channels-first; a call copies its operands into WebAssembly memory once
- * (planHeap), runs, and copies the result out. The kernels pad with zeros; the other padding
+ * (planHeap), runs, and copies the result out (one fresh copy, made by the typed-array copy
+ * constructor). The forward product starts its GEMM tiles from the bias, so its output is
+ * never zero-filled, bias-filled or copied in. The kernels pad with zeros; the other padding
  * modes pad the input explicitly first, as PyTorch does (./padded-input.ts).
  * Sums run in float32 inside the 4x8 tiles (the reference sums in float64); the property and
  * golden tests hold them to the package's 1e-4 tolerance.
@@ -35,10 +37,11 @@ interface Im2colGemmExports {
     x: number,
     channelStart: number,
     w: number,
+    bias: number,
     y: number,
-    accumulate: number,
     work: number,
   ): void;
+  loweredWorkBytes(m: number, depth: number): number;
   foldedProduct(
     params: number,
     m: number,
@@ -106,18 +109,21 @@ function writeParams(
   new Int32Array(kernels.memory.buffer, at, slots.length).set(slots);
 }
 
+/** Readable bytes loweredProduct may touch past the input buffer (edge loads of the gather). */
+const INPUT_SLACK_BYTES = 64;
+
 /**
- * out[n, g] (+)= W_g · im2col(x[n, g]) for a (non-transposed) geometry whose input buffer has
- * `bufferSpatial` (>= the geometry's input per dim). `out` holds the bias (or anything, when
- * accumulate is false) and is returned filled.
+ * out[n, g] = bias + W_g · im2col(x[n, g]) for a (non-transposed) geometry whose input buffer
+ * has `bufferSpatial` (>= the geometry's input per dim); a fresh [N, C_out, ...out] array.
+ * One copy in per operand and one out: the bias starts the GEMM's accumulators, so the output
+ * is never filled, copied in or read before it is written.
  */
 function loweredProduct(
   geometry: ConvGeometry,
   input: Float32Array,
   bufferSpatial: readonly number[],
   weight: Float32Array,
-  out: Float32Array,
-  accumulate: boolean,
+  bias: Float32Array | null,
 ): Float32Array {
   const { kernels, exports } = kernelsFor(geometry);
   const { batch, inChannels, outChannels, groups, outputVolume } = geometry;
@@ -127,15 +133,16 @@ function loweredProduct(
   const sampleOut = outChannels * outputVolume;
   const heap = planHeap(geometry.op, kernels, {
     params: global(exports.IM2COL_PARAMS_BYTES),
-    x: batch * sampleIn * 4,
+    x: batch * sampleIn * 4 + INPUT_SLACK_BYTES,
     w: outChannels * depth * 4,
+    bias: bias === null ? 0 : outChannels * 4,
     y: batch * sampleOut * 4,
-    work: global(exports.GEMM_WORK_BYTES) + 256 * global(exports.KTAB_ENTRY_BYTES),
+    work: exports.loweredWorkBytes(m, depth),
   });
   writeParams(kernels, heap.params, geometry, bufferSpatial);
-  writeFloats(kernels, heap.x, input);
-  writeFloats(kernels, heap.w, weight);
-  if (accumulate) writeFloats(kernels, heap.y, out);
+  writeFloats(kernels, heap.x, input.subarray(0, batch * sampleIn));
+  writeFloats(kernels, heap.w, weight.subarray(0, outChannels * depth));
+  if (bias !== null) writeFloats(kernels, heap.bias, bias.subarray(0, outChannels));
   for (let n = 0; n < batch; n++) {
     for (let g = 0; g < groups; g++) {
       exports.loweredProduct(
@@ -145,14 +152,13 @@ function loweredProduct(
         heap.x + n * sampleIn * 4,
         g * geometry.inChannelsPerGroup,
         heap.w + g * m * depth * 4,
+        bias === null ? 0 : heap.bias + g * m * 4,
         heap.y + (n * sampleOut + g * m * outputVolume) * 4,
-        accumulate ? 1 : 0,
         heap.work,
       );
     }
   }
-  out.set(viewFloats(kernels, heap.y, out.length));
-  return out;
+  return readFloats(kernels, heap.y, batch * sampleOut);
 }
 
 /**
@@ -270,12 +276,11 @@ export function convWasm(
   bias: Float32Array | null,
   geometry: ConvGeometry,
 ): Float32Array {
-  const out = biasFilled(bias, geometry.batch, geometry.outChannels, geometry.outputVolume);
   if (geometry.paddingMode !== 'zeros') {
     const padded = paddedGeometry(geometry);
-    return loweredProduct(padded, padInput(input, geometry), padded.inputSpatial, weight, out, bias !== null);
+    return loweredProduct(padded, padInput(input, geometry), padded.inputSpatial, weight, bias);
   }
-  return loweredProduct(geometry, input, geometry.inputSpatial, weight, out, bias !== null);
+  return loweredProduct(geometry, input, geometry.inputSpatial, weight, bias);
 }
 
 export function convBackwardInputWasm(
@@ -323,10 +328,9 @@ export function convTransposeBackwardInputWasm(
   weight: Float32Array,
   geometry: ConvGeometry,
 ): Float32Array {
-  const gradInput = new Float32Array(geometry.batch * geometry.inChannels * geometry.inputVolume);
   const adjoint = adjointConvGeometry(geometry);
-  if (adjoint === null) return gradInput;
-  return loweredProduct(adjoint, gradOutput, geometry.outputSpatial, weight, gradInput, false);
+  if (adjoint === null) return new Float32Array(geometry.batch * geometry.inChannels * geometry.inputVolume);
+  return loweredProduct(adjoint, gradOutput, geometry.outputSpatial, weight, null);
 }
 
 export function convTransposeBackwardWeightWasm(

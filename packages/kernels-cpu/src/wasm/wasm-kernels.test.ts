@@ -119,6 +119,86 @@ for (const build of BUILDS) {
       );
     });
 
+    it('the forward gather matches the reference on wide rows: every panel path, strides 1-4, edges, K blocks', () => {
+      initWasmSync({ build });
+      // Output widths from 1 to ~40 reach each way the B panels are gathered: a panel inside one
+      // output row (vector quads), two halves in two rows, value by value (row breaks, tails);
+      // stride 1 and 2 have vector paths, 3 and 4 the general one; padding up to 3 makes edges.
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 3 }),
+          fc.integer({ min: 1, max: 2 }),
+          fc.integer({ min: 1, max: 2 }),
+          fc.integer({ min: 1, max: 12 }),
+          fc.integer({ min: 1, max: 13 }),
+          fc.integer({ min: 1, max: 4 }),
+          fc.integer({ min: 1, max: 44 }),
+          fc.integer({ min: 1, max: 5 }),
+          fc.integer({ min: 1, max: 4 }),
+          fc.integer({ min: 0, max: 3 }),
+          fc.integer({ min: 1, max: 2 }),
+          fc.boolean(),
+          fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+          (
+            dims,
+            batch,
+            groups,
+            inPerGroup,
+            outPerGroup,
+            inH,
+            inW,
+            k,
+            stride,
+            pad,
+            dilation,
+            hasBias,
+            seed,
+          ) => {
+            const padding = Math.min(pad, k - 1);
+            const span = dilation * (k - 1) + 1;
+            if (inW + 2 * padding < span || inH + 2 * padding < span) return;
+            const rng = createRng(seed);
+            const spatial = dims === 1 ? [inW] : dims === 2 ? [inH, inW] : [2, inH, inW];
+            const kernel = dims === 1 ? [k] : dims === 2 ? [k, k] : [Math.min(k, 2), k, k];
+            const input = rng.normalTensor([batch, groups * inPerGroup, ...spatial]);
+            const weight = rng.normalTensor([groups * outPerGroup, inPerGroup, ...kernel]);
+            const bias = hasBias ? rng.normalTensor([groups * outPerGroup]) : null;
+            const options = {
+              stride,
+              padding,
+              dilation: dims === 3 ? [1, dilation, dilation] : dilation,
+              groups,
+              bias,
+            };
+            assertClose(
+              conv(input, weight, { ...options, algorithm: 'wasm' }),
+              conv(input, weight, { ...options, algorithm: 'reference' }),
+            );
+          },
+        ),
+        { numRuns: 150, seed: 804 },
+      );
+    });
+
+    it('applies the bias once across K blocks and row blocks (depth > 256, C_out > 96, tails)', () => {
+      initWasmSync({ build });
+      const rng = createRng(11);
+      const cases = [
+        { x: [1, 35, 9, 21], w: [101, 35, 3, 3], options: { padding: 1 } },
+        { x: [2, 300, 5, 7], w: [99, 300, 1, 1], options: {} },
+        { x: [1, 3, 30, 30], w: [13, 3, 7, 7], options: { padding: 3, stride: 2 } },
+      ];
+      for (const { x, w, options } of cases) {
+        const input = rng.normalTensor(x);
+        const weight = rng.normalTensor(w);
+        const bias = rng.normalTensor([w[0]!]);
+        assertClose(
+          conv2d(input, weight, { ...options, bias, algorithm: 'wasm' }),
+          conv2d(input, weight, { ...options, bias, algorithm: 'reference' }),
+        );
+      }
+    });
+
     it('handles one channel, many channels and odd sizes', () => {
       initWasmSync({ build });
       const rng = createRng(9);
