@@ -282,9 +282,40 @@ export function winogradAllFinite(x: usize, count: i32): bool {
 }
 
 /**
+ * Copies `count` floats from src to dst and returns the sum of their squares (float32 lanes,
+ * summed in float64 at the end: a NaN, an infinity or a value too large to square gives a
+ * non-finite sum).
+ */
+// @ts-expect-error: decorator
+@inline function copySquares(dst: usize, src: usize, count: i32): f64 {
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let j = 0;
+  for (; j + 8 <= count; j += 8) {
+    const v0 = v128.load(src + <usize>(j << 2));
+    const v1 = v128.load(src + <usize>(j << 2), 16);
+    v128.store(dst + <usize>(j << 2), v0);
+    v128.store(dst + <usize>(j << 2), v1, 16);
+    a0 = fma(v0, v0, a0);
+    a1 = fma(v1, v1, a1);
+  }
+  const t = f32x4.add(a0, a1);
+  let sum = <f64>f32x4.extract_lane(t, 0) + <f64>f32x4.extract_lane(t, 1);
+  sum += <f64>f32x4.extract_lane(t, 2) + <f64>f32x4.extract_lane(t, 3);
+  for (; j < count; j++) {
+    const v = load<f32>(src + <usize>(j << 2));
+    store<f32>(dst + <usize>(j << 2), v);
+    sum += <f64>v * <f64>v;
+  }
+  return sum;
+}
+
+/**
  * De-interleaves and zero-pads one sample's channels into per-phase planes:
  * planes[phase][c][i][j] = x[c][ph + i * dH - padH][pw + j * dW - padW] (zero outside the
  * input), phase = ph * dW + pw. Negative padding crops. 1-D: inH = planeH = dH = 1, padH = 0.
+ * Returns the sum of squares of the values it copied (the inputs the convolution reads), so
+ * the caller needs no pass of its own to refuse non-finite data or to estimate the error.
  */
 export function winogradPackInput(
   x: usize,
@@ -298,9 +329,10 @@ export function winogradPackInput(
   planes: usize,
   planeH: i32,
   planeW: i32,
-): void {
+): f64 {
   const rowBytes = <usize>(planeW * 4);
   let dst = planes;
+  let squares: f64 = 0;
   for (let ph = 0; ph < dH; ph++) {
     for (let pw = 0; pw < dW; pw++) {
       // Columns j whose source pw + j * dW - padW lies in [0, inW).
@@ -310,7 +342,7 @@ export function winogradPackInput(
       j1 = min(j1, planeW);
       j0 = min(j0, j1);
       for (let c = 0; c < channels; c++) {
-        const plane = x + <usize>(c * inH * inW * 4);
+        const plane = x + <usize>c * <usize>(inH * inW * 4);
         for (let i = 0; i < planeH; i++) {
           const sh = ph + i * dH - padH;
           if (sh < 0 || sh >= inH || j0 == j1) {
@@ -319,21 +351,28 @@ export function winogradPackInput(
             const src = plane + <usize>((sh * inW + lo) * 4);
             if (j0 > 0) memory.fill(dst, 0, <usize>(j0 * 4));
             if (dW == 1) {
-              memory.copy(dst + <usize>(j0 * 4), src + <usize>(j0 * 4), <usize>((j1 - j0) * 4));
+              squares += copySquares(dst + <usize>(j0 * 4), src + <usize>(j0 * 4), j1 - j0);
             } else {
               const step = <usize>(dW * 4);
               let s = src + <usize>(j0 * dW * 4);
               let j = j0;
               if (dW == 2) {
                 // The even floats of two vectors (the odd lane past the last reads one float
-                // past the row, inside the memory; it is not stored).
+                // past the row, inside the memory; it is neither stored nor summed).
+                let acc = f32x4.splat(0);
                 for (; j + 4 <= j1; j += 4) {
-                  v128.store(dst + <usize>(j * 4), v128.shuffle<f32>(v128.load(s), v128.load(s, 16), 0, 2, 4, 6));
+                  const v = v128.shuffle<f32>(v128.load(s), v128.load(s, 16), 0, 2, 4, 6);
+                  v128.store(dst + <usize>(j * 4), v);
+                  acc = fma(v, v, acc);
                   s += 32;
                 }
+                squares += <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1);
+                squares += <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);
               }
               for (; j < j1; j++) {
-                store<f32>(dst + <usize>(j * 4), load<f32>(s));
+                const v = load<f32>(s);
+                store<f32>(dst + <usize>(j * 4), v);
+                squares += <f64>v * <f64>v;
                 s += step;
               }
             }
@@ -344,6 +383,7 @@ export function winogradPackInput(
       }
     }
   }
+  return squares;
 }
 
 /**

@@ -36,7 +36,6 @@
 import { type ConvGeometry, UnsupportedError } from '@convkit/tensor';
 import { foldPaddedGradient, paddedGeometry, padInput } from './padded-input';
 import {
-  biasGradientWasm,
   convBackwardInputWasm,
   convBackwardWeightWasm,
   convTransposeBackwardInputWasm,
@@ -49,7 +48,6 @@ import { type WasmKernels, wasmKernels } from './wasm-runtime';
 
 /** The raw exports of assembly/winograd-f4x3.ts. */
 interface WinogradExports {
-  winogradAllFinite(x: number, count: number): number;
   winogradSumSquares(x: number, count: number): number;
   winogradWeightGradWorkBytes(dims: number, cinG: number, coutG: number, blockTiles: number): number;
   winogradWeightGradAccumulate(
@@ -114,7 +112,7 @@ interface WinogradExports {
     planes: number,
     planeH: number,
     planeW: number,
-  ): void;
+  ): number;
   winogradConv(
     dims: number,
     planes: number,
@@ -266,15 +264,8 @@ function runWinograd(problem: WinogradProblem, input: Float32Array): Float32Arra
   });
   writeFloats(kernels, heap.x, input);
   writeFloats(kernels, heap.w, problem.weight);
-  const inputSquares = exports.winogradSumSquares(heap.x, input.length);
   const weightSquares = exports.winogradSumSquares(heap.w, problem.weight.length);
-  if (!Number.isFinite(inputSquares) || !Number.isFinite(weightSquares)) return null;
-  const depth = cinG * (dims === 2 ? 9 : 3);
-  const scale =
-    Math.sqrt(depth) *
-    Math.sqrt(inputSquares / input.length) *
-    Math.sqrt(weightSquares / problem.weight.length);
-  if ((dims === 2 ? ERROR_2D : ERROR_1D) * scale * Math.cbrt(depth) > ERROR_BUDGET) return null;
+  if (!Number.isFinite(weightSquares)) return null;
   if (problem.bias !== null) writeFloats(kernels, heap.bias, problem.bias);
   const s = problem.weightStrides;
   exports.winogradTransformWeights(
@@ -292,10 +283,14 @@ function runWinograd(problem: WinogradProblem, input: Float32Array): Float32Arra
     heap.u,
     heap.work,
   );
+  // The input's sum of squares comes from the packing (it reads every input the convolution
+  // uses), so the data are checked after the run: only a call that then runs the direct sum
+  // pays for the transforms twice.
+  let inputSquares = 0;
   for (let n0 = 0; n0 < batch; n0 += chunk) {
     const samples = Math.min(chunk, batch - n0);
     for (let i = 0; i < samples; i++) {
-      exports.winogradPackInput(
+      inputSquares += exports.winogradPackInput(
         heap.x + (n0 + i) * sampleIn,
         inChannels,
         inH,
@@ -335,6 +330,13 @@ function runWinograd(problem: WinogradProblem, input: Float32Array): Float32Arra
       heap.work,
     );
   }
+  if (!Number.isFinite(inputSquares)) return null;
+  const depth = cinG * (dims === 2 ? 9 : 3);
+  const scale =
+    Math.sqrt(depth) *
+    Math.sqrt(inputSquares / input.length) *
+    Math.sqrt(weightSquares / problem.weight.length);
+  if ((dims === 2 ? ERROR_2D : ERROR_1D) * scale * Math.cbrt(depth) > ERROR_BUDGET) return null;
   return readFloats(kernels, heap.y, batch * outChannels * outVolume);
 }
 
@@ -563,16 +565,12 @@ function runWeightGradient(
   });
   writeFloats(kernels, heap.x, input);
   writeFloats(kernels, heap.gy, gradOutput);
-  if (
-    exports.winogradAllFinite(heap.x, input.length) === 0 ||
-    exports.winogradAllFinite(heap.gy, gradOutput.length) === 0
-  ) {
-    return null;
-  }
+  // Sums of squares of the packed values, only to refuse non-finite data (after the run).
+  let squares = 0;
   for (let n0 = 0; n0 < batch; n0 += chunk) {
     const samples = Math.min(chunk, batch - n0);
     for (let i = 0; i < samples; i++) {
-      exports.winogradPackInput(
+      squares += exports.winogradPackInput(
         heap.x + (n0 + i) * sampleX,
         inChannels,
         inH,
@@ -585,7 +583,7 @@ function runWeightGradient(
         planeH,
         planeW,
       );
-      exports.winogradPackInput(
+      squares += exports.winogradPackInput(
         heap.gy + (n0 + i) * sampleGy,
         outChannels,
         outH,
@@ -625,6 +623,7 @@ function runWeightGradient(
       heap.work,
     );
   }
+  if (!Number.isFinite(squares)) return null;
   exports.winogradWeightGradOutput(dims, heap.m64, groups, coutG, cinG, heap.gw);
   return readFloats(kernels, heap.gw, outChannels * cinG * taps);
 }
@@ -694,4 +693,4 @@ export function convTransposeBackwardWeightWinograd(
   }
   return out;
 }
-export const biasGradientWinograd = biasGradientWasm;
+export { biasGradientWinograd } from './winograd-bias-gradient';
