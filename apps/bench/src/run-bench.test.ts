@@ -227,4 +227,25 @@ describe('runBench', () => {
     expect(seen.at(-1)).toBe(5);
     expect([...seen].sort((x, y) => x - y)).toEqual(seen);
   });
+
+  it('waits for the process to go quiet before every warm-up and timed run, not before verification', async () => {
+    const log: string[] = [];
+    await runBench({
+      mode: 'quick',
+      configs: c3x3,
+      engines: [fakeEngine('a', {}, log), fakeEngine('b', {}, log)],
+      references: referenceCache,
+      smokeSizes: true,
+      waitForIdle: async () => {
+        log.push('idle');
+      },
+    });
+    const runs = log.flatMap((entry, i) => (entry.endsWith(':run') ? [i] : []));
+    expect(runs).toHaveLength(12);
+    for (const i of runs) expect(log[i - 1]).toBe('idle');
+    expect(log.filter((entry) => entry === 'idle')).toHaveLength(12);
+    for (const i of log.flatMap((entry, j) => (entry.endsWith(':verify') ? [j] : []))) {
+      expect(log[i - 1]).not.toBe('idle');
+    }
+  });
 });

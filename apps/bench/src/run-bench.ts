@@ -2,7 +2,9 @@
  * runBench: the harness. For each config: compute convkit's reference once, prepare every
  * engine (untimed), verify each engine's output against the reference (a wrong engine is
  * reported and not timed), warm up, then time the engines in interleaved rounds (the start
- * rotating each round) so that drift in the machine's speed hits all of them alike.
+ * rotating each round) so that drift in the machine's speed hits all of them alike. Before
+ * each run the harness waits until the process's threads are quiet (waitForIdleCpu): a peer
+ * whose pool spins on after its run must not take a core from the engine timed next.
  * Medians with min and max, GFLOP/s and the ratio to the best peer go into a BenchReport.
  */
 import { compareClose } from '@convkit/tensor';
@@ -28,6 +30,7 @@ import {
   TIMING_PRESETS,
   type TimingSettings,
 } from './timing-settings';
+import { waitForIdleCpu } from './wait-for-idle-cpu';
 
 export const RATIO_FORMULA =
   'ratio = GFLOP/s / GFLOP/s of the fastest peer (non-convkit engine) on the same config';
@@ -58,6 +61,8 @@ export interface RunBenchOptions {
   references?: ReferenceCache;
   /** Run the configs at their smoke sizes (default: in smoke mode only). */
   smokeSizes?: boolean;
+  /** Awaited before each warm-up and timed run (default: waitForIdleCpu). */
+  waitForIdle?: () => Promise<unknown>;
 }
 
 interface EngineState {
@@ -170,8 +175,11 @@ export async function runBench(options: RunBenchOptions): Promise<BenchReport> {
         }
       }
 
-      await timeContenders(contenders, timing, (c, phase, done) =>
-        progress(config.id, c.engine.info.id, phase, done ? 1 : 0),
+      await timeContenders(
+        contenders,
+        timing,
+        (c, phase, done) => progress(config.id, c.engine.info.id, phase, done ? 1 : 0),
+        options.waitForIdle ?? waitForIdleCpu,
       );
       for (const c of contenders) {
         if (c.result.status === 'ok') c.result.timing = timingReport(c, problem.flops);
@@ -293,6 +301,7 @@ async function timeContenders(
   contenders: Contender[],
   timing: TimingSettings,
   report: (c: Contender, phase: string, done: boolean) => void,
+  waitForIdle: () => Promise<unknown>,
 ): Promise<void> {
   const fail = (c: Contender, error: unknown) => {
     c.result.status = error instanceof EngineUnsupportedError ? 'unsupported' : 'error';
@@ -312,6 +321,7 @@ async function timeContenders(
     try {
       while (c.warmups < timing.warmupRuns && c.spentMs + estimateMs <= timing.budgetMs) {
         report(c, `warm-up ${c.warmups + 1}`, false);
+        await waitForIdle();
         c.spentMs += (await c.prepared.run()).ms;
         c.warmups++;
       }
@@ -326,6 +336,7 @@ async function timeContenders(
     for (const c of order) {
       try {
         report(c, `run ${c.times.length + 1}/${timing.repeats}`, false);
+        await waitForIdle();
         const { ms } = await c.prepared.run();
         c.times.push(ms);
         c.spentMs += ms;
