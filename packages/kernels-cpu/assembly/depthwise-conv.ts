@@ -3,9 +3,9 @@
  * on channels-first planes, vectorised over the output width: one f32x4 holds four
  * consecutive output columns of one output row.
  *
- * The padded, phase-split plane. Before a source plane is used it is copied once into a
- * scratch "padded plane" that holds every input position the convolution reads, zeros where
- * the geometry pads, and, per row, the columns split by the width stride into `sW` phase rows
+ * The padded, phase-split plane. Except on the direct 3x3 path (below), before a source plane
+ * is used it is copied once into a scratch "padded plane" that holds every input position
+ * the convolution reads, zeros where the geometry pads, and, per row, the columns split by the width stride into `sW` phase rows
  * (phase p holds padded columns p, p + sW, p + 2 sW, ...). Output column ow, tap kw then reads
  * phase (kw dW) mod sW at index ow + floor(kw dW / sW): four consecutive output columns are
  * four consecutive floats for every stride, so each tap of a vector of outputs is one plain
@@ -37,10 +37,18 @@
  *   depthwiseConvChannelsLast  the forward on N [D] H W C data without multiplier,
  *                        vectorised over channels instead (see its comment).
  *
- * Paths of depthwiseConv: the 2-D 3x3 kernel keeps its nine splatted weights in registers
- * (V8 gives a function about 13 xmm registers) and, at stride 1, computes two output rows per
- * step from four input rows (12 loads for 18 multiply-adds); a source upsampled 2x along the
- * width runs its even and odd output columns as two phases over the plain source
+ * Paths of depthwiseConv: the 2-D 3x3 kernel at stride 1 without dilation and with at most
+ * 4 of padding a side (MobileNet's depthwise layers, and their gradInputs) skips the padded
+ * plane and reads the source planes in place (convPlane3x3Direct, slot 30 = 1): a padding row
+ * is a row of zeros, and the one or two vectors per row whose taps reach past the row's ends
+ * mask those lanes to exact zeros (so 0 * Inf still gives NaN there, as with real padding);
+ * it keeps its nine splatted weights in registers (V8 gives a function about 13 xmm
+ * registers) and computes two output rows per step from four source rows (12 loads for 18
+ * multiply-adds), in two copies of the loop, with and without accumulation, so that neither
+ * holds a branch. dw3x3 (C256 28x28): 0.11 ms, 33 GFLOP/s (relaxed SIMD), against 0.17 ms
+ * through the padded plane. The other 3x3 planes (strided, dilated) run the same two-row loop
+ * over the padded plane; a source upsampled 2x along the width runs its even and odd output
+ * columns as two phases over the plain source
  * (convPlanePhased: no product with an inserted zero); everything else takes the row loop
  * (any kernel, 1-3-D; 8 output columns per step, 5-wide kernels unrolled), which skips the
  * kernel rows that read only zeros when the caller allows it (slot 29). depthwiseWeightGrad:
@@ -54,7 +62,8 @@ import { fma } from './fma';
 // 10-12 kernel D H W, 13-15 stride, 16-18 padding before (negative: a crop), 19-21 dilation,
 // 22-24 source upsampling, 25 padded-plane depth slices, 26 padded-plane rows per slice,
 // 27 phase-row length (floats), 28 has bias, 29 skip zero rows (see activeRows), 30 output
-// width phases (2: see convPlanePhased; else 0), 31 the width padding of the upsampled source.
+// width phases (2: see convPlanePhased; 1: the direct 3x3 path, convPlane3x3Direct, which
+// reads the source itself; else 0), 31 the width padding of the upsampled source.
 /** Bytes of the geometry block: 32 i32 slots, then 32 bytes of lane scratch. */
 export const DW_GEOMETRY_BYTES: i32 = 32 * 4 + 32;
 
@@ -595,6 +604,176 @@ function convPlane3x3(geo: usize, scratch: usize, taps: usize, w: usize, dst: us
   }
 }
 
+/** Lanes whose source column col0 + lane lies in [0, inW): all ones, the rest zero. */
+// @ts-expect-error: decorator
+@inline function columnMask(col0: i32, inW: i32): v128 {
+  return i32x4.lt_u(i32x4.add(i32x4.splat(col0), i32x4(0, 1, 2, 3)), i32x4.splat(inW));
+}
+
+/** Stores `acc` (plus init, or plus what is there) at output column ow of row `out`, whole or as the row's tail. */
+// @ts-expect-error: decorator
+@inline function storeOutput(out: usize, ow: i32, outW: i32, acc: v128, initV: v128, init: f32, accumulate: bool, lanes: usize): void {
+  const o = out + bytes(ow);
+  if (ow + 4 <= outW) v128.store(o, f32x4.add(acc, accumulate ? v128.load(o) : initV));
+  else storeTail(o, acc, outW - ow, init, accumulate, lanes);
+}
+
+/**
+ * The output vectors at column ow of two rows (source rows r0 .. r3) where some lanes of some
+ * taps fall outside the source row (the first and last vectors of a row, or all of a narrow
+ * one): source columns ow - pW .. ow - pW + 5, the lanes outside [0, inW) replaced by exact
+ * zeros (the padding, multiplied in as PyTorch does). `second` false: the first row only.
+ */
+// @ts-expect-error: decorator
+@inline function edgePair3x3(r0: usize, r1: usize, r2: usize, r3: usize, out: usize, outRow: usize, ow: i32, pW: i32, inW: i32, outW: i32, second: bool, w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128, initV: v128, init: f32, accumulate: bool, lanes: usize): void {
+  const col0 = ow - pW;
+  const m0 = columnMask(col0, inW);
+  const m1 = columnMask(col0 + 1, inW);
+  const m2 = columnMask(col0 + 2, inW);
+  const q = <usize>(col0 << 2);
+  let v = v128.and(v128.load(r0 + q), m0);
+  let a = f32x4.mul(w0, v);
+  v = v128.and(v128.load(r0 + q, 4), m1);
+  a = fma(w1, v, a);
+  v = v128.and(v128.load(r0 + q, 8), m2);
+  a = fma(w2, v, a);
+  v = v128.and(v128.load(r1 + q), m0);
+  a = fma(w3, v, a);
+  let b = f32x4.mul(w0, v);
+  v = v128.and(v128.load(r1 + q, 4), m1);
+  a = fma(w4, v, a);
+  b = fma(w1, v, b);
+  v = v128.and(v128.load(r1 + q, 8), m2);
+  a = fma(w5, v, a);
+  b = fma(w2, v, b);
+  v = v128.and(v128.load(r2 + q), m0);
+  a = fma(w6, v, a);
+  b = fma(w3, v, b);
+  v = v128.and(v128.load(r2 + q, 4), m1);
+  a = fma(w7, v, a);
+  b = fma(w4, v, b);
+  v = v128.and(v128.load(r2 + q, 8), m2);
+  a = fma(w8, v, a);
+  b = fma(w5, v, b);
+  storeOutput(out, ow, outW, a, initV, init, accumulate, lanes);
+  if (!second) return;
+  v = v128.and(v128.load(r3 + q), m0);
+  b = fma(w6, v, b);
+  v = v128.and(v128.load(r3 + q, 4), m1);
+  b = fma(w7, v, b);
+  v = v128.and(v128.load(r3 + q, 8), m2);
+  b = fma(w8, v, b);
+  storeOutput(out + outRow, ow, outW, b, initV, init, accumulate, lanes);
+}
+
+/**
+ * The direct 3x3 path's inner loop: whole output vectors [o, end) of two rows (the second
+ * `outRow` bytes after the first) from source rows r0 .. r3 at byte offset q onwards, every
+ * tap inside its row: 12 loads and 18 multiply-adds per step.
+ */
+// @ts-expect-error: decorator
+@inline function rowPair3x3(r0: usize, r1: usize, r2: usize, r3: usize, q: usize, o: usize, end: usize, outRow: usize, w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128, initV: v128, accumulate: bool): void {
+  while (o < end) {
+    let v = v128.load(r0 + q);
+    let a = f32x4.mul(w0, v);
+    v = v128.load(r0 + q, 4);
+    a = fma(w1, v, a);
+    v = v128.load(r0 + q, 8);
+    a = fma(w2, v, a);
+    v = v128.load(r1 + q);
+    a = fma(w3, v, a);
+    let b = f32x4.mul(w0, v);
+    v = v128.load(r1 + q, 4);
+    a = fma(w4, v, a);
+    b = fma(w1, v, b);
+    v = v128.load(r1 + q, 8);
+    a = fma(w5, v, a);
+    b = fma(w2, v, b);
+    v = v128.load(r2 + q);
+    a = fma(w6, v, a);
+    b = fma(w3, v, b);
+    v = v128.load(r2 + q, 4);
+    a = fma(w7, v, a);
+    b = fma(w4, v, b);
+    v = v128.load(r2 + q, 8);
+    a = fma(w8, v, a);
+    b = fma(w5, v, b);
+    v = v128.load(r3 + q);
+    b = fma(w6, v, b);
+    v = v128.load(r3 + q, 4);
+    b = fma(w7, v, b);
+    v = v128.load(r3 + q, 8);
+    b = fma(w8, v, b);
+    const o2 = o + outRow;
+    v128.store(o, f32x4.add(a, accumulate ? v128.load(o) : initV));
+    v128.store(o2, f32x4.add(b, accumulate ? v128.load(o2) : initV));
+    q += 16;
+    o += 16;
+  }
+}
+
+/**
+ * One output plane of a stride-1, undilated 2-D 3x3 kernel read straight from the source
+ * plane, without the padded copy (slot 30 = 1). A padding row is a row of zeros (`zeros`, at
+ * least inW + 8 floats); a vector whose taps reach past either end of its source row masks
+ * those lanes to zero (edgePair3x3); the vectors between (all but one or two per row) load the
+ * source directly. Two output rows per step from four source rows, so each loaded vector
+ * serves both. Reads reach pW floats before a row and (padAfter + 3) floats past its end
+ * (masked off): the caller leaves that much memory around the source.
+ */
+function convPlane3x3Direct(geo: usize, src: usize, zeros: usize, w: usize, dst: usize, init: f32, accumulate: bool): void {
+  const inH = slot(geo, 5);
+  const inW = slot(geo, 6);
+  const outH = slot(geo, 8);
+  const outW = slot(geo, 9);
+  const pH = slot(geo, 17);
+  const pW = slot(geo, 18);
+  const lanes = geo + 128;
+  const w0 = v128.load32_splat(w);
+  const w1 = v128.load32_splat(w, 4);
+  const w2 = v128.load32_splat(w, 8);
+  const w3 = v128.load32_splat(w, 12);
+  const w4 = v128.load32_splat(w, 16);
+  const w5 = v128.load32_splat(w, 20);
+  const w6 = v128.load32_splat(w, 24);
+  const w7 = v128.load32_splat(w, 28);
+  const w8 = v128.load32_splat(w, 32);
+  const initV = f32x4.splat(init);
+  // Vectors [lo, hi) (multiples of 4) read source columns ow - pW .. ow - pW + 5, all inside
+  // the row, and store four whole outputs; the others are edges.
+  const lo = min((pW + 3) & ~3, outW);
+  const last = min(inW - 6 + pW, outW - 4);
+  const hi = last >= lo ? lo + ((last - lo) & ~3) + 4 : lo;
+  const rowBytes = bytes(inW);
+  const outRow = bytes(outW);
+  let out = dst;
+  for (let oh = 0; oh < outH; oh += 2) {
+    const ih = oh - pH;
+    const r0 = <u32>ih < <u32>inH ? src + <usize>ih * rowBytes : zeros;
+    const r1 = <u32>(ih + 1) < <u32>inH ? src + <usize>(ih + 1) * rowBytes : zeros;
+    const r2 = <u32>(ih + 2) < <u32>inH ? src + <usize>(ih + 2) * rowBytes : zeros;
+    const r3 = <u32>(ih + 3) < <u32>inH ? src + <usize>(ih + 3) * rowBytes : zeros;
+    if (oh + 2 > outH) {
+      // The last row of an odd count: every vector through the masked path.
+      for (let ow = 0; ow < outW; ow += 4) {
+        edgePair3x3(r0, r1, r2, r3, out, outRow, ow, pW, inW, outW, false, w0, w1, w2, w3, w4, w5, w6, w7, w8, initV, init, accumulate, lanes);
+      }
+      break;
+    }
+    for (let ow = 0; ow < lo; ow += 4) {
+      edgePair3x3(r0, r1, r2, r3, out, outRow, ow, pW, inW, outW, true, w0, w1, w2, w3, w4, w5, w6, w7, w8, initV, init, accumulate, lanes);
+    }
+    // Two copies of the loop, so that neither holds a branch.
+    const q = bytes(lo - pW);
+    if (accumulate) rowPair3x3(r0, r1, r2, r3, q, out + bytes(lo), out + bytes(hi), outRow, w0, w1, w2, w3, w4, w5, w6, w7, w8, initV, true);
+    else rowPair3x3(r0, r1, r2, r3, q, out + bytes(lo), out + bytes(hi), outRow, w0, w1, w2, w3, w4, w5, w6, w7, w8, initV, false);
+    for (let ow = hi; ow < outW; ow += 4) {
+      edgePair3x3(r0, r1, r2, r3, out, outRow, ow, pW, inW, outW, true, w0, w1, w2, w3, w4, w5, w6, w7, w8, initV, init, accumulate, lanes);
+    }
+    out += bytes(2 * outW);
+  }
+}
+
 /**
  * Depthwise convolution of all planes (see the header for modes). `w` holds one filter of
  * kernelVolume floats per output plane c m + j; `bias` (if slot 28) one float per filter.
@@ -614,6 +793,24 @@ export function depthwiseConv(geo: usize, x: usize, w: usize, bias: usize, y: us
   const is3x3 =
     slot(geo, 7) == 1 && slot(geo, 10) == 1 && slot(geo, 11) == 3 && slot(geo, 12) == 3 && slot(geo, 23) == 1 && slot(geo, 30) != 2;
   const phased = slot(geo, 30) == 2;
+  const direct = slot(geo, 30) == 1;
+  if (direct) {
+    // The padding rows of the direct 3x3 path: a row of zeros in the scratch.
+    zeroFloats(scratch, slot(geo, 6) + 8);
+    for (let n = 0; n < batch; n++) {
+      for (let c = 0; c < channels; c++) {
+        for (let j = 0; j < multiplier; j++) {
+          const filter = c * multiplier + j;
+          const wide = (n * channels + c) * multiplier + j;
+          const src = x + bytes((fanIn ? wide : n * channels + c) * sourceVolume);
+          const dst = y + bytes((fanIn ? n * channels + c : wide) * outputVolume);
+          const init: f32 = hasBias ? load<f32>(bias + bytes(filter)) : 0;
+          convPlane3x3Direct(geo, src, scratch, w + bytes(filter * kernelVolume), dst, init, fanIn && j > 0);
+        }
+      }
+    }
+    return;
+  }
   fillTaps(geo, taps);
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {
