@@ -111,8 +111,25 @@ function topologicalOrder(root: Variable): Variable[] {
   return order.reverse();
 }
 
+/** Whether `t` shares memory with the seed, a gradient an op returned, or one still pending. */
+function sharesMemory(
+  t: Tensor,
+  seed: Tensor,
+  returned: readonly (Tensor | null | undefined)[],
+  pending: Map<Variable, Tensor>,
+): boolean {
+  const buffer = t.data.buffer;
+  if (seed.data.buffer === buffer) return true;
+  for (const r of returned) if (r?.data.buffer === buffer) return true;
+  for (const p of pending.values()) if (p.data.buffer === buffer) return true;
+  return false;
+}
+
 function runBackward(root: Variable, seed: Tensor, retainGraph: boolean): void {
   const backend = getBackend();
+  // A used gradient that shares no memory with anything still needed goes back to the
+  // backend, which may recycle it for a later gradient of the same size.
+  const release = backend.release;
   const grads = new Map<Variable, Tensor>([[root, seed]]);
   const order: (Variable | undefined)[] = topologicalOrder(root);
   for (let i = 0; i < order.length; i++) {
@@ -126,6 +143,7 @@ function runBackward(root: Variable, seed: Tensor, retainGraph: boolean): void {
     const node = v.gradFn;
     if (node === null) {
       if (v.requiresGrad) v.grad = v.grad === null ? g.clone() : backend.binary('add', v.grad, g);
+      if (release && !sharesMemory(g, seed, [], grads)) release(g);
       continue;
     }
     const inputGrads = node.backward(g);
@@ -140,6 +158,7 @@ function runBackward(root: Variable, seed: Tensor, retainGraph: boolean): void {
       const previous = grads.get(input);
       grads.set(input, previous === undefined ? gi : backend.binary('add', previous, gi));
     });
+    if (release && !sharesMemory(g, seed, inputGrads, grads)) release(g);
     if (!retainGraph) v.gradFn = null;
   }
 }

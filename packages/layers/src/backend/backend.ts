@@ -118,4 +118,11 @@ export interface Backend {
   // Lookup.
   embeddingLookup(table: Tensor, ids: Tensor): Tensor;
   embeddingBackward(gradOutput: Tensor, ids: Tensor, tableShape: readonly number[]): Tensor;
+  // Memory.
+  /**
+   * Optional: the autograd engine is done with this gradient and nothing else holds its
+   * memory; the backend may reuse that memory for a later result (the CPU one recycles the
+   * buffers of its backward kernels).
+   */
+  release?(gradient: Tensor): void;
 }

@@ -10,6 +10,7 @@ import {
 import type { Tensor } from '@convkit/tensor';
 import { affine, binary, broadcastTo, sumToShape, unary, unaryBackward } from '../cpu/elementwise';
 import { embeddingBackward, embeddingLookup } from '../cpu/gather';
+import { releaseGradientBuffer } from '../cpu/gradient-buffers';
 import { linearBackward, linearForward } from '../cpu/linear';
 import { bceWithLogits, bceWithLogitsBackward, nllPick, nllPickBackward } from '../cpu/losses';
 import { matmul } from '../cpu/matmul';
@@ -82,4 +83,7 @@ export const cpuBackend: Backend = Object.freeze({
   updateRunningStat,
   embeddingLookup,
   embeddingBackward,
+  release: (gradient: Tensor) => {
+    if (gradient.offset === 0 && gradient.size === gradient.data.length) releaseGradientBuffer(gradient.data);
+  },
 });

@@ -6,6 +6,7 @@
  */
 import { formatShape, ShapeError, shapeSize, Tensor } from '@convkit/tensor';
 import { flatValues } from './flat-values';
+import { takeGradientBuffer } from './gradient-buffers';
 
 export type UnaryKind =
   | 'relu'
@@ -209,7 +210,8 @@ export function unaryBackward(
   param = 0,
 ): Tensor {
   const x = flatValues(input);
-  const gx = new Float32Array(x.length);
+  // Every backward loop writes each element, so a recycled buffer needs no clearing.
+  const gx = takeGradientBuffer(x.length);
   BACKWARD[kind](x, flatValues(output), flatValues(gradOutput), gx, param);
   return new Tensor(gx, input.shape);
 }

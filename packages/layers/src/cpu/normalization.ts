@@ -9,6 +9,7 @@
  */
 import { shapeSize, Tensor } from '@convkit/tensor';
 import { flatValues } from './flat-values';
+import { takeGradientBuffer } from './gradient-buffers';
 
 export interface ChannelStats {
   /** Per channel (or per row): mean and biased variance. */
@@ -120,7 +121,8 @@ export function batchNormBackward(
   const g = channelsView(gradOutput).x;
   const count = N * inner;
   const w = weight === null ? null : weight.toFloat32Array();
-  const gx = new Float32Array(x.length);
+  // Both loops below write each element, so a recycled buffer needs no clearing.
+  const gx = takeGradientBuffer(x.length);
   const gw = new Float32Array(C);
   const gb = new Float32Array(C);
   const pairs = inner - (inner % 2);

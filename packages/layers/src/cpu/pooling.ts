@@ -6,6 +6,8 @@
  * the ConvGeometry the caller built; the loops treat every case as 3-D with leading size-1 dims.
  */
 import { type ConvGeometry, shapeSize, Tensor } from '@convkit/tensor';
+import { flatValues } from './flat-values';
+import { takeGradientBuffer } from './gradient-buffers';
 
 /** Per-dim values padded at the front to three dims (1-D and 2-D run as 3-D). */
 function three(values: readonly number[], fill: number): [number, number, number] {
@@ -153,12 +155,50 @@ export function maxPool(input: Tensor, geometry: ConvGeometry): MaxPoolResult {
   return { output: new Tensor(out, geometry.outputShape), argmax };
 }
 
+/**
+ * Whether the windows tile the input exactly: 2-D 2x2 windows at stride 2, no padding or
+ * dilation, even sizes. Then every input element is in one window and the backward pass
+ * writes each one once (the gradient at the window's argmax, 0 at the other three).
+ */
+function tiles2x2(geometry: ConvGeometry): boolean {
+  const [IH, IW] = geometry.inputSpatial as [number, number];
+  return (
+    geometry.dims === 2 &&
+    geometry.kernelSize.every((k) => k === 2) &&
+    geometry.stride.every((s) => s === 2) &&
+    geometry.dilation.every((d) => d === 1) &&
+    geometry.padBefore.every((p) => p === 0) &&
+    geometry.outputSpatial[0]! * 2 === IH &&
+    geometry.outputSpatial[1]! * 2 === IW
+  );
+}
+
 export function maxPoolBackward(gradOutput: Tensor, argmax: Int32Array, geometry: ConvGeometry): Tensor {
-  const g = gradOutput.contiguous().data;
+  const g = flatValues(gradOutput);
   const planes = geometry.batch * geometry.inChannels;
   const inPlane = geometry.inputVolume;
   const outPlane = geometry.outputVolume;
-  const gx = new Float32Array(shapeSize(geometry.inputShape));
+  const total = shapeSize(geometry.inputShape);
+  if (tiles2x2(geometry)) {
+    const gx = takeGradientBuffer(total);
+    const IW = geometry.inputSpatial[1]!;
+    const OH = geometry.outputSpatial[0]!;
+    const OW = geometry.outputSpatial[1]!;
+    for (let p = 0, q = 0; p < planes; p++) {
+      const base = p * inPlane;
+      for (let oh = 0; oh < OH; oh++) {
+        for (let ow = 0, at = base + 2 * oh * IW; ow < OW; ow++, q++, at += 2) {
+          gx[at] = 0;
+          gx[at + 1] = 0;
+          gx[at + IW] = 0;
+          gx[at + IW + 1] = 0;
+          gx[base + argmax[q]!] = g[q]!;
+        }
+      }
+    }
+    return new Tensor(gx, geometry.inputShape);
+  }
+  const gx = takeGradientBuffer(total, true);
   for (let p = 0; p < planes; p++) {
     for (let o = 0, q = p * outPlane; o < outPlane; o++, q++) {
       if (argmax[q]! >= 0) gx[p * inPlane + argmax[q]!] += g[q]!;

@@ -1,0 +1,128 @@
+import { createRng, type Tensor } from '@convkit/tensor';
+import { describe, expect, it } from 'vitest';
+import { Parameter } from '../autograd/parameter';
+import type { Backend } from '../backend/backend';
+import { cpuBackend } from '../backend/cpu-backend';
+import { setBackend } from '../backend/use-backend';
+import { relu } from '../functional/activations';
+import { add, mul, sum } from '../functional/arithmetic';
+import { flatten } from '../functional/shape-ops';
+import { manualSeed } from '../init/global-rng';
+import { BasicBlock } from '../modules/blocks';
+import { Sequential } from '../modules/containers';
+import { BatchNorm2d } from '../modules/normalization';
+import { MaxPool2d } from '../modules/pooling';
+import {
+  MAX_POOLED_BYTES,
+  pooledGradientBytes,
+  releaseGradientBuffer,
+  takeGradientBuffer,
+} from './gradient-buffers';
+
+describe('gradient buffers', () => {
+  it('recycles only the buffers it handed out, whole, once', () => {
+    const before = pooledGradientBytes();
+    const a = takeGradientBuffer(1001);
+    a.fill(7);
+    releaseGradientBuffer(a);
+    expect(pooledGradientBytes()).toBe(before + 4004);
+    releaseGradientBuffer(a); // a second release is ignored
+    expect(pooledGradientBytes()).toBe(before + 4004);
+    const b = takeGradientBuffer(1001);
+    expect(b).toBe(a);
+    expect(b[0]).toBe(7); // stale contents unless zeroed was asked
+    releaseGradientBuffer(b);
+    expect(takeGradientBuffer(1001, true).every((v) => v === 0)).toBe(true);
+    // Not handed out, or only part of one: ignored.
+    const mine = new Float32Array(1001);
+    releaseGradientBuffer(mine);
+    const c = takeGradientBuffer(2002);
+    releaseGradientBuffer(c.subarray(0, 1001));
+    expect(pooledGradientBytes()).toBe(before);
+    expect(takeGradientBuffer(1001)).not.toBe(mine);
+  });
+
+  it('holds at most MAX_POOLED_BYTES, dropping the oldest', () => {
+    const big = MAX_POOLED_BYTES / 4 / 3 + 1; // three of these do not fit
+    const buffers = [takeGradientBuffer(big), takeGradientBuffer(big), takeGradientBuffer(big)];
+    for (const b of buffers) releaseGradientBuffer(b);
+    expect(pooledGradientBytes()).toBeLessThanOrEqual(MAX_POOLED_BYTES);
+    // Empty the pool of them again (the newest two are kept).
+    takeGradientBuffer(big);
+    takeGradientBuffer(big);
+  });
+});
+
+/** The CPU backend without recycling: the reference the recycled runs must match bit for bit. */
+const noRecycling: Backend = { ...cpuBackend, name: 'cpu-no-recycling', release: undefined };
+
+function gradsOf(params: Parameter[]): Float32Array[] {
+  return params.map((p) => p.grad!.toFloat32Array());
+}
+
+function withBackend<T>(backend: Backend, run: () => T): T {
+  const previous = setBackend(backend);
+  try {
+    return run();
+  } finally {
+    setBackend(previous);
+  }
+}
+
+describe('recycling in the backward pass', () => {
+  it('gives the same gradients as fresh buffers where one gradient feeds several ops (residual, shared uses, views)', () => {
+    const build = () => {
+      manualSeed(3);
+      return new Sequential(
+        new BasicBlock({ inChannels: 4, outChannels: 4 }),
+        new BatchNorm2d({ numFeatures: 4 }),
+        new MaxPool2d({ kernelSize: 2 }),
+      );
+    };
+    const x = createRng(8).normalTensor([3, 4, 6, 6]);
+    const run = () => {
+      const model = build();
+      const params = model.parameters();
+      const out: Float32Array[][] = [];
+      for (let step = 0; step < 3; step++) {
+        for (const p of params) p.grad = null;
+        const y = model.forward(x);
+        // relu(y) is used three times: twice through mul (one gradient, the same tensor, to
+        // both inputs), once through a flatten view.
+        const r = relu(y);
+        add(sum(mul(r, r)), sum(flatten(r))).backward();
+        out.push(gradsOf(params));
+      }
+      return out;
+    };
+    const fresh = withBackend(noRecycling, run);
+    const recycled = run();
+    expect(pooledGradientBytes()).toBeGreaterThan(0); // the recycled run did recycle
+    expect(recycled).toEqual(fresh);
+  });
+
+  it('keeps a gradient that an op hands to two inputs until both have used it', () => {
+    // add's backward gives its (recycled) output gradient to both branches as one tensor;
+    // recycled after the first branch's outer relu, the inner relu of that branch would take
+    // it and overwrite what the second branch has yet to read.
+    const run = () => {
+      const rng = createRng(12);
+      const w1 = new Parameter(rng.normalTensor([64]));
+      const w2 = new Parameter(rng.normalTensor([64]));
+      const c = rng.normalTensor([64]);
+      const out = relu(add(relu(relu(w1)), relu(relu(w2))));
+      sum(mul(out, c)).backward();
+      return gradsOf([w1, w2]);
+    };
+    expect(run()).toEqual(withBackend(noRecycling, run));
+  });
+
+  it('never recycles the seed gradient a caller passed in', () => {
+    const w = new Parameter(createRng(2).normalTensor([2, 8]));
+    const seed: Tensor = createRng(5).normalTensor([2, 8]);
+    const copy = seed.toFloat32Array();
+    relu(w).backward(seed);
+    takeGradientBuffer(16).fill(Number.NaN);
+    expect(seed.toFloat32Array()).toEqual(copy);
+  });
+});
