@@ -880,16 +880,6 @@ export function winogradWeightGradWorkBytes(dims: i32, cinG: i32, coutG: i32, bl
   v128.store(dst + 3 * step, f32x4.sub(x3, x1));
 }
 
-/** G2 on two vectors; results at dst, dst + step, ... */
-// @ts-expect-error: decorator
-@inline function gradKernelRow(a: v128, b: v128, dst: usize, step: usize): void {
-  const half = f32x4.splat(0.5);
-  v128.store(dst, a);
-  v128.store(dst + step, f32x4.mul(f32x4.add(a, b), half));
-  v128.store(dst + 2 * step, f32x4.mul(f32x4.sub(a, b), half));
-  v128.store(dst + 3 * step, b);
-}
-
 /**
  * Stores four output channels' values (lanes: rows co .. co + 3) of tile k into one point's
  * packed A block (MR-row panels of `depth` tiles), rows past the padded count dropped.
@@ -908,6 +898,45 @@ export function winogradWeightGradWorkBytes(dims: i32, cinG: i32, coutG: i32, bl
     const at = point + <usize>((row / MR) * depth * MR * 4 + k * MR * 4 + (row % MR) * 4);
     store<f32>(at, load<f32>(scratch + <usize>(l * 4)));
   }
+}
+
+/**
+ * One row i of the 2-D B2^T d B2 for four channels (channel c's tile at a0 + o_c): row rA of
+ * each tile plus (or, with `sub`, minus) its row rB, transposed so that the lanes are the
+ * channels, then B2^T along the row; points (i, 0..3) go to dst, dst + step, ...
+ */
+// @ts-expect-error: decorator
+@inline function gradInputPoints(a0: usize, o1: usize, o2: usize, o3: usize, rA: usize, rB: usize, sub: bool, dst: usize, step: usize): void {
+  const l0 = sub ? f32x4.sub(v128.load(a0 + rA), v128.load(a0 + rB)) : f32x4.add(v128.load(a0 + rA), v128.load(a0 + rB));
+  const l1 = sub ? f32x4.sub(v128.load(a0 + o1 + rA), v128.load(a0 + o1 + rB)) : f32x4.add(v128.load(a0 + o1 + rA), v128.load(a0 + o1 + rB));
+  const l2 = sub ? f32x4.sub(v128.load(a0 + o2 + rA), v128.load(a0 + o2 + rB)) : f32x4.add(v128.load(a0 + o2 + rA), v128.load(a0 + o2 + rB));
+  const l3 = sub ? f32x4.sub(v128.load(a0 + o3 + rA), v128.load(a0 + o3 + rB)) : f32x4.add(v128.load(a0 + o3 + rA), v128.load(a0 + o3 + rB));
+  const p = v128.shuffle<f32>(l0, l1, 0, 4, 1, 5);
+  const q = v128.shuffle<f32>(l0, l1, 2, 6, 3, 7);
+  const u = v128.shuffle<f32>(l2, l3, 0, 4, 1, 5);
+  const t = v128.shuffle<f32>(l2, l3, 2, 6, 3, 7);
+  gradInputRow(
+    v128.shuffle<f64>(p, u, 0, 2),
+    v128.shuffle<f64>(p, u, 1, 3),
+    v128.shuffle<f64>(q, t, 0, 2),
+    v128.shuffle<f64>(q, t, 1, 3),
+    dst,
+    step,
+  );
+}
+
+/**
+ * G2 along a column of the gradOutput tile, top value t and bottom value v (four channels):
+ * points j, 4 + j, 8 + j, 12 + j (`point` is point j, the points `step` bytes apart) get t,
+ * (t + v) / 2, (t - v) / 2 and v.
+ */
+// @ts-expect-error: decorator
+@inline function gradColumn(t: v128, v: v128, point: usize, step: usize, k: i32, co: i32, coutPad: i32, depth: i32, scratch: usize): void {
+  const half = f32x4.splat(0.5);
+  storeGradLanes(t, point, k, co, coutPad, depth, scratch);
+  storeGradLanes(f32x4.mul(f32x4.add(t, v), half), point + 4 * step, k, co, coutPad, depth, scratch);
+  storeGradLanes(f32x4.mul(f32x4.sub(t, v), half), point + 8 * step, k, co, coutPad, depth, scratch);
+  storeGradLanes(v, point + 12 * step, k, co, coutPad, depth, scratch);
 }
 
 /**
@@ -963,7 +992,6 @@ export function winogradWeightGradAccumulate(
   const totalTiles = batch * sampleTiles;
   const pairs = coutG * cinG;
   const mPointBytes = <usize>spread(pairs * 8);
-  const rows = dims == 2 ? 4 : 1;
   for (let t0 = 0; t0 < totalTiles; t0 += blockTiles) {
     const nt = min(blockTiles, totalTiles - t0);
     const xPointBytes = <usize>spread(cinPad * nt * 4);
@@ -1005,13 +1033,12 @@ export function winogradWeightGradAccumulate(
         let dst = xb + <usize>((ci >> 3) * nt * 32 + (ci & 7) * 4);
         for (let k = 0; k < nt; k++) {
           const a0 = c0 + <usize>load<u32>(table + <usize>(k * 8));
-          // scratch[r][j]: B2^T along the row (1-D: straight into X).
-          let off: usize = 0;
-          for (let r = 0; r < rows; r++) {
-            const l0 = v128.load(a0 + off);
-            const l1 = v128.load(a0 + o1 + off);
-            const l2 = v128.load(a0 + o2 + off);
-            const l3 = v128.load(a0 + o3 + off);
+          if (dims == 1) {
+            // B2^T along the row, straight into X.
+            const l0 = v128.load(a0);
+            const l1 = v128.load(a0 + o1);
+            const l2 = v128.load(a0 + o2);
+            const l3 = v128.load(a0 + o3);
             const p = v128.shuffle<f32>(l0, l1, 0, 4, 1, 5);
             const q = v128.shuffle<f32>(l0, l1, 2, 6, 3, 7);
             const u = v128.shuffle<f32>(l2, l3, 0, 4, 1, 5);
@@ -1021,24 +1048,17 @@ export function winogradWeightGradAccumulate(
               v128.shuffle<f64>(p, u, 1, 3),
               v128.shuffle<f64>(q, t, 0, 2),
               v128.shuffle<f64>(q, t, 1, 3),
-              dims == 2 ? scratch + <usize>(r * 64) : dst,
-              dims == 2 ? 16 : xPointBytes,
+              dst,
+              xPointBytes,
             );
-            off += rowBytes;
-          }
-          if (dims == 2) {
-            // B2^T along the column: point (i, j) = i * 4 + j.
-            for (let j = 0; j < 4; j++) {
-              const s = scratch + <usize>(j * 16);
-              gradInputRow(
-                v128.load(s),
-                v128.load(s, 64),
-                v128.load(s, 128),
-                v128.load(s, 192),
-                dst + <usize>j * xPointBytes,
-                4 * xPointBytes,
-              );
-            }
+          } else {
+            // B2^T along the column first, on the rows as loaded (row i of B2^T: r0 - r2,
+            // r1 + r2, r2 - r1, r3 - r1), then along the row: point (i, j) = i * 4 + j. All
+            // in registers.
+            gradInputPoints(a0, o1, o2, o3, 0, 2 * rowBytes, true, dst, xPointBytes);
+            gradInputPoints(a0, o1, o2, o3, rowBytes, 2 * rowBytes, false, dst + 4 * xPointBytes, xPointBytes);
+            gradInputPoints(a0, o1, o2, o3, 2 * rowBytes, rowBytes, true, dst + 8 * xPointBytes, xPointBytes);
+            gradInputPoints(a0, o1, o2, o3, 3 * rowBytes, rowBytes, true, dst + 12 * xPointBytes, xPointBytes);
           }
           dst += 32;
         }
@@ -1050,29 +1070,36 @@ export function winogradWeightGradAccumulate(
         const o1 = <usize>((min(co + 1, coutG - 1) - co) * gyPlaneBytes);
         const o2 = <usize>((min(co + 2, coutG - 1) - co) * gyPlaneBytes);
         const o3 = <usize>((min(co + 3, coutG - 1) - co) * gyPlaneBytes);
+        const half = f32x4.splat(0.5);
         for (let k = 0; k < nt; k++) {
           const b0 = c0 + <usize>load<u32>(table + <usize>(k * 8), 4);
-          // scratch[r][j]: G2 along the row, per gradOutput row r.
-          for (let r = 0; r < (dims == 2 ? 2 : 1); r++) {
-            const off = <usize>r * gyRowBytes;
-            const p = v128.shuffle<f32>(v128.load64_zero(b0 + off), v128.load64_zero(b0 + o1 + off), 0, 4, 1, 5);
-            const u = v128.shuffle<f32>(v128.load64_zero(b0 + o2 + off), v128.load64_zero(b0 + o3 + off), 0, 4, 1, 5);
-            gradKernelRow(v128.shuffle<f64>(p, u, 0, 2), v128.shuffle<f64>(p, u, 1, 3), scratch + <usize>(r * 64), 16);
+          // Row 0 of the four channels' tiles as columns a, b (lanes: channels), G2 along the
+          // row: r0 = [a, (a + b) / 2, (a - b) / 2, b]. All in registers.
+          let p = v128.shuffle<f32>(v128.load64_zero(b0), v128.load64_zero(b0 + o1), 0, 4, 1, 5);
+          let u = v128.shuffle<f32>(v128.load64_zero(b0 + o2), v128.load64_zero(b0 + o3), 0, 4, 1, 5);
+          const a = v128.shuffle<f64>(p, u, 0, 2);
+          const b = v128.shuffle<f64>(p, u, 1, 3);
+          const r01 = f32x4.mul(f32x4.add(a, b), half);
+          const r02 = f32x4.mul(f32x4.sub(a, b), half);
+          if (dims == 1) {
+            storeGradLanes(a, gb, k, co, coutPad, nt, tail);
+            storeGradLanes(r01, gb + gPointBytes, k, co, coutPad, nt, tail);
+            storeGradLanes(r02, gb + 2 * gPointBytes, k, co, coutPad, nt, tail);
+            storeGradLanes(b, gb + 3 * gPointBytes, k, co, coutPad, nt, tail);
+            continue;
           }
-          for (let j = 0; j < 4; j++) {
-            const s = scratch + <usize>(j * 16);
-            if (dims == 1) {
-              storeGradLanes(v128.load(s), gb + <usize>j * gPointBytes, k, co, coutPad, nt, tail);
-              continue;
-            }
-            // G2 along the column.
-            const column = scratch + 128;
-            gradKernelRow(v128.load(s), v128.load(s, 64), column, 16);
-            for (let i = 0; i < 4; i++) {
-              const point = gb + <usize>(i * 4 + j) * gPointBytes;
-              storeGradLanes(v128.load(column + <usize>(i * 16)), point, k, co, coutPad, nt, tail);
-            }
-          }
+          // Row 1 as columns c, d: r1 = [c, (c + d) / 2, (c - d) / 2, d].
+          p = v128.shuffle<f32>(v128.load64_zero(b0 + gyRowBytes), v128.load64_zero(b0 + o1 + gyRowBytes), 0, 4, 1, 5);
+          u = v128.shuffle<f32>(v128.load64_zero(b0 + o2 + gyRowBytes), v128.load64_zero(b0 + o3 + gyRowBytes), 0, 4, 1, 5);
+          const c = v128.shuffle<f64>(p, u, 0, 2);
+          const d = v128.shuffle<f64>(p, u, 1, 3);
+          const r11 = f32x4.mul(f32x4.add(c, d), half);
+          const r12 = f32x4.mul(f32x4.sub(c, d), half);
+          // G2 along the column, point (i, j) = i * 4 + j: [r0j, (r0j + r1j) / 2, (r0j - r1j) / 2, r1j].
+          gradColumn(a, c, gb, gPointBytes, k, co, coutPad, nt, tail);
+          gradColumn(r01, r11, gb + gPointBytes, gPointBytes, k, co, coutPad, nt, tail);
+          gradColumn(r02, r12, gb + 2 * gPointBytes, gPointBytes, k, co, coutPad, nt, tail);
+          gradColumn(b, d, gb + 3 * gPointBytes, gPointBytes, k, co, coutPad, nt, tail);
         }
       }
       // 3. One GEMM per point, the block's tiles as depth, into float32 block sums.
