@@ -23,6 +23,7 @@ import { convReference } from './reference/conv-reference';
 import { convTransposeBackwardInputReference } from './reference/conv-transpose-backward-input-reference';
 import { convTransposeBackwardWeightReference } from './reference/conv-transpose-backward-weight-reference';
 import { convTransposeReference } from './reference/conv-transpose-reference';
+import { convChannelsLastDepthwise } from './wasm/depthwise-channels-last';
 import {
   biasGradientDepthwise,
   convBackwardInputDepthwise,
@@ -99,6 +100,17 @@ export interface ConvKernels {
   ): Float32Array;
   /** gradOutput [N, C_out, ...out] -> gradBias [C_out], for both ops. */
   biasGradient(gradOutput: Float32Array, geometry: ConvGeometry): Float32Array;
+  /**
+   * Optional: the conv forward on channels-last buffers (input [N, ...in, C_in] -> output
+   * [N, ...out, C_out]), or null for a geometry it does not run; with a result the op skips
+   * its two layout transposes.
+   */
+  convChannelsLast?(
+    input: Float32Array,
+    weight: Float32Array,
+    bias: Float32Array | null,
+    geometry: ConvGeometry,
+  ): Float32Array | null;
 }
 
 /** The registry: algorithm name -> its kernels. The only place an algorithm is added. */
@@ -155,6 +167,8 @@ const CONV_KERNELS = {
     convTransposeBackwardInput: convTransposeBackwardInputDepthwise,
     convTransposeBackwardWeight: convTransposeBackwardWeightDepthwise,
     biasGradient: biasGradientDepthwise,
+    // Vectorised over channels: channels-last calls without multiplier skip the transposes.
+    convChannelsLast: convChannelsLastDepthwise,
   },
   // Winograd F(4x4, 3x3) / F(6, 3) on WebAssembly SIMD for stride-1 kernel-3 convolutions
   // and their gradients (./wasm/winograd-conv-kernels.ts).

@@ -4,9 +4,11 @@
  *   y[n, co, o] = bias[co] + sum_{ci, k} w[co, ci, k] * xpad[n, g * C_in/groups + ci, o * stride - padBefore + k * dilation]
  *   out = floor((in + padBefore + padAfter - dilation * (k - 1) - 1) / stride) + 1
  * The op checks its arguments, builds the geometry, converts a channels-last input to
- * channels-first, runs the algorithm's kernel and converts back; the kernels compute.
+ * channels-first, runs the algorithm's kernel and converts back (unless the algorithm has a
+ * channels-last kernel for the geometry: then it runs that on the data as it is); the kernels
+ * compute.
  */
-import { CONV_OPTION_KEYS, type ConvGeometry, resolveConvCall, type Tensor } from '@convkit/tensor';
+import { CONV_OPTION_KEYS, type ConvGeometry, resolveConvCall, Tensor } from '@convkit/tensor';
 import { convKernelsFor } from './algorithms';
 import { fromChannelsFirst, toChannelsFirst } from './layout';
 import type { ConvOptions } from './options';
@@ -39,6 +41,17 @@ function runConv(
   const call = resolveConvCall(op, input, weight, options, dims);
   const { geometry } = call;
   const kernels = convKernelsFor(op, call.algorithm, geometry, 'forward');
+  if (geometry.layout === 'channels-last' && kernels.convChannelsLast) {
+    // A kernel that reads and writes channels-last itself: no transposes.
+    const bias = call.bias ? call.bias.contiguous().data : null;
+    const output = kernels.convChannelsLast(
+      call.input.contiguous().data,
+      call.weight.contiguous().data,
+      bias,
+      geometry,
+    );
+    if (output !== null) return new Tensor(output, geometry.outputShape);
+  }
   const output = kernels.conv(
     toChannelsFirst(call.input, geometry.layout),
     call.weight.contiguous().data,

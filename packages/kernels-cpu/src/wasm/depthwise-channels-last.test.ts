@@ -121,6 +121,95 @@ for (const build of BUILDS) {
       assertClose(got, want);
       expect(got.data.some((v) => Number.isNaN(v))).toBe(true);
     });
+
+    it('conv with layout channels-last runs it (no transposes) where its limit allows, and the channels-first kernels elsewhere, matching the reference in both layouts', () => {
+      initWasmSync({ build });
+      fc.assert(
+        fc.property(
+          channelsLastCase,
+          fc.integer({ min: 1, max: 2 }),
+          fc.constantFrom('zeros', 'zeros', 'reflect', 'circular'),
+          fc.boolean(),
+          (c, multiplier, paddingMode, poison) => {
+            const options = {
+              stride: c.stride,
+              dilation: c.dilation,
+              padding: c.padding,
+              groups: c.channels,
+            };
+            let geometry: ReturnType<typeof convGeometry>;
+            try {
+              geometry = convGeometry({
+                ...options,
+                paddingMode: paddingMode as 'zeros',
+                batch: c.batch,
+                inChannels: c.channels,
+                outChannels: c.channels * multiplier,
+                inputSpatial: c.inputSpatial,
+                kernelSize: c.kernelSize,
+                layout: 'channels-last',
+              });
+            } catch {
+              return; // more reflect or circular padding than the input has
+            }
+            const rng = createRng(c.seed);
+            const input = rng.normalTensor([...geometry.inputShape]);
+            const weight = rng.normalTensor([...geometry.weightShape]);
+            if (poison) weight.data[0] = Number.POSITIVE_INFINITY;
+            const bias = c.hasBias ? rng.normalTensor([geometry.outChannels]) : null;
+            const last = {
+              ...options,
+              paddingMode: paddingMode as 'zeros',
+              bias,
+              layout: 'channels-last' as const,
+            };
+            const want = conv(input, weight, { ...last, algorithm: 'reference' });
+            for (const algorithm of ['auto', 'depthwise'] as const) {
+              const got = conv(input, weight, { ...last, algorithm });
+              expect(got.shape).toEqual(want.shape);
+              assertClose(got, want);
+              if (depthwiseChannelsLastLimit(geometry) === null) {
+                // The op handed the channels-last data to the channels-last kernel itself.
+                const direct = convDepthwiseChannelsLast(
+                  input.data,
+                  weight.data,
+                  bias?.data ?? null,
+                  geometry,
+                );
+                expect(got.data).toEqual(direct);
+              }
+            }
+            // The same problem in the channels-first layout.
+            const first = { ...last, layout: 'channels-first' as const };
+            const inputFirst = input.permute([
+              0,
+              geometry.dims + 1,
+              ...Array.from({ length: geometry.dims }, (_, i) => i + 1),
+            ]);
+            assertClose(
+              conv(inputFirst, weight, { ...first, algorithm: 'depthwise' }),
+              conv(inputFirst, weight, { ...first, algorithm: 'reference' }),
+            );
+          },
+        ),
+        { numRuns: 150, seed: 823 },
+      );
+    });
+
+    it('reads strided and offset channels-last views as their elements', () => {
+      initWasmSync({ build });
+      const rng = createRng(824);
+      const big = rng.normalTensor([2, 9, 11, 6]);
+      // A batch slice (contiguous, with an offset) and a spatial crop (strided).
+      for (const input of [big.slice(0, 1, 2), big.slice(1, 1, 10).slice(2, 2, 9)]) {
+        const weight = rng.normalTensor([6, 1, 3, 3]);
+        const options = { padding: 1, groups: 6, layout: 'channels-last' as const };
+        assertClose(
+          conv(input, weight, { ...options, algorithm: 'depthwise' }),
+          conv(input, weight, { ...options, algorithm: 'reference' }),
+        );
+      }
+    });
   });
 }
 
