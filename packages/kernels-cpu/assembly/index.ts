@@ -28,7 +28,7 @@ export {
   phaseProduct,
 } from './phase-conv-transpose';
 export {
-  winogradAllFinite,
+  winogradChannelSums,
   winogradConv,
   winogradPackInput,
   winogradSumSquares,

@@ -265,20 +265,29 @@ export function winogradSumSquares(x: usize, count: i32): f64 {
 }
 
 /**
- * Whether `count` floats at x are all finite. A Winograd tile mixes all of its inputs, so one
- * NaN or infinity would reach outputs the direct sum keeps finite: callers check first.
+ * The bias gradient: sums[c] = the float64 sum of `volume` floats of channel c over `batch`
+ * samples of [batch][channels][volume] floats at y, rounded to float32 once. Two float64
+ * lanes and two vectors (four partial sums) per channel, so the additions do not wait on
+ * each other.
  */
-export function winogradAllFinite(x: usize, count: i32): bool {
-  // x * 0 is 0 for finite x and NaN for NaN and ±Infinity; the sum keeps any NaN.
-  const zero = f32x4.splat(0);
-  let acc = zero;
-  let i = 0;
-  for (; i + 4 <= count; i += 4) {
-    acc = f32x4.add(acc, f32x4.mul(v128.load(x + <usize>(i << 2)), zero));
+export function winogradChannelSums(y: usize, batch: i32, channels: i32, volume: i32, sums: usize): void {
+  for (let c = 0; c < channels; c++) {
+    let a0 = f64x2.splat(0);
+    let a1 = f64x2.splat(0);
+    let tail: f64 = 0;
+    for (let n = 0; n < batch; n++) {
+      const row = y + (<usize>n * <usize>channels + <usize>c) * <usize>volume * 4;
+      let o = 0;
+      for (; o + 4 <= volume; o += 4) {
+        const v = v128.load(row + <usize>(o << 2));
+        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
+        a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
+      }
+      for (; o < volume; o++) tail += <f64>load<f32>(row + <usize>(o << 2));
+    }
+    const a = f64x2.add(a0, a1);
+    store<f32>(sums + <usize>(c << 2), <f32>(f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1) + tail));
   }
-  let tail: f32 = 0;
-  for (; i < count; i++) tail += load<f32>(x + <usize>(i << 2)) * 0;
-  return tail == 0 && v128.all_true<i32>(f32x4.eq(acc, zero));
 }
 
 /**
@@ -1152,7 +1161,24 @@ export function winogradWeightGradOutput(dims: i32, m64: usize, groups: i32, cou
   for (let g = 0; g < groups; g++) {
     const mg = m64 + <usize>g * pointBytes * <usize>points;
     for (let co = 0; co < coutG; co++) {
-      for (let ci = 0; ci < cinG; ci++) {
+      let ci = 0;
+      if (dims == 2) {
+        // Two input channels per f64x2 (the same operations as the scalar loop below).
+        for (; ci + 2 <= cinG; ci += 2) {
+          const mc = mg + <usize>((co * cinG + ci) * 8);
+          for (let kw = 0; kw < 3; kw++) {
+            const c0 = gradOutputRow2(mc, pointBytes, kw);
+            const c1 = gradOutputRow2(mc + 4 * pointBytes, pointBytes, kw);
+            const c2 = gradOutputRow2(mc + 8 * pointBytes, pointBytes, kw);
+            const c3 = gradOutputRow2(mc + 12 * pointBytes, pointBytes, kw);
+            storeTwo(f64x2.add(f64x2.add(c0, c1), c2), dst + <usize>(kw * 4), taps);
+            storeTwo(f64x2.sub(c1, c2), dst + <usize>((3 + kw) * 4), taps);
+            storeTwo(f64x2.add(f64x2.add(c1, c2), c3), dst + <usize>((6 + kw) * 4), taps);
+          }
+          dst += <usize>(2 * taps * 4);
+        }
+      }
+      for (; ci < cinG; ci++) {
         const mc = mg + <usize>((co * cinG + ci) * 8);
         if (dims == 1) {
           const m0 = load<f64>(mc);
@@ -1191,4 +1217,22 @@ export function winogradWeightGradOutput(dims: i32, m64: usize, groups: i32, cou
       }
     }
   }
+}
+
+/** Column kw of A2^T along one row of points (row at `row`, points `step` apart), two channels. */
+// @ts-expect-error: decorator
+@inline function gradOutputRow2(row: usize, step: usize, kw: i32): v128 {
+  const m1 = v128.load(row + step);
+  const m2 = v128.load(row + 2 * step);
+  if (kw == 0) return f64x2.add(f64x2.add(v128.load(row), m1), m2);
+  if (kw == 1) return f64x2.sub(m1, m2);
+  return f64x2.add(f64x2.add(m1, m2), v128.load(row + 3 * step));
+}
+
+/** Rounds two float64 lanes to float32 and stores them `taps` floats apart (two channels). */
+// @ts-expect-error: decorator
+@inline function storeTwo(v: v128, dst: usize, taps: i32): void {
+  const f = f32x4.demote_f64x2_zero(v);
+  v128.store32_lane(dst, f, 0);
+  v128.store32_lane(dst + <usize>(taps * 4), f, 1);
 }
