@@ -13,6 +13,7 @@ import { deformConv } from '../deform-conv';
 import { deformConvBackward } from '../deform-conv-backward';
 import { type CpuContext, createCpuContext } from './cpu-context';
 import { AbortError, WorkerError } from './pool-errors';
+import { toShared } from './shared-tensor';
 
 const rng = createRng(77);
 let cpu: CpuContext;
@@ -143,17 +144,17 @@ describe('createCpuContext', () => {
     );
   });
 
-  it('reads inputs that already live in shared memory (an earlier pooled result) in place', async () => {
+  it('reads inputs that already live in shared memory in place, and returns ordinary tensors', async () => {
     const x = rng.normalTensor([1, 16, 40, 40]);
     const w1 = rng.normalTensor([32, 16, 3, 3]);
-    const w2 = rng.normalTensor([16, 32, 3, 3]);
     const y1 = await cpu.conv(x, w1, { padding: 1 });
-    expect(y1.data.buffer).toBeInstanceOf(SharedArrayBuffer);
-    const y1Sync = conv(x, w1, { padding: 1 });
-    close(y1, y1Sync);
-    close(await cpu.conv(y1, w2, { padding: 1 }), conv(y1, w2, { padding: 1 }));
-    // A strided view of a shared result (a channel slice) as the input.
-    const slice = y1.slice(1, 8, 24);
+    expect(y1.data.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    close(y1, conv(x, w1, { padding: 1 }));
+    // Input and weight over a SharedArrayBuffer (whole, and a strided channel slice).
+    const shared = toShared(y1);
+    const w2 = toShared(rng.normalTensor([16, 32, 3, 3]));
+    close(await cpu.conv(shared, w2, { padding: 1 }), conv(y1, w2, { padding: 1 }));
+    const slice = shared.slice(1, 8, 24);
     const w3 = rng.normalTensor([8, 16, 3, 3]);
     close(await cpu.conv(slice, w3, { padding: 1 }), conv(slice, w3, { padding: 1 }));
   });

@@ -13,10 +13,11 @@
  * convRowBand in @convkit/tensor), else output-channel blocks (transposed and deformable
  * convolution). The caller is one of the threads: `threads: 2` is the caller and one worker.
  * It copies the other pieces' inputs into shared memory it keeps between calls (an arena,
- * ./staging-arenas.ts; inputs already in shared memory, such as an earlier pooled result, are
- * not copied), posts them to the workers, runs the first piece itself meanwhile, and waits for
- * the rest. Every piece runs the ordinary synchronous op, with whichever algorithm 'auto' picks
- * for it, and writes its part of the result into the shared output. Each worker has its own
+ * ./staging-arenas.ts; inputs already over a SharedArrayBuffer are read in place), posts them
+ * to the workers, runs the first piece itself meanwhile, and waits for the rest. Every piece
+ * runs the ordinary synchronous op, with whichever algorithm 'auto' picks for it; the caller
+ * writes its part of the result into the (ordinary) result tensor, a worker into the arena,
+ * from where the caller copies it once the worker is done. Each worker has its own
  * WebAssembly instance and memory (every kernel copies its operands into its own memory anyway)
  * and runs the caller's build. Pieces of a gradient that overlap (weight and bias gradients;
  * the input gradient's halo rows between bands) are summed on the caller in piece order.
@@ -46,6 +47,7 @@ import {
   resolveConvTransposeCall,
   resolveDeformConvCall,
   type Tensor,
+  zeros,
 } from '@convkit/tensor';
 import { conv } from '../conv';
 import { convBackward } from '../conv-backward';
@@ -63,7 +65,7 @@ import type {
 import { initWasm, type WasmBuild, wasmInfo } from '../wasm/wasm-runtime';
 import { AbortError } from './pool-errors';
 import { type PoolOp, type PoolPiece, type PoolTask, runPiece } from './pool-task';
-import { addInto, describeShared, type SharedTensor, sharedZeros, tightView } from './shared-tensor';
+import { addInto, copyInto, fromShared, type SharedTensor, tightView } from './shared-tensor';
 import { type StagingArena, StagingArenas, stagingSize } from './staging-arenas';
 import { isNode } from './worker-handle';
 import { WorkerPool } from './worker-pool';
@@ -189,13 +191,25 @@ function piece(
   return { op, args: args.map(tightView), options, tensorOptions: tight, outputs };
 }
 
-/** A worker's task for `piece`: its inputs staged in `arena` (unless already shared), its outputs shared. */
-function describePiece(piece: PoolPiece, arena: StagingArena, build: WasmBuild | null): PoolTask {
+/**
+ * A worker's task for `piece`: its inputs staged in `arena` (unless already shared), its
+ * results written into regions of the arena, which `copyBack` lists for the caller to copy
+ * into the piece's outputs once the worker is done.
+ */
+function describePiece(
+  piece: PoolPiece,
+  arena: StagingArena,
+  build: WasmBuild | null,
+  copyBack: { from: SharedTensor; to: Tensor }[],
+): PoolTask {
   const tensorOptions: Record<string, SharedTensor | null> = {};
   for (const [name, t] of Object.entries(piece.tensorOptions))
     tensorOptions[name] = t ? arena.stage(t) : null;
   const outputs: Record<string, SharedTensor> = {};
-  for (const [name, t] of Object.entries(piece.outputs)) outputs[name] = describeShared(t);
+  for (const [name, t] of Object.entries(piece.outputs)) {
+    outputs[name] = arena.reserve(t.shape);
+    copyBack.push({ from: outputs[name], to: t });
+  }
   return {
     op: piece.op,
     build,
@@ -258,27 +272,40 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
       return;
     }
     const remote = pieces.slice(1);
-    const arena = arenas.acquire(
-      stagingSize(remote.flatMap((p) => [...p.args, ...Object.values(p.tensorOptions)])),
-    );
+    const own = pieces[0]!;
+    // The caller's own strided inputs (a band of rows) go to the arena too: the op would copy
+    // them into a fresh array, whose pages cost more to map than the copy.
+    const ownStrided = own.args.filter((t) => !t.isContiguous);
+    let floats = stagingSize([
+      ...ownStrided,
+      ...remote.flatMap((p) => [...p.args, ...Object.values(p.tensorOptions)]),
+    ]);
+    for (const p of remote) for (const t of Object.values(p.outputs)) floats += t.size;
+    const arena = arenas.acquire(floats);
+    const copyBack: { from: SharedTensor; to: Tensor }[] = [];
     let running: Promise<void>[];
     try {
       const build = wasmInfo().build;
-      running = remote.map((p) => pool.run(describePiece(p, arena, build), signal));
+      running = remote.map((p) => pool.run(describePiece(p, arena, build, copyBack), signal));
     } catch (error) {
       arenas.release(arena);
       throw error;
     }
     let ownError: { error: unknown } | null = null;
     try {
-      runPiece(pieces[0]!);
+      const args = own.args.map((t) => (t.isContiguous ? t : fromShared(arena.stage(t))));
+      runPiece({ ...own, args });
     } catch (error) {
       ownError = { error };
     }
     const settled = await Promise.allSettled(running);
-    arenas.release(arena);
-    if (ownError) throw ownError.error;
-    for (const result of settled) if (result.status === 'rejected') throw result.reason;
+    try {
+      if (ownError) throw ownError.error;
+      for (const result of settled) if (result.status === 'rejected') throw result.reason;
+      for (const { from, to } of copyBack) copyInto(fromShared(from), to);
+    } finally {
+      arenas.release(arena);
+    }
   }
 
   async function runConv(
@@ -300,7 +327,7 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
     delete rest.bias;
     const channelDim = g.layout === 'channels-last' ? g.dims + 1 : 1;
     const rowDim = g.layout === 'channels-last' ? 1 : 2;
-    const out = sharedZeros(g.outputShape);
+    const out = zeros(g.outputShape);
     const pieces: PoolPiece[] = [];
     const bands = g.batch < parts && g.groups < parts ? convRowBands(g, parts) : [];
     if (g.batch >= parts) {
@@ -363,17 +390,17 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
     const rowDim = g.layout === 'channels-last' ? 1 : 2;
     const bands = g.batch < parts ? convRowBands(g, parts) : [];
     if (g.batch < parts && bands.length < 2) return convBackward(gy, x, w, plain);
-    const gradInput = sharedZeros(g.inputShape);
-    const gradWeight = sharedZeros(g.weightShape);
-    const gradBias = sharedZeros([g.outChannels]);
+    const gradInput = zeros(g.inputShape);
+    const gradWeight = zeros(g.weightShape);
+    const gradBias = zeros([g.outChannels]);
     const pieces: PoolPiece[] = [];
     const weightParts: Tensor[] = [];
     const biasParts: Tensor[] = [];
     const inputParts: { part: Tensor; target: Tensor }[] = [];
     if (g.batch >= parts) {
       for (const [n0, n1] of chunks(g.batch, parts)) {
-        const gw = sharedZeros(g.weightShape);
-        const gb = sharedZeros([g.outChannels]);
+        const gw = zeros(g.weightShape);
+        const gb = zeros([g.outChannels]);
         weightParts.push(gw);
         biasParts.push(gb);
         pieces.push(
@@ -391,9 +418,9 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
         const padding = paddingPairs(g);
         padding[0] = [band.padBefore, band.padAfter];
         const xBand = x.slice(rowDim, band.inputStart, band.inputEnd);
-        const gi = sharedZeros(xBand.shape);
-        const gw = sharedZeros(g.weightShape);
-        const gb = sharedZeros([g.outChannels]);
+        const gi = zeros(xBand.shape);
+        const gw = zeros(g.weightShape);
+        const gb = zeros([g.outChannels]);
         inputParts.push({ part: gi, target: gradInput.slice(rowDim, band.inputStart, band.inputEnd) });
         weightParts.push(gw);
         biasParts.push(gb);
@@ -433,7 +460,7 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
     const rest = { ...plain };
     delete rest.bias;
     const channelDim = g.layout === 'channels-last' ? g.dims + 1 : 1;
-    const out = sharedZeros(g.outputShape);
+    const out = zeros(g.outputShape);
     const pieces: PoolPiece[] = [];
     if (g.batch >= parts) {
       for (const [n0, n1] of chunks(g.batch, parts)) {
@@ -504,17 +531,17 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
     const rest = { ...plain };
     delete rest.bias;
     delete rest.mask;
-    const gradInput = sharedZeros(g.inputShape);
-    const gradWeight = sharedZeros(g.weightShape);
-    const gradBias = sharedZeros([g.outChannels]);
-    const gradOffset = extra.offset ? sharedZeros(extra.offset.shape) : null;
-    const gradMask = extra.mask ? sharedZeros(extra.mask.shape) : null;
+    const gradInput = zeros(g.inputShape);
+    const gradWeight = zeros(g.weightShape);
+    const gradBias = zeros([g.outChannels]);
+    const gradOffset = extra.offset ? zeros(extra.offset.shape) : null;
+    const gradMask = extra.mask ? zeros(extra.mask.shape) : null;
     const weightParts: Tensor[] = [];
     const biasParts: Tensor[] = [];
     const pieces: PoolPiece[] = [];
     for (const [n0, n1] of chunks(g.batch, parts)) {
-      const gw = sharedZeros(g.weightShape);
-      const gb = sharedZeros([g.outChannels]);
+      const gw = zeros(g.weightShape);
+      const gb = zeros([g.outChannels]);
       weightParts.push(gw);
       biasParts.push(gb);
       const sliced = args.map((t, i) => (i === 2 ? t : t.slice(0, n0, n1)));
@@ -557,7 +584,7 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
     const rest = { ...plain };
     delete rest.bias;
     delete rest.mask;
-    const out = sharedZeros(g.outputShape);
+    const out = zeros(g.outputShape);
     const pieces: PoolPiece[] = [];
     if (g.batch < parts && g.groups === 1 && g.outChannels >= 2 * parts) {
       // One sample: blocks of output channels (weight [C_out, ...] sliced on dim 0).

@@ -1,9 +1,10 @@
 /**
  * One piece of a pooled call: an op of this package, its tensor arguments and tensor-valued
  * options (bias, mask), its other options as they are, and for each result the view of the
- * call's (shared) result it is written into. The caller runs one piece itself (`runPiece`, on
- * its own tensors); each other piece crosses to a worker as a `PoolTask`, whose tensors are
- * shared-memory descriptors, and the worker runs it with `runPoolTask`.
+ * call's result it is written into. The caller runs one piece itself (`runPiece`, on its own
+ * tensors); each other piece crosses to a worker as a `PoolTask`, whose tensors are
+ * shared-memory descriptors (its results: regions the caller copies into the call's result),
+ * and the worker runs it with `runPoolTask`.
  */
 import type { Tensor } from '@convkit/tensor';
 import { conv } from '../conv';
@@ -23,7 +24,7 @@ export type PoolOp =
   | 'convTransposeBackward'
   | 'deformConvBackward';
 
-/** A piece on the caller's side: tensors (any memory; outputs are views of shared results). */
+/** A piece on the caller's side: tensors in any memory. */
 export interface PoolPiece {
   op: PoolOp;
   args: Tensor[];

@@ -1,9 +1,11 @@
 /**
- * StagingArenas: the shared memory a pooled call copies its workers' inputs into, kept from
- * call to call. A fresh SharedArrayBuffer per call costs more than the copy itself (its pages
- * are mapped and zeroed on first touch, on the caller's critical path, and freed by the
- * garbage collector later), so a context keeps a few arenas and hands each call one that is
- * large enough; calls that run at the same time get different arenas.
+ * StagingArenas: the shared memory a pooled call copies its workers' inputs into, and its
+ * workers write their results into, kept from call to call. A fresh SharedArrayBuffer per call
+ * costs more than the copies (its pages are mapped and zeroed on first touch, by the threads
+ * that should be computing, and freed by the garbage collector later: an 800 KB result
+ * written into a fresh one took 0.33 ms against 0.10 ms for an ordinary array), so a context
+ * keeps a few arenas and hands each call one that is large enough; calls that run at the same
+ * time get different arenas.
  */
 import { contiguousStrides, type Tensor } from '@convkit/tensor';
 import { describeShared, packInto, type SharedTensor } from './shared-tensor';
@@ -42,6 +44,17 @@ export class StagingArena {
     return shared;
   }
 
+  /** A region of `shape` for a worker to write a result into (row-major; its old values stay). */
+  reserve(shape: readonly number[]): SharedTensor {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const at = this.used;
+    if (at + size > this.floats.length) {
+      throw new RangeError(`StagingArena: ${size} floats do not fit (${this.floats.length - at} left)`);
+    }
+    this.used += size;
+    return { buffer: this.buffer, shape: [...shape], strides: contiguousStrides(shape), offset: at };
+  }
+
   /** Forgets what was staged (the next call writes over it). */
   reset(): void {
     this.used = 0;
@@ -49,7 +62,7 @@ export class StagingArena {
   }
 }
 
-/** The floats `tensors` need in an arena: each distinct non-shared tensor once. */
+/** The floats `tensors` need in an arena as inputs: each distinct non-shared tensor once. */
 export function stagingSize(tensors: Iterable<Tensor | null | undefined>): number {
   const seen = new Set<Tensor>();
   let floats = 0;
