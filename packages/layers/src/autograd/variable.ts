@@ -9,6 +9,7 @@
  */
 import { ArgumentError, formatShape, ShapeError, type Tensor, tensor } from '@convkit/tensor';
 import { getBackend } from '../backend/use-backend';
+import { isPrivate } from './private-values';
 
 export interface Node {
   /** The op's name, for error messages (`conv2d`, `add`). */
@@ -147,6 +148,7 @@ function runBackward(root: Variable, seed: Tensor, retainGraph: boolean): void {
       continue;
     }
     const inputGrads = node.backward(g);
+    const value = v.data;
     node.inputs.forEach((input, i) => {
       const gi = inputGrads[i];
       if (!input.requiresGrad || gi === null || gi === undefined) return;
@@ -159,6 +161,15 @@ function runBackward(root: Variable, seed: Tensor, retainGraph: boolean): void {
       grads.set(input, previous === undefined ? gi : backend.binary('add', previous, gi));
     });
     if (release && !sharesMemory(g, seed, inputGrads, grads)) release(g);
+    if (
+      release &&
+      !retainGraph &&
+      isPrivate(v) &&
+      !node.inputs.some((input) => input.data.data.buffer === value.data.buffer) &&
+      !sharesMemory(value, seed, inputGrads, grads)
+    ) {
+      release(value);
+    }
     if (!retainGraph) v.gradFn = null;
   }
 }

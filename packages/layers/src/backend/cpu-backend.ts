@@ -10,7 +10,6 @@ import {
 import type { Tensor } from '@convkit/tensor';
 import { affine, binary, broadcastTo, sumToShape, unary, unaryBackward } from '../cpu/elementwise';
 import { embeddingBackward, embeddingLookup } from '../cpu/gather';
-import { releaseGradientBuffer } from '../cpu/gradient-buffers';
 import { linearBackward, linearForward } from '../cpu/linear';
 import { bceWithLogits, bceWithLogitsBackward, nllPick, nllPickBackward } from '../cpu/losses';
 import { matmul } from '../cpu/matmul';
@@ -30,6 +29,7 @@ import {
   maxPool,
   maxPoolBackward,
 } from '../cpu/pooling';
+import { releaseBuffer } from '../cpu/recycled-buffers';
 import { softmax, softmaxBackward } from '../cpu/softmax';
 import { assignInto } from '../cpu/strided';
 import {
@@ -84,6 +84,6 @@ export const cpuBackend: Backend = Object.freeze({
   embeddingLookup,
   embeddingBackward,
   release: (gradient: Tensor) => {
-    if (gradient.offset === 0 && gradient.size === gradient.data.length) releaseGradientBuffer(gradient.data);
+    if (gradient.offset === 0 && gradient.size === gradient.data.length) releaseBuffer(gradient.data);
   },
 });

@@ -6,7 +6,7 @@
  */
 import { formatShape, ShapeError, shapeSize, Tensor } from '@convkit/tensor';
 import { flatValues } from './flat-values';
-import { takeGradientBuffer } from './gradient-buffers';
+import { takeBuffer } from './recycled-buffers';
 
 export type UnaryKind =
   | 'relu'
@@ -196,7 +196,8 @@ const BACKWARD: Record<UnaryKind, Backward> = {
 /** y = f(x) element-wise; `param` is LeakyReLU's negative slope. */
 export function unary(kind: UnaryKind, input: Tensor, param = 0): Tensor {
   const x = flatValues(input);
-  const y = new Float32Array(x.length);
+  // Every forward loop writes each element, so a recycled buffer needs no clearing.
+  const y = takeBuffer(x.length);
   FORWARD[kind](x, y, param);
   return new Tensor(y, input.shape);
 }
@@ -211,7 +212,7 @@ export function unaryBackward(
 ): Tensor {
   const x = flatValues(input);
   // Every backward loop writes each element, so a recycled buffer needs no clearing.
-  const gx = takeGradientBuffer(x.length);
+  const gx = takeBuffer(x.length);
   BACKWARD[kind](x, flatValues(output), flatValues(gradOutput), gx, param);
   return new Tensor(gx, input.shape);
 }

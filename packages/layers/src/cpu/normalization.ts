@@ -9,7 +9,7 @@
  */
 import { shapeSize, Tensor } from '@convkit/tensor';
 import { flatValues } from './flat-values';
-import { takeGradientBuffer } from './gradient-buffers';
+import { takeBuffer } from './recycled-buffers';
 
 export interface ChannelStats {
   /** Per channel (or per row): mean and biased variance. */
@@ -82,7 +82,8 @@ export function batchNormApply(
   const { x, N, C, inner } = channelsView(input);
   const w = weight === null ? null : weight.toFloat32Array();
   const b = bias === null ? null : bias.toFloat32Array();
-  const y = new Float32Array(x.length);
+  const y = takeBuffer(x.length); // every element is written below
+
   for (let c = 0; c < C; c++) {
     const scale = invstd[c]! * (w === null ? 1 : w[c]!);
     const shift = (b === null ? 0 : b[c]!) - mean[c]! * scale;
@@ -122,7 +123,7 @@ export function batchNormBackward(
   const count = N * inner;
   const w = weight === null ? null : weight.toFloat32Array();
   // Both loops below write each element, so a recycled buffer needs no clearing.
-  const gx = takeGradientBuffer(x.length);
+  const gx = takeBuffer(x.length);
   const gw = new Float32Array(C);
   const gb = new Float32Array(C);
   const pairs = inner - (inner % 2);

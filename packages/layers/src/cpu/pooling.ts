@@ -7,7 +7,7 @@
  */
 import { type ConvGeometry, shapeSize, Tensor } from '@convkit/tensor';
 import { flatValues } from './flat-values';
-import { takeGradientBuffer } from './gradient-buffers';
+import { takeBuffer } from './recycled-buffers';
 
 /** Per-dim values padded at the front to three dims (1-D and 2-D run as 3-D). */
 function three(values: readonly number[], fill: number): [number, number, number] {
@@ -102,7 +102,7 @@ export function maxPool(input: Tensor, geometry: ConvGeometry): MaxPoolResult {
       (o, d) => (o - 1) * geometry.stride[d]! + geometry.kernelSize[d]! <= geometry.inputSpatial[d]!,
     );
   if (simple) {
-    const out = new Float32Array(shapeSize(geometry.outputShape));
+    const out = takeBuffer(shapeSize(geometry.outputShape)); // every element is written
     const argmax = new Int32Array(out.length);
     maxPoolInside(x, geometry, out, argmax);
     return { output: new Tensor(out, geometry.outputShape), argmax };
@@ -180,7 +180,7 @@ export function maxPoolBackward(gradOutput: Tensor, argmax: Int32Array, geometry
   const outPlane = geometry.outputVolume;
   const total = shapeSize(geometry.inputShape);
   if (tiles2x2(geometry)) {
-    const gx = takeGradientBuffer(total);
+    const gx = takeBuffer(total);
     const IW = geometry.inputSpatial[1]!;
     const OH = geometry.outputSpatial[0]!;
     const OW = geometry.outputSpatial[1]!;
@@ -198,7 +198,7 @@ export function maxPoolBackward(gradOutput: Tensor, argmax: Int32Array, geometry
     }
     return new Tensor(gx, geometry.inputShape);
   }
-  const gx = takeGradientBuffer(total, true);
+  const gx = takeBuffer(total, true);
   for (let p = 0; p < planes; p++) {
     for (let o = 0, q = p * outPlane; o < outPlane; o++, q++) {
       if (argmax[q]! >= 0) gx[p * inPlane + argmax[q]!] += g[q]!;

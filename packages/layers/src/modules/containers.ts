@@ -4,9 +4,49 @@
  */
 import type { LayerSpec } from '@convkit/analysis';
 import { ArgumentError } from '@convkit/tensor';
+import { markPrivate } from '../autograd/private-values';
 import { asVariable, type Input } from '../autograd/record';
 import type { Variable } from '../autograd/variable';
+import { GELU, LeakyReLU, ReLU, ReLU6, Sigmoid, SiLU, Tanh } from './activations';
+import { Conv1d, Conv2d, Conv3d } from './conv';
 import { Module } from './module';
+import { BatchNorm1d, BatchNorm2d, BatchNorm3d } from './normalization';
+import { AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d } from './pooling';
+import { Dropout, Flatten, Linear } from './simple';
+
+/**
+ * The built-in modules that keep no reference to their input or output (only parameters and
+ * running statistics): exactly these classes, not subclasses, whose forward is the class's own.
+ */
+const KEEP_NO_VALUES: ReadonlySet<unknown> = new Set<unknown>([
+  Conv1d,
+  Conv2d,
+  Conv3d,
+  BatchNorm1d,
+  BatchNorm2d,
+  BatchNorm3d,
+  ReLU,
+  ReLU6,
+  LeakyReLU,
+  GELU,
+  SiLU,
+  Sigmoid,
+  Tanh,
+  MaxPool1d,
+  MaxPool2d,
+  MaxPool3d,
+  AvgPool1d,
+  AvgPool2d,
+  AvgPool3d,
+  Linear,
+  Flatten,
+  Dropout,
+]);
+
+function keepsNoValues(m: Module): boolean {
+  const proto = Object.getPrototypeOf(m) as { constructor: unknown; forward: unknown };
+  return KEEP_NO_VALUES.has(proto.constructor) && !Object.hasOwn(m, 'forward');
+}
 
 function checkModule(op: string, m: unknown, at: string): Module {
   if (!(m instanceof Module)) throw new ArgumentError(`${op}: ${at} must be a Module, got ${String(m)}`);
@@ -41,7 +81,21 @@ export class Sequential extends Module {
 
   forward(x: Input): Variable {
     let y = asVariable('Sequential', 'input', x);
-    for (const m of this.children()) y = m.forward(y);
+    const children = this.children();
+    for (let i = 0; i < children.length; i++) {
+      const next = children[i]!.forward(y);
+      // A value between two built-in children is the container's own: its memory may be
+      // recycled once its backward step is done (autograd/private-values.ts).
+      if (
+        i + 1 < children.length &&
+        next !== y &&
+        keepsNoValues(children[i]!) &&
+        keepsNoValues(children[i + 1]!)
+      ) {
+        markPrivate(next);
+      }
+      y = next;
+    }
     return y;
   }
 

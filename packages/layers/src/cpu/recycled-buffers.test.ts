@@ -1,6 +1,8 @@
 import { createRng, type Tensor } from '@convkit/tensor';
 import { describe, expect, it } from 'vitest';
 import { Parameter } from '../autograd/parameter';
+import { asVariable, type Input } from '../autograd/record';
+import type { Variable } from '../autograd/variable';
 import type { Backend } from '../backend/backend';
 import { cpuBackend } from '../backend/cpu-backend';
 import { setBackend } from '../backend/use-backend';
@@ -8,48 +10,47 @@ import { relu } from '../functional/activations';
 import { add, mul, sum } from '../functional/arithmetic';
 import { flatten } from '../functional/shape-ops';
 import { manualSeed } from '../init/global-rng';
+import { ReLU } from '../modules/activations';
 import { BasicBlock } from '../modules/blocks';
 import { Sequential } from '../modules/containers';
+import { Conv2d } from '../modules/conv';
+import { Module } from '../modules/module';
 import { BatchNorm2d } from '../modules/normalization';
 import { MaxPool2d } from '../modules/pooling';
-import {
-  MAX_POOLED_BYTES,
-  pooledGradientBytes,
-  releaseGradientBuffer,
-  takeGradientBuffer,
-} from './gradient-buffers';
+import { Flatten, Linear } from '../modules/simple';
+import { MAX_POOLED_BYTES, pooledBytes, releaseBuffer, takeBuffer } from './recycled-buffers';
 
 describe('gradient buffers', () => {
   it('recycles only the buffers it handed out, whole, once', () => {
-    const before = pooledGradientBytes();
-    const a = takeGradientBuffer(1001);
+    const before = pooledBytes();
+    const a = takeBuffer(1001);
     a.fill(7);
-    releaseGradientBuffer(a);
-    expect(pooledGradientBytes()).toBe(before + 4004);
-    releaseGradientBuffer(a); // a second release is ignored
-    expect(pooledGradientBytes()).toBe(before + 4004);
-    const b = takeGradientBuffer(1001);
+    releaseBuffer(a);
+    expect(pooledBytes()).toBe(before + 4004);
+    releaseBuffer(a); // a second release is ignored
+    expect(pooledBytes()).toBe(before + 4004);
+    const b = takeBuffer(1001);
     expect(b).toBe(a);
     expect(b[0]).toBe(7); // stale contents unless zeroed was asked
-    releaseGradientBuffer(b);
-    expect(takeGradientBuffer(1001, true).every((v) => v === 0)).toBe(true);
+    releaseBuffer(b);
+    expect(takeBuffer(1001, true).every((v) => v === 0)).toBe(true);
     // Not handed out, or only part of one: ignored.
     const mine = new Float32Array(1001);
-    releaseGradientBuffer(mine);
-    const c = takeGradientBuffer(2002);
-    releaseGradientBuffer(c.subarray(0, 1001));
-    expect(pooledGradientBytes()).toBe(before);
-    expect(takeGradientBuffer(1001)).not.toBe(mine);
+    releaseBuffer(mine);
+    const c = takeBuffer(2002);
+    releaseBuffer(c.subarray(0, 1001));
+    expect(pooledBytes()).toBe(before);
+    expect(takeBuffer(1001)).not.toBe(mine);
   });
 
   it('holds at most MAX_POOLED_BYTES, dropping the oldest', () => {
     const big = MAX_POOLED_BYTES / 4 / 3 + 1; // three of these do not fit
-    const buffers = [takeGradientBuffer(big), takeGradientBuffer(big), takeGradientBuffer(big)];
-    for (const b of buffers) releaseGradientBuffer(b);
-    expect(pooledGradientBytes()).toBeLessThanOrEqual(MAX_POOLED_BYTES);
+    const buffers = [takeBuffer(big), takeBuffer(big), takeBuffer(big)];
+    for (const b of buffers) releaseBuffer(b);
+    expect(pooledBytes()).toBeLessThanOrEqual(MAX_POOLED_BYTES);
     // Empty the pool of them again (the newest two are kept).
-    takeGradientBuffer(big);
-    takeGradientBuffer(big);
+    takeBuffer(big);
+    takeBuffer(big);
   });
 });
 
@@ -97,8 +98,73 @@ describe('recycling in the backward pass', () => {
     };
     const fresh = withBackend(noRecycling, run);
     const recycled = run();
-    expect(pooledGradientBytes()).toBeGreaterThan(0); // the recycled run did recycle
+    expect(pooledBytes()).toBeGreaterThan(0); // the recycled run did recycle
     expect(recycled).toEqual(fresh);
+  });
+
+  it('recycles the values between built-in children of a Sequential, and gives the same training as fresh buffers', () => {
+    const build = () => {
+      manualSeed(5);
+      return new Sequential(
+        new Conv2d({ inChannels: 2, outChannels: 4, kernelSize: 3, padding: 1 }),
+        new BatchNorm2d({ numFeatures: 4 }),
+        new ReLU(),
+        new MaxPool2d({ kernelSize: 2 }),
+        new Flatten(),
+        new Linear({ inFeatures: 4 * 4 * 4, outFeatures: 8 }),
+        new ReLU(),
+        new Linear({ inFeatures: 8, outFeatures: 3 }),
+      );
+    };
+    const x = createRng(9).normalTensor([5, 2, 8, 8]);
+    const run = () => {
+      const model = build();
+      const params = model.parameters();
+      const out: Float32Array[][] = [];
+      for (let step = 0; step < 3; step++) {
+        for (const p of params) p.grad = null;
+        const y = model.forward(x);
+        sum(mul(y, y)).backward();
+        out.push([...gradsOf(params), y.data.toFloat32Array()]);
+        // A plain update, so that each step's values differ.
+        for (const p of params) p.data = p.data.clone();
+      }
+      return out;
+    };
+    const fresh = withBackend(noRecycling, run);
+    const before = pooledBytes();
+    const recycled = run();
+    expect(pooledBytes()).toBeGreaterThan(before);
+    expect(recycled).toEqual(fresh);
+  });
+
+  it('never recycles a value a custom module may keep (its input and output stay intact)', () => {
+    class Keeper extends Module {
+      readonly typeName = 'Keeper';
+      kept: Variable[] = [];
+      forward(v: Input): Variable {
+        const out = relu(v);
+        this.kept.push(asVariable('Keeper', 'input', v), out);
+        return out;
+      }
+    }
+    manualSeed(6);
+    const keeper = new Keeper();
+    const model = new Sequential(
+      new Conv2d({ inChannels: 1, outChannels: 2, kernelSize: 3 }),
+      new BatchNorm2d({ numFeatures: 2 }),
+      keeper,
+      new ReLU(),
+      new MaxPool2d({ kernelSize: 2 }),
+    );
+    const x = createRng(10).normalTensor([2, 1, 10, 10]);
+    sum(model.forward(x)).backward();
+    const copies = keeper.kept.map((v) => v.data.toFloat32Array());
+    // More steps take (and overwrite) whatever buffers were released.
+    for (let i = 0; i < 3; i++) sum(model.forward(createRng(20 + i).normalTensor([2, 1, 10, 10]))).backward();
+    keeper.kept.slice(0, 2).forEach((v, i) => {
+      expect(v.data.toFloat32Array()).toEqual(copies[i]);
+    });
   });
 
   it('keeps a gradient that an op hands to two inputs until both have used it', () => {
@@ -122,7 +188,7 @@ describe('recycling in the backward pass', () => {
     const seed: Tensor = createRng(5).normalTensor([2, 8]);
     const copy = seed.toFloat32Array();
     relu(w).backward(seed);
-    takeGradientBuffer(16).fill(Number.NaN);
+    takeBuffer(16).fill(Number.NaN);
     expect(seed.toFloat32Array()).toEqual(copy);
   });
 });
