@@ -624,6 +624,22 @@ export function winogradPackInput(
 }
 
 /**
+ * Stores one whole tile's output row (four values) at dst: one vector store undilated
+ * (colStep 4); with dilation 2 (colStep 8) the values are every other float, and the floats
+ * between belong to the other column phase (or, after the last, the next row), so they are
+ * read and written back unchanged around ours.
+ */
+// @ts-expect-error: decorator
+@inline function storeTileRow(r: v128, dst: usize, colStep: usize): void {
+  if (colStep == 4) {
+    v128.store(dst, r);
+  } else {
+    v128.store(dst, v128.shuffle<f32>(r, v128.load(dst), 0, 5, 1, 7));
+    v128.store(dst, v128.shuffle<f32>(r, v128.load(dst, 16), 2, 5, 3, 7), 16);
+  }
+}
+
+/**
  * Stores four tiles' output rows: r0..r3 hold row `row` of the tiles as lanes-over-tiles
  * (element ow of each lane in r_ow); transposed back so each vector is one tile's row.
  */
@@ -826,6 +842,42 @@ export function winogradConv(
           // Along h: outScratch[oh][ow] = A^T over scratch[0..5][ow].
           for (let ow = 0; ow < 4; ow++) {
             outputRow(scratch + <usize>(ow * 16), 64, outScratch + <usize>(ow * 16), 64);
+          }
+          if (
+            colStep <= 8 &&
+            load<i32>(e, 8) == 4 &&
+            load<i32>(e, 12) == 4 &&
+            load<i32>(e, TILE_ENTRY + 8) == 4 &&
+            load<i32>(e, TILE_ENTRY + 12) == 4 &&
+            load<i32>(e, 2 * TILE_ENTRY + 8) == 4 &&
+            load<i32>(e, 2 * TILE_ENTRY + 12) == 4 &&
+            load<i32>(e, 3 * TILE_ENTRY + 8) == 4 &&
+            load<i32>(e, 3 * TILE_ENTRY + 12) == 4
+          ) {
+            // Four whole tiles (the common case): each tile's rows stored straight from the
+            // transpose, no table reads per row.
+            const y0 = yc + <usize>load<i32>(e, 4);
+            const y1 = yc + <usize>load<i32>(e, TILE_ENTRY + 4);
+            const y2 = yc + <usize>load<i32>(e, 2 * TILE_ENTRY + 4);
+            const y3 = yc + <usize>load<i32>(e, 3 * TILE_ENTRY + 4);
+            let off: usize = 0;
+            for (let oh = 0; oh < 4; oh++) {
+              const s = outScratch + <usize>(oh * 64);
+              const r0 = f32x4.add(v128.load(s), b);
+              const r1 = f32x4.add(v128.load(s, 16), b);
+              const r2 = f32x4.add(v128.load(s, 32), b);
+              const r3 = f32x4.add(v128.load(s, 48), b);
+              const p = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+              const q = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+              const r = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+              const t = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+              storeTileRow(v128.shuffle<f64>(p, r, 0, 2), y0 + off, colStep);
+              storeTileRow(v128.shuffle<f64>(p, r, 1, 3), y1 + off, colStep);
+              storeTileRow(v128.shuffle<f64>(q, t, 0, 2), y2 + off, colStep);
+              storeTileRow(v128.shuffle<f64>(q, t, 1, 3), y3 + off, colStep);
+              off += rowStep;
+            }
+            continue;
           }
           for (let oh = 0; oh < 4; oh++) {
             const s = outScratch + <usize>(oh * 64);
