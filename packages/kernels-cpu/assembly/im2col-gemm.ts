@@ -19,8 +19,9 @@
  *
  * The forward product's B packer (packColsB) gathers a panel's 8 output positions as two
  * vectors per row of cols (a plain load at stride 1, two loads and an even-lane shuffle at
- * stride 2, padding lanes masked by one compare) with the geometry held in locals; the first
- * version went value by value with a branch per value and a parameter load per value. Measured
+ * stride 2, padding lanes masked by one compare) with the geometry held in locals, one input
+ * row address and row check per run of kernel taps along a row (the k-table carries the run
+ * length); the first version went value by value with a branch and parameter loads per value. Measured
  * (relaxed build, one thread, the shared 2-core Xeon, best of 30, A/B in one process against
  * that version; the dense-B sgemm of the same M x N x K, whose packing is a plain copy, is the
  * bound the gather is held to):
@@ -45,8 +46,12 @@ let paramsBase: usize = 0;
   return load<i32>(paramsBase + <usize>(slot << 2));
 }
 
-/** Bytes of one k-table entry: channel offset (elements), then the tap's d, h, w deltas. */
-export const KTAB_ENTRY_BYTES: i32 = 16;
+/**
+ * Bytes of one k-table entry: channel offset (elements), the tap's d, h, w deltas, and the
+ * number of taps left in its kernel row (kW - kw: this entry and the next ones that read the
+ * same input row, one dilation step apart), padded to 32 bytes.
+ */
+export const KTAB_ENTRY_BYTES: i32 = 32;
 
 /**
  * Fills the k-table for rows [k0, k0 + count) of cols: row k = (channel, tap) in C order,
@@ -71,6 +76,7 @@ function fillKTable(k0: i32, count: i32, channelStart: i32, ktab: usize): void {
     store<i32>(e, kd * param(18) - param(15), 4);
     store<i32>(e, kh * param(19) - param(16), 8);
     store<i32>(e, kw * param(20) - param(17), 12);
+    store<i32>(e, kW - kw, 16);
   }
 }
 
@@ -308,6 +314,7 @@ function packColsBStride(x: usize, ktab: usize, kc: i32, p0: i32, nc: i32, bpack
   const bufW = param(5);
   const sD = param(12);
   const sH = param(13);
+  const dW = param(20);
   const outH = param(7);
   const outW = param(8);
   const plane = outH * outW;
@@ -330,25 +337,52 @@ function packColsBStride(x: usize, ktab: usize, kc: i32, p0: i32, nc: i32, bpack
     }
     const full = jp + NR <= nc;
     if (full && ow + NR <= outW) {
+      // One input row per run of taps (c, kd, kh): its address and row check once per run,
+      // then per tap two quads one dilation step further along the row.
       const idBase = od * sD;
       const ihBase = oh * sH;
       const iwBase = ow * sW;
       let e = ktab;
       let d = dst;
-      for (let kk = 0; kk < kc; kk++) {
+      let kk = 0;
+      while (kk < kc) {
+        const run = min(load<i32>(e, 16), kc - kk);
         const id = idBase + load<i32>(e, 4);
         const ih = ihBase + load<i32>(e, 8);
+        const runEnd = d + <usize>(run << 5);
         if (<u32>id < <u32>inD && <u32>ih < <u32>inH) {
           const row = x + (<usize>(load<i32>(e) + (id * bufH + ih) * bufW) << 2);
-          const iw = iwBase + load<i32>(e, 12);
-          v128.store(d, rowQuad(row, iw, inW, sW));
-          v128.store(d, rowQuad(row, iw + 4 * sW, inW, sW), 16);
+          let iw = iwBase + load<i32>(e, 12);
+          while (d < runEnd) {
+            if (iw >= 0 && iw + 7 * sW < inW) {
+              // The whole panel inside the row: no edge to mask.
+              const at = row + <usize>(iw << 2);
+              if (sW == 1) {
+                v128.store(d, v128.load(at));
+                v128.store(d, v128.load(at, 16), 16);
+              } else if (sW == 2) {
+                v128.store(d, v128.shuffle<f32>(v128.load(at), v128.load(at, 16), 0, 2, 4, 6));
+                v128.store(d, v128.shuffle<f32>(v128.load(at, 32), v128.load(at, 48), 0, 2, 4, 6), 16);
+              } else {
+                v128.store(d, rowQuad(row, iw, inW, sW));
+                v128.store(d, rowQuad(row, iw + 4 * sW, inW, sW), 16);
+              }
+            } else {
+              v128.store(d, rowQuad(row, iw, inW, sW));
+              v128.store(d, rowQuad(row, iw + 4 * sW, inW, sW), 16);
+            }
+            iw += dW;
+            d += 32;
+          }
         } else {
-          v128.store(d, f32x4.splat(0));
-          v128.store(d, f32x4.splat(0), 16);
+          while (d < runEnd) {
+            v128.store(d, f32x4.splat(0));
+            v128.store(d, f32x4.splat(0), 16);
+            d += 32;
+          }
         }
-        e += KTAB_ENTRY_BYTES;
-        d += 32;
+        e += <usize>(run * KTAB_ENTRY_BYTES);
+        kk += run;
       }
     } else if (full && ow + 4 <= outW && ow1 + 4 <= outW) {
       let e = ktab;
