@@ -353,6 +353,34 @@ function packColsBStride(x: usize, ktab: usize, kc: i32, p0: i32, nc: i32, bpack
         if (<u32>id < <u32>inD && <u32>ih < <u32>inH) {
           const row = x + (<usize>(load<i32>(e) + (id * bufH + ih) * bufW) << 2);
           let iw = iwBase + load<i32>(e, 12);
+          if (iw >= 0 && iw + (run - 1) * dW + 7 * sW < inW) {
+            // Every tap of the run inside the row (most runs): plain loads, no test per tap.
+            let at = row + <usize>(iw << 2);
+            const step = <usize>(dW << 2);
+            while (d < runEnd) {
+              if (sW == 1) {
+                v128.store(d, v128.load(at));
+                v128.store(d, v128.load(at, 16), 16);
+              } else if (sW == 2) {
+                v128.store(d, v128.shuffle<f32>(v128.load(at), v128.load(at, 16), 0, 2, 4, 6));
+                v128.store(d, v128.shuffle<f32>(v128.load(at, 32), v128.load(at, 48), 0, 2, 4, 6), 16);
+              } else {
+                const s1 = <usize>(sW << 2);
+                let v = f32x4.splat(load<f32>(at));
+                v = f32x4.replace_lane(v, 1, load<f32>(at + s1));
+                v = f32x4.replace_lane(v, 2, load<f32>(at + 2 * s1));
+                v = f32x4.replace_lane(v, 3, load<f32>(at + 3 * s1));
+                v128.store(d, v);
+                v = f32x4.splat(load<f32>(at + 4 * s1));
+                v = f32x4.replace_lane(v, 1, load<f32>(at + 5 * s1));
+                v = f32x4.replace_lane(v, 2, load<f32>(at + 6 * s1));
+                v = f32x4.replace_lane(v, 3, load<f32>(at + 7 * s1));
+                v128.store(d, v, 16);
+              }
+              at += step;
+              d += 32;
+            }
+          }
           while (d < runEnd) {
             if (iw >= 0 && iw + 7 * sW < inW) {
               // The whole panel inside the row: no edge to mask.
