@@ -1073,6 +1073,98 @@ export function depthwiseWeightGrad(geo: usize, x: usize, gy: usize, gw64: usize
 }
 
 /**
+ * The channels-last 2-D 3x3 path (slot 30 = 1): per output pixel the nine input pixels it
+ * reads, a padding tap pointing at a pixel of zeros (`zeros`, channels + 4 floats, zeroed
+ * here), so every pixel runs all nine taps with no test and the padding is multiplied in as
+ * PyTorch does (XNNPACK's indirection buffer with its zero buffer). Weights packed per block
+ * of four channels ([C/4][9][4], zero past the last channel): a block's nine weight vectors
+ * are nine loads at constant offsets. Four channels per step: 18 loads, 9 multiply-adds.
+ */
+function channelsLast3x3(geo: usize, x: usize, w: usize, bias: usize, y: usize, zeros: usize): void {
+  const batch = slot(geo, 0);
+  const channels = slot(geo, 1);
+  const inH = slot(geo, 5);
+  const inW = slot(geo, 6);
+  const outH = slot(geo, 8);
+  const outW = slot(geo, 9);
+  const sH = slot(geo, 14);
+  const sW = slot(geo, 15);
+  const pH = slot(geo, 17);
+  const pW = slot(geo, 18);
+  const dH = slot(geo, 20);
+  const dW = slot(geo, 21);
+  const hasBias = slot(geo, 28) != 0;
+  const lanes = geo + 128;
+  const pixelBytes = bytes(channels);
+  const full = channels & ~3;
+  const rest = channels & 3;
+  zeroFloats(zeros, channels + 4);
+  let out = y;
+  for (let n = 0; n < batch; n++) {
+    const sample = x + <usize>(n * inH * inW) * pixelBytes;
+    for (let oh = 0; oh < outH; oh++) {
+      const ih0 = oh * sH - pH;
+      const ih1 = ih0 + dH;
+      const ih2 = ih1 + dH;
+      // Row starts, or -1 for a padding row.
+      const row0 = <u32>ih0 < <u32>inH ? ih0 * inW : -1;
+      const row1 = <u32>ih1 < <u32>inH ? ih1 * inW : -1;
+      const row2 = <u32>ih2 < <u32>inH ? ih2 * inW : -1;
+      for (let ow = 0; ow < outW; ow++) {
+        const iw0 = ow * sW - pW;
+        const iw1 = iw0 + dW;
+        const iw2 = iw1 + dW;
+        const c0 = <u32>iw0 < <u32>inW;
+        const c1 = <u32>iw1 < <u32>inW;
+        const c2 = <u32>iw2 < <u32>inW;
+        const p0 = row0 >= 0 && c0 ? sample + <usize>(row0 + iw0) * pixelBytes : zeros;
+        const p1 = row0 >= 0 && c1 ? sample + <usize>(row0 + iw1) * pixelBytes : zeros;
+        const p2 = row0 >= 0 && c2 ? sample + <usize>(row0 + iw2) * pixelBytes : zeros;
+        const p3 = row1 >= 0 && c0 ? sample + <usize>(row1 + iw0) * pixelBytes : zeros;
+        const p4 = row1 >= 0 && c1 ? sample + <usize>(row1 + iw1) * pixelBytes : zeros;
+        const p5 = row1 >= 0 && c2 ? sample + <usize>(row1 + iw2) * pixelBytes : zeros;
+        const p6 = row2 >= 0 && c0 ? sample + <usize>(row2 + iw0) * pixelBytes : zeros;
+        const p7 = row2 >= 0 && c1 ? sample + <usize>(row2 + iw1) * pixelBytes : zeros;
+        const p8 = row2 >= 0 && c2 ? sample + <usize>(row2 + iw2) * pixelBytes : zeros;
+        let wb = w;
+        let cb: usize = 0;
+        const end = bytes(full);
+        for (; cb < end; cb += 16) {
+          let a = hasBias ? v128.load(bias + cb) : f32x4.splat(0);
+          a = fma(v128.load(wb), v128.load(p0 + cb), a);
+          a = fma(v128.load(wb, 16), v128.load(p1 + cb), a);
+          a = fma(v128.load(wb, 32), v128.load(p2 + cb), a);
+          a = fma(v128.load(wb, 48), v128.load(p3 + cb), a);
+          a = fma(v128.load(wb, 64), v128.load(p4 + cb), a);
+          a = fma(v128.load(wb, 80), v128.load(p5 + cb), a);
+          a = fma(v128.load(wb, 96), v128.load(p6 + cb), a);
+          a = fma(v128.load(wb, 112), v128.load(p7 + cb), a);
+          a = fma(v128.load(wb, 128), v128.load(p8 + cb), a);
+          v128.store(out + cb, a);
+          wb += 144;
+        }
+        if (rest != 0) {
+          // The lanes past the last channel read the next pixel (or the operands' slack)
+          // times zero weights, and are not stored.
+          let a = hasBias ? v128.load(bias + cb) : f32x4.splat(0);
+          a = fma(v128.load(wb), v128.load(p0 + cb), a);
+          a = fma(v128.load(wb, 16), v128.load(p1 + cb), a);
+          a = fma(v128.load(wb, 32), v128.load(p2 + cb), a);
+          a = fma(v128.load(wb, 48), v128.load(p3 + cb), a);
+          a = fma(v128.load(wb, 64), v128.load(p4 + cb), a);
+          a = fma(v128.load(wb, 80), v128.load(p5 + cb), a);
+          a = fma(v128.load(wb, 96), v128.load(p6 + cb), a);
+          a = fma(v128.load(wb, 112), v128.load(p7 + cb), a);
+          a = fma(v128.load(wb, 128), v128.load(p8 + cb), a);
+          storeTail(out + cb, a, rest, 0, false, lanes);
+        }
+        out += pixelBytes;
+      }
+    }
+  }
+}
+
+/**
  * Channels-last depthwise convolution without multiplier, vectorised over channels (XNNPACK's
  * dwconv layout): x [N, D, H, W, C], weights tap-major [kD kH kW, C], y [N, oD, oH, oW, C].
  * Per output pixel the taps that land inside the input are listed once (`taps`: byte offsets
@@ -1080,9 +1172,13 @@ export function depthwiseWeightGrad(geo: usize, x: usize, gy: usize, gw64: usize
  * runs those taps as f32x4 multiply-adds; the last C mod 4 channels go through a masked
  * vector. Padding is skipped, not multiplied: the caller runs this only with finite weights.
  * Geometry slots as depthwiseConv (mode, multiplier, upsampling and the padded-plane slots
- * unused).
+ * unused); with slot 30 = 1 it runs channelsLast3x3 instead (`w` packed, `taps` its zeros).
  */
 export function depthwiseConvChannelsLast(geo: usize, x: usize, w: usize, bias: usize, y: usize, taps: usize): void {
+  if (slot(geo, 30) == 1) {
+    channelsLast3x3(geo, x, w, bias, y, taps);
+    return;
+  }
   const batch = slot(geo, 0);
   const channels = slot(geo, 1);
   const inD = slot(geo, 4);

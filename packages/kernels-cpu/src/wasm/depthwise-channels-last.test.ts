@@ -94,6 +94,63 @@ for (const build of BUILDS) {
       );
     });
 
+    it('runs 2-D 3x3 kernels (packed weights, padding taps read a pixel of zeros) like the reference, NaN and Infinity included', () => {
+      initWasmSync({ build });
+      const pad = fc.integer({ min: 0, max: 3 });
+      fc.assert(
+        fc.property(
+          fc.record({
+            batch: fc.integer({ min: 1, max: 2 }),
+            channels: fc.oneof(fc.integer({ min: 1, max: 13 }), fc.constantFrom(32, 70)),
+            height: fc.integer({ min: 1, max: 9 }),
+            width: fc.integer({ min: 1, max: 9 }),
+            stride: fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 2, maxLength: 2 }),
+            dilation: fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 2, maxLength: 2 }),
+            padding: fc.array(fc.tuple(pad, pad), { minLength: 2, maxLength: 2 }),
+            hasBias: fc.boolean(),
+            poison: fc.constantFrom('none', 'none', 'input', 'weight'),
+            seed: fc.integer({ min: 0, max: 0x7fffffff }),
+          }),
+          (c) => {
+            const options = {
+              stride: c.stride,
+              dilation: c.dilation,
+              padding: c.padding as [number, number][],
+              groups: c.channels,
+              layout: 'channels-last' as const,
+            };
+            let geometry: ReturnType<typeof convGeometry>;
+            try {
+              geometry = convGeometry({
+                ...options,
+                batch: c.batch,
+                inChannels: c.channels,
+                outChannels: c.channels,
+                inputSpatial: [c.height, c.width],
+                kernelSize: 3,
+              });
+            } catch {
+              return; // an empty output
+            }
+            const rng = createRng(c.seed);
+            const input = rng.normalTensor([...geometry.inputShape]);
+            const weight = rng.normalTensor([...geometry.weightShape]);
+            const poisoned = c.poison === 'input' ? input : c.poison === 'weight' ? weight : null;
+            if (poisoned) {
+              for (const value of [Number.POSITIVE_INFINITY, Number.NaN, Number.NEGATIVE_INFINITY]) {
+                poisoned.data[Math.floor(rng.uniform() * poisoned.data.length)] = value;
+              }
+            }
+            const bias = c.hasBias ? rng.normalTensor([c.channels]) : null;
+            const got = convDepthwiseChannelsLast(input.data, weight.data, bias?.data ?? null, geometry);
+            const want = conv(input, weight, { ...options, bias, algorithm: 'reference' });
+            assertClose(tensor(got, [...geometry.outputShape]), want);
+          },
+        ),
+        { numRuns: 200, seed: 825 },
+      );
+    });
+
     it('multiplies the padding like PyTorch when a weight is infinite (Inf * 0 = NaN)', () => {
       initWasmSync({ build });
       const geometry = convGeometry({
