@@ -20,7 +20,10 @@
  * instead: a Winograd tile mixes its 6x6 inputs, so one such value would reach outputs that
  * PyTorch (and the reference) keep finite. Padding
  * modes other than zeros pad the input explicitly first (./padded-input.ts). The weights are
- * read in place with strides (flipped and transposed ones too) and transformed once per call.
+ * read in place with strides (flipped and transposed ones too) and transformed once per call
+ * (0.03 ms for c3x3's 64x64 filters: caching the transformed weights between calls would save
+ * less than copying them back in costs). The data are checked after the run, from the sums of
+ * squares the packing returns: only a call that then takes the direct sum pays twice.
  *
  * Accuracy (float32 transforms and products), against the float64 reference: the 61 stride-1
  * kernel-3 PyTorch goldens (outputs, gradInputs and gradWeights, both builds) within 27% of
