@@ -24,6 +24,13 @@ beforeAll(async () => {
 afterAll(() => cpu.dispose());
 
 const same = (a: Tensor, b: Tensor) => assertClose(a, b, { atol: 0, rtol: 0 });
+
+interface TestHooks {
+  terminateBusyWorkerForTest(): boolean;
+  setStealingForTest(on: boolean): void;
+  stolenPiecesForTest(): number;
+}
+const hooks = (context: CpuContext) => context as unknown as TestHooks;
 const close = (a: Tensor, b: Tensor) => assertClose(a, b, { atol: 1e-4, rtol: 1e-4 });
 
 describe('createCpuContext', () => {
@@ -176,6 +183,23 @@ describe('createCpuContext', () => {
     }
   });
 
+  it('runs a piece itself when its worker has not started it (the same bits)', async () => {
+    // A fresh context's workers are still starting: the caller runs both pieces.
+    const fresh = await createCpuContext({ threads: 2 });
+    try {
+      const x = rng.normalTensor([2, 16, 40, 40]);
+      const w = rng.normalTensor([32, 16, 3, 3]);
+      same(await fresh.conv(x, w, { padding: 1 }), conv(x, w, { padding: 1 }));
+      expect(hooks(fresh).stolenPiecesForTest()).toBe(1);
+      // With taking back turned off, the worker runs its piece once it has started.
+      hooks(fresh).setStealingForTest(false);
+      same(await fresh.conv(x, w, { padding: 1 }), conv(x, w, { padding: 1 }));
+      expect(hooks(fresh).stolenPiecesForTest()).toBe(1);
+    } finally {
+      fresh.dispose();
+    }
+  });
+
   it('rejects bad arguments with the errors of the synchronous ops', async () => {
     const x = rng.normalTensor([1, 4, 8, 8]);
     const w = rng.normalTensor([2, 3, 3, 3]);
@@ -201,9 +225,14 @@ describe('createCpuContext', () => {
   it('rejects a call whose worker stops with a WorkerError, replaces the worker and goes on', async () => {
     const x = rng.normalTensor([2, 64, 64, 64]);
     const w = rng.normalTensor([64, 64, 3, 3]);
-    // The call's pieces are posted before cpu.conv returns: a worker is running one now.
+    // The call's pieces are posted before cpu.conv returns: a worker is running one now (the
+    // caller does not take it back, as it may when the worker has not started it yet).
+    hooks(cpu).setStealingForTest(false);
+    // A first call leaves the worker idle (done with pieces earlier tests took back).
+    await cpu.conv(x, w, { padding: 1 });
     const pending = cpu.conv(x, w, { padding: 1 });
-    const killed = (cpu as unknown as { terminateBusyWorkerForTest(): boolean }).terminateBusyWorkerForTest();
+    const killed = hooks(cpu).terminateBusyWorkerForTest();
+    hooks(cpu).setStealingForTest(true);
     expect(killed).toBe(true);
     await expect(pending).rejects.toThrow(WorkerError);
     await expect(pending).rejects.toThrow('conv: a pool worker stopped while it ran part of the call');

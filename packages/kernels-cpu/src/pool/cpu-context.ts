@@ -64,11 +64,11 @@ import type {
 } from '../options';
 import { initWasm, type WasmBuild, wasmInfo } from '../wasm/wasm-runtime';
 import { AbortError } from './pool-errors';
-import { type PoolOp, type PoolPiece, type PoolTask, runPiece } from './pool-task';
+import { CLAIMED_BY_CALLER, type PoolOp, type PoolPiece, type PoolTask, runPiece } from './pool-task';
 import { addInto, copyInto, fromShared, type SharedTensor, tightView } from './shared-tensor';
 import { type StagingArena, StagingArenas, stagingSize } from './staging-arenas';
 import { isNode } from './worker-handle';
-import { WorkerPool } from './worker-pool';
+import { type PoolJob, WorkerPool } from './worker-pool';
 
 /** Calls of fewer multiply-adds run on the caller (a 1x1 conv on [1, 8, 8, 8] is 512). */
 export const INLINE_MACS = 1 << 20;
@@ -217,6 +217,7 @@ function describePiece(
     options: piece.options,
     tensorOptions,
     outputs,
+    claim: null,
   };
 }
 
@@ -249,6 +250,9 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
   const parts = pool === null ? 1 : threads;
   const arenas = new StagingArenas(Math.max(2, threads));
   let disposed = false;
+  // Tests turn taking back unstarted pieces off, to act on a worker surely running a piece.
+  let stealing = true;
+  let stolenPieces = 0;
   // The caller's pieces run the kernels the workers run: a page's main thread loads the
   // WebAssembly kernels only asynchronously, so load them now if nothing is loaded yet.
   if (pool !== null && wasmInfo().build === null) await initWasm();
@@ -262,9 +266,12 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
     pool === null || geometry.batch * geometry.macsPerSample < INLINE_MACS;
 
   /**
-   * Runs a split call: pieces 2.. on the workers (their inputs staged in shared memory), the
-   * first on the caller meanwhile; settles when every piece has, with the first error in
-   * piece order. The arena goes back only once no worker reads it.
+   * Runs a split call: pieces 2.. go to the workers (their inputs staged in shared memory), the
+   * caller runs the first meanwhile, then takes back every piece no worker has started yet (a
+   * worker busy with another call, or not given a core by a loaded machine, would otherwise
+   * make the call wait for it), and waits for the pieces the workers run. Settles with the
+   * first error in piece order; an abort or dispose that comes before the call settles rejects
+   * it. The arena goes back only once no worker reads it.
    */
   async function runPieces(pieces: PoolPiece[], signal: AbortSignal | undefined): Promise<void> {
     if (pool === null || pieces.length < 2) {
@@ -282,27 +289,58 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
     ]);
     for (const p of remote) for (const t of Object.values(p.outputs)) floats += t.size;
     const arena = arenas.acquire(floats);
-    const copyBack: { from: SharedTensor; to: Tensor }[] = [];
-    let running: Promise<void>[];
+    const claims = new Int32Array(new SharedArrayBuffer(4 * remote.length));
+    const copyBacks: { from: SharedTensor; to: Tensor }[][] = remote.map(() => []);
+    let jobs: PoolJob[];
     try {
       const build = wasmInfo().build;
-      running = remote.map((p) => pool.run(describePiece(p, arena, build, copyBack), signal));
+      jobs = remote.map((p, i) => {
+        const task = describePiece(p, arena, build, copyBacks[i]!);
+        task.claim = { buffer: claims.buffer as SharedArrayBuffer, index: i };
+        return pool.run(task, signal);
+      });
     } catch (error) {
       arenas.release(arena);
       throw error;
     }
+    // The caller's pieces read strided inputs from their staged copies (no copy by the op).
+    const local = (p: PoolPiece): PoolPiece => ({
+      ...p,
+      args: p.args.map((t) => (t.isContiguous ? t : fromShared(arena.stage(t)))),
+    });
     let ownError: { error: unknown } | null = null;
+    // Who runs each remote piece: the worker, or the caller (taken back, or given up on error).
+    const byWorker: boolean[] = [];
+    const takeBack = (i: number) => {
+      const taken = Atomics.compareExchange(claims, i, 0, CLAIMED_BY_CALLER) === 0;
+      if (taken) jobs[i]!.detach();
+      byWorker[i] = !taken;
+      return taken;
+    };
     try {
-      const args = own.args.map((t) => (t.isContiguous ? t : fromShared(arena.stage(t))));
-      runPiece({ ...own, args });
+      runPiece(local(own));
+      for (let i = 0; i < remote.length; i++) {
+        if (!stealing) byWorker[i] = true;
+        else if (takeBack(i)) {
+          stolenPieces++;
+          runPiece(local(remote[i]!));
+        }
+      }
     } catch (error) {
       ownError = { error };
+      // Pieces no worker has started are given up: none will start them now.
+      for (let i = 0; i < remote.length; i++) if (byWorker[i] === undefined) takeBack(i);
     }
-    const settled = await Promise.allSettled(running);
+    const waiting = remote.flatMap((_, i) => (byWorker[i] ? [i] : []));
+    // Even a call whose pieces all ran here settles after the caller's tick, so that an abort
+    // or dispose issued right after the call (before it settled) rejects it.
+    const settled = await Promise.allSettled(waiting.map((i) => jobs[i]!.done));
     try {
       if (ownError) throw ownError.error;
       for (const result of settled) if (result.status === 'rejected') throw result.reason;
-      for (const { from, to } of copyBack) copyInto(fromShared(from), to);
+      if (signal?.aborted) throw new AbortError(`${remote[0]!.op}: the call was aborted`);
+      if (disposed) throw new AbortError(`${remote[0]!.op}: the CPU context was disposed`);
+      for (const i of waiting) for (const { from, to } of copyBacks[i]!) copyInto(fromShared(from), to);
     } finally {
       arenas.release(arena);
     }
@@ -655,7 +693,14 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
       pool?.dispose();
       arenas.clear();
     },
-    // For the fault tests: stop a worker that is running part of a call.
-    ...({ terminateBusyWorkerForTest: () => pool?.terminateBusyWorker() ?? false } as object),
+    // For the tests: stop a worker that is running part of a call; turn off taking back
+    // pieces a worker has not started; count the pieces the caller took back.
+    ...({
+      terminateBusyWorkerForTest: () => pool?.terminateBusyWorker() ?? false,
+      setStealingForTest: (on: boolean) => {
+        stealing = on;
+      },
+      stolenPiecesForTest: () => stolenPieces,
+    } as object),
   } as CpuContext;
 }

@@ -2,11 +2,20 @@
  * WorkerPool: the workers of a CPU context and the FIFO queue of the pieces they run. A piece
  * goes to the next free worker; a worker that stops while it runs one (a crash, terminate())
  * rejects that piece and is replaced, so the pool goes on; an AbortSignal takes a queued piece
- * out of the queue, or stops the worker running it.
+ * out of the queue, or stops the worker running it. A piece the caller ran itself instead
+ * (its worker had not started it) is detached: it settles at once, leaves the queue if it was
+ * still there, and its worker's late reply is ignored.
  */
 import { AbortError, reviveError, WorkerError } from './pool-errors';
 import type { PoolTask } from './pool-task';
 import { spawnWorker, type WorkerHandle, type WorkerReply } from './worker-handle';
+
+/** A piece handed to the pool: `done` settles when a worker has run it (or failed to). */
+export interface PoolJob {
+  done: Promise<void>;
+  /** Settles `done` now: the caller ran the piece itself (see the module comment). */
+  detach(): void;
+}
 
 interface Queued {
   id: number;
@@ -15,6 +24,8 @@ interface Queued {
   reject(error: unknown): void;
   signal?: AbortSignal | undefined;
   worker?: PoolWorker;
+  /** The caller ran the piece itself; a worker may still be busy with its (skipped) task. */
+  detached?: boolean;
 }
 
 interface PoolWorker {
@@ -71,14 +82,17 @@ export class WorkerPool {
   }
 
   /** Runs one piece on the next free worker. */
-  run(task: PoolTask, signal?: AbortSignal): Promise<void> {
-    if (this.disposed) return Promise.reject(new AbortError(`${task.op}: the CPU context was disposed`));
-    if (signal?.aborted) return Promise.reject(new AbortError(`${task.op}: the call was aborted`));
-    return new Promise<void>((resolve, reject) => {
+  run(task: PoolTask, signal?: AbortSignal): PoolJob {
+    const settled = (done: Promise<void>): PoolJob => ({ done, detach: () => {} });
+    if (this.disposed)
+      return settled(Promise.reject(new AbortError(`${task.op}: the CPU context was disposed`)));
+    if (signal?.aborted) return settled(Promise.reject(new AbortError(`${task.op}: the call was aborted`)));
+    let job!: Queued;
+    const done = new Promise<void>((resolve, reject) => {
       // The listener goes when the piece settles: a signal that outlives many calls (one per
       // page or session) must not keep every finished call's tensors alive.
       const onAbort = () => this.abort(job);
-      const job: Queued = {
+      job = {
         id: this.nextId++,
         task,
         resolve: () => {
@@ -92,9 +106,18 @@ export class WorkerPool {
         signal,
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.queue.push(job);
-      this.pump();
     });
+    this.queue.push(job);
+    this.pump();
+    return {
+      done,
+      detach: () => {
+        const queued = this.queue.indexOf(job);
+        if (queued >= 0) this.queue.splice(queued, 1);
+        job.detached = true;
+        job.resolve();
+      },
+    };
   }
 
   private abort(job: Queued): void {
@@ -125,7 +148,7 @@ export class WorkerPool {
   }
 
   terminateBusyWorker(): boolean {
-    const busy = this.workers.find((w) => w.busy);
+    const busy = this.workers.find((w) => w.busy && !w.busy.detached);
     busy?.handle.terminate();
     return busy !== undefined;
   }
