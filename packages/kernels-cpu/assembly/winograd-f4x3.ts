@@ -597,13 +597,35 @@ export function winogradPackInput(
   const q = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7);
   const r = v128.shuffle<f32>(y2, y3, 0, 4, 1, 5);
   const t = v128.shuffle<f32>(y2, y3, 2, 6, 3, 7);
+  const u = v128.shuffle<f32>(y4, y5, 0, 4, 1, 5);
+  const w = v128.shuffle<f32>(y4, y5, 2, 6, 3, 7);
+  if (
+    colStep == 4 &&
+    load<i32>(table, 12) == 6 &&
+    load<i32>(table, TILE_ENTRY + 12) == 6 &&
+    load<i32>(table, 2 * TILE_ENTRY + 12) == 6 &&
+    load<i32>(table, 3 * TILE_ENTRY + 12) == 6
+  ) {
+    // Four whole undilated tiles (the common case): stored straight from the transpose.
+    const d0 = y + <usize>load<i32>(table, 4);
+    const d1 = y + <usize>load<i32>(table, TILE_ENTRY + 4);
+    const d2 = y + <usize>load<i32>(table, 2 * TILE_ENTRY + 4);
+    const d3 = y + <usize>load<i32>(table, 3 * TILE_ENTRY + 4);
+    v128.store(d0, v128.shuffle<f64>(p, r, 0, 2));
+    v128.store64_lane(d0 + 16, u, 0);
+    v128.store(d1, v128.shuffle<f64>(p, r, 1, 3));
+    v128.store64_lane(d1 + 16, u, 1);
+    v128.store(d2, v128.shuffle<f64>(q, t, 0, 2));
+    v128.store64_lane(d2 + 16, w, 0);
+    v128.store(d3, v128.shuffle<f64>(q, t, 1, 3));
+    v128.store64_lane(d3 + 16, w, 1);
+    return;
+  }
   // scratch[l]: tile l's six outputs (32 bytes apart).
   v128.store(scratch, v128.shuffle<f64>(p, r, 0, 2));
   v128.store(scratch, v128.shuffle<f64>(p, r, 1, 3), 32);
   v128.store(scratch, v128.shuffle<f64>(q, t, 0, 2), 64);
   v128.store(scratch, v128.shuffle<f64>(q, t, 1, 3), 96);
-  const u = v128.shuffle<f32>(y4, y5, 0, 4, 1, 5);
-  const w = v128.shuffle<f32>(y4, y5, 2, 6, 3, 7);
   v128.store64_lane(scratch + 16, u, 0);
   v128.store64_lane(scratch + 48, u, 1);
   v128.store64_lane(scratch + 80, w, 0);
