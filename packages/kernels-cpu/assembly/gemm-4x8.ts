@@ -17,6 +17,14 @@
  * made V8 spill again (6-10 GFLOP/s). Tails (m % 4, n % 8) run the same kernel on
  * zero-padded panels and store only the valid part, so no tile is wasted beyond its padding.
  *
+ * Where it stands (relaxed build, one thread, the shared 2-core Xeon whose relaxed-madd peak
+ * is ~67 GFLOP/s, best of 30): 256x784x128 (pw1x1) 0.92 ms = 56 GFLOP/s (84%), 64x3136x576
+ * (c3x3) 4.27 ms = 54 (81%). The k step is 6 loads, 8 FMAs and 3 loop ops; V8 already peels
+ * it by 2 (with an interrupt check every other step), and its 8 accumulators exactly cover
+ * FMA latency x throughput, so there is no slack left to hide a stall. Tried and dropped:
+ * unrolling by 2 by hand (V8 spills: 56 -> 41 GFLOP/s on 256x784x128), a pointer-bounded
+ * loop without the counter (no change).
+ *
  * Operands are described by pointers (bytes) and element strides (row, column), so the
  * kernels multiply transposes and sub-matrices in place. A packer may also produce panels
  * from a convolution's implicit im2col matrix (./im2col-gemm.ts): the drivers there reuse

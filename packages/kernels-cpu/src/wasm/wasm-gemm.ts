@@ -4,7 +4,7 @@
  * Used by the tests (against gemmReference) and by kernels that form their own operands.
  */
 import { ArgumentError } from '@convkit/tensor';
-import { planHeap, readFloats, writeFloats } from './wasm-heap';
+import { planHeap, viewFloats, writeFloats } from './wasm-heap';
 import type { WasmKernels } from './wasm-runtime';
 
 export interface WasmGemmOptions {
@@ -37,5 +37,5 @@ export function wasmGemm(
   const [rsa, csa] = options.transA ? [1, m] : [k, 1];
   const [rsb, csb] = options.transB ? [1, k] : [n, 1];
   kernels.exports.sgemm(m, n, k, heap.a, rsa, csa, heap.b, rsb, csb, heap.c, n, beta, heap.work);
-  c.set(readFloats(kernels, heap.c, m * n));
+  c.set(viewFloats(kernels, heap.c, m * n));
 }
