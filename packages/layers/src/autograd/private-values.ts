@@ -8,7 +8,12 @@
  * every op that read it has run its backward too (reverse topological order), unless the graph
  * is retained or the value shares memory with one of its node's inputs (a view: a reshape or
  * flatten) or with a gradient still in use.
+ *
+ * Consumable gradients: while an op's backward runs, the engine marks the gradient it passes
+ * when nothing else (the seed, another pending gradient) shares its memory, so the op may
+ * write its own input's gradient over it instead of into a new buffer.
  */
+import type { Tensor } from '@convkit/tensor';
 import type { Variable } from './variable';
 
 const privateValues = new WeakSet<Variable>();
@@ -21,4 +26,17 @@ export function markPrivate(v: Variable): void {
 /** Whether `v` was marked private. */
 export function isPrivate(v: Variable): boolean {
   return privateValues.has(v);
+}
+
+const consumable = new WeakSet<Tensor>();
+
+/** Marks (or, with false, unmarks) `gradient` as the op's to overwrite. */
+export function setConsumable(gradient: Tensor, value: boolean): void {
+  if (value) consumable.add(gradient);
+  else consumable.delete(gradient);
+}
+
+/** Whether the backward being run may overwrite `gradient`. */
+export function isConsumable(gradient: Tensor): boolean {
+  return consumable.has(gradient);
 }

@@ -9,7 +9,7 @@
  */
 import { ArgumentError, formatShape, ShapeError, type Tensor, tensor } from '@convkit/tensor';
 import { getBackend } from '../backend/use-backend';
-import { isPrivate } from './private-values';
+import { isPrivate, setConsumable } from './private-values';
 
 export interface Node {
   /** The op's name, for error messages (`conv2d`, `add`). */
@@ -147,7 +147,10 @@ function runBackward(root: Variable, seed: Tensor, retainGraph: boolean): void {
       if (release && !sharesMemory(g, seed, [], grads)) release(g);
       continue;
     }
+    const consumable = release !== undefined && !sharesMemory(g, seed, [], grads);
+    if (consumable) setConsumable(g, true);
     const inputGrads = node.backward(g);
+    if (consumable) setConsumable(g, false);
     const value = v.data;
     node.inputs.forEach((input, i) => {
       const gi = inputGrads[i];

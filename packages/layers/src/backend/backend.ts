@@ -47,6 +47,16 @@ export interface Backend {
   // Element-wise.
   unary(kind: UnaryKind, input: Tensor, param: number): Tensor;
   unaryBackward(kind: UnaryKind, input: Tensor, output: Tensor, gradOutput: Tensor, param: number): Tensor;
+  /** Optional: unaryBackward written over gradOutput's memory (contiguous and whole); false when not done. */
+  unaryBackwardInPlace?(
+    kind: UnaryKind,
+    input: Tensor,
+    output: Tensor,
+    gradOutput: Tensor,
+    param: number,
+  ): boolean;
+  /** Optional: y = f(x) written over x's own memory (x contiguous and whole); false when not done. */
+  unaryInPlace?(kind: UnaryKind, input: Tensor, param: number): boolean;
   affine(input: Tensor, scale: number, shift: number): Tensor;
   binary(kind: BinaryKind, a: Tensor, b: Tensor): Tensor;
   sumToShape(input: Tensor, shape: readonly number[]): Tensor;
@@ -80,6 +90,8 @@ export interface Backend {
     invstd: Float64Array,
     weight: Tensor | null,
     training: boolean,
+    /** Write gradInput over gradOutput (the caller may overwrite it) where the backend can. */
+    overwriteGradOutput?: boolean,
   ): BatchNormGradients;
   normalizeRows(input: Tensor, rows: number, eps: number): NormalizedRows;
   normalizeRowsBackward(gradOutput: Tensor, output: Tensor, invstd: Float64Array): Tensor;

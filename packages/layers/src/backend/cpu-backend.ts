@@ -8,7 +8,16 @@ import {
   deformConvBackward,
 } from '@convkit/kernels-cpu';
 import type { Tensor } from '@convkit/tensor';
-import { affine, binary, broadcastTo, sumToShape, unary, unaryBackward } from '../cpu/elementwise';
+import {
+  affine,
+  binary,
+  broadcastTo,
+  sumToShape,
+  unary,
+  unaryBackward,
+  unaryBackwardInPlace,
+  unaryInPlace,
+} from '../cpu/elementwise';
 import { embeddingBackward, embeddingLookup } from '../cpu/gather';
 import { linearBackward, linearForward } from '../cpu/linear';
 import { bceWithLogits, bceWithLogitsBackward, nllPick, nllPickBackward } from '../cpu/losses';
@@ -53,6 +62,8 @@ export const cpuBackend: Backend = Object.freeze({
   linearBackward,
   unary,
   unaryBackward,
+  unaryBackwardInPlace,
+  unaryInPlace,
   affine,
   binary,
   sumToShape,

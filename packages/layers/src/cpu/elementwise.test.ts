@@ -1,6 +1,6 @@
 import { createRng, Tensor, tensor } from '@convkit/tensor';
 import { describe, expect, it } from 'vitest';
-import { unary, unaryBackward } from './elementwise';
+import { unary, unaryBackward, unaryBackwardInPlace, unaryInPlace } from './elementwise';
 
 describe('relu kernels (branch-free on the bits)', () => {
   const specials = [
@@ -59,5 +59,25 @@ describe('relu kernels (branch-free on the bits)', () => {
       // Number.MIN_VALUE rounds to 0 in float32.
       expect(gx.data[i]).toBe(Math.fround(v) > 0 || Number.isNaN(v) ? i + 1 : 0);
     });
+  });
+  it('in place: forward over x and backward over g give the out-of-place results; views are refused', () => {
+    const rng = createRng(6);
+    const x = rng.normalTensor([4, 9]);
+    const g = rng.normalTensor([4, 9]);
+    const y = unary('relu', x);
+    const gx = unaryBackward('relu', x, y, g);
+    const xc = x.clone();
+    expect(unaryInPlace('relu', xc)).toBe(true);
+    expect(xc.toFloat32Array()).toEqual(y.toFloat32Array());
+    const gc = g.clone();
+    expect(unaryBackwardInPlace('relu', x, y, gc)).toBe(true);
+    expect(gc.toFloat32Array()).toEqual(gx.toFloat32Array());
+    // A slice or a transposed view is not its buffer: nothing is written.
+    const view = x.clone().permute([1, 0]);
+    const before = view.toFloat32Array();
+    expect(unaryInPlace('relu', view)).toBe(false);
+    expect(view.toFloat32Array()).toEqual(before);
+    const slice = g.clone().slice(0, 1, 3);
+    expect(unaryBackwardInPlace('relu', x.slice(0, 1, 3), y.slice(0, 1, 3), slice)).toBe(false);
   });
 });

@@ -202,6 +202,28 @@ export function unary(kind: UnaryKind, input: Tensor, param = 0): Tensor {
   return new Tensor(y, input.shape);
 }
 
+/** unaryBackward over gradOutput's own memory, when it is contiguous and covers its whole buffer (else false). */
+export function unaryBackwardInPlace(
+  kind: UnaryKind,
+  input: Tensor,
+  output: Tensor,
+  gradOutput: Tensor,
+  param = 0,
+): boolean {
+  const g = gradOutput;
+  if (!g.isContiguous || g.offset !== 0 || g.size !== g.data.length) return false;
+  // Each loop reads g[i] before it writes gx[i] = g[i] * f'(x[i]), so gx may be g.
+  BACKWARD[kind](flatValues(input), flatValues(output), g.data, g.data, param);
+  return true;
+}
+
+/** y = f(x) over x's own memory, when x is contiguous and covers its whole buffer (else false, nothing written). */
+export function unaryInPlace(kind: UnaryKind, input: Tensor, param = 0): boolean {
+  if (!input.isContiguous || input.offset !== 0 || input.size !== input.data.length) return false;
+  FORWARD[kind](input.data, input.data, param);
+  return true;
+}
+
 /** gx = gy * f'(x), from the input x and (where cheaper) the output y = f(x). */
 export function unaryBackward(
   kind: UnaryKind,

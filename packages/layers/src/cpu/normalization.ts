@@ -117,13 +117,20 @@ export function batchNormBackward(
   invstd: Float64Array,
   weight: Tensor | null,
   training: boolean,
+  overwriteGradOutput = false,
 ): BatchNormGradients {
   const { x, N, C, inner } = channelsView(input);
   const g = channelsView(gradOutput).x;
+  // In place: each gx[i] is written after the sums and after reading g[i].
+  const inPlace =
+    overwriteGradOutput &&
+    gradOutput.isContiguous &&
+    gradOutput.offset === 0 &&
+    gradOutput.size === gradOutput.data.length;
   const count = N * inner;
   const w = weight === null ? null : weight.toFloat32Array();
   // Both loops below write each element, so a recycled buffer needs no clearing.
-  const gx = takeBuffer(x.length);
+  const gx = inPlace ? gradOutput.data : takeBuffer(x.length);
   const gw = new Float32Array(C);
   const gb = new Float32Array(C);
   const pairs = inner - (inner % 2);

@@ -54,8 +54,17 @@ describe('gradient buffers', () => {
   });
 });
 
-/** The CPU backend without recycling: the reference the recycled runs must match bit for bit. */
-const noRecycling: Backend = { ...cpuBackend, name: 'cpu-no-recycling', release: undefined };
+/**
+ * The CPU backend without recycling or in-place kernels: the reference the recycled runs
+ * (and a Sequential's in-place ReLU) must match bit for bit.
+ */
+const noRecycling: Backend = {
+  ...cpuBackend,
+  name: 'cpu-plain',
+  release: undefined,
+  unaryInPlace: undefined,
+  unaryBackwardInPlace: undefined,
+};
 
 function gradsOf(params: Parameter[]): Float32Array[] {
   return params.map((p) => p.grad!.toFloat32Array());
@@ -102,7 +111,7 @@ describe('recycling in the backward pass', () => {
     expect(recycled).toEqual(fresh);
   });
 
-  it('recycles the values between built-in children of a Sequential, and gives the same training as fresh buffers', () => {
+  it('recycles the values between built-in children of a Sequential and runs its ReLUs in place, with the same training as fresh buffers', () => {
     const build = () => {
       manualSeed(5);
       return new Sequential(

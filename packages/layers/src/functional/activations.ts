@@ -3,7 +3,8 @@
  * tanh) and maths (exp, log, abs, square, sqrt, neg), and softmax / logSoftmax along a dim.
  * Each backward is the derivative written beside its forward in cpu/elementwise.ts.
  */
-import { ArgumentError, formatShape } from '@convkit/tensor';
+import { ArgumentError, formatShape, type Tensor } from '@convkit/tensor';
+import { isConsumable } from '../autograd/private-values';
 import { asVariable, type Input, record } from '../autograd/record';
 import type { Variable } from '../autograd/variable';
 import { getBackend } from '../backend/use-backend';
@@ -13,10 +14,30 @@ function unaryOp(kind: UnaryKind, x: Input, param = 0): Variable {
   const v = asVariable(kind, 'x', x);
   const be = getBackend();
   const y = be.unary(kind, v.data, param);
-  return record(kind, y, [v], (g) => [be.unaryBackward(kind, v.data, y, g, param)]);
+  return record(kind, y, [v], (g) => [unaryGradient(kind, v.data, y, g, param)]);
+}
+
+/** The input's gradient: written over g when the engine lets this backward consume it. */
+function unaryGradient(kind: UnaryKind, x: Tensor, y: Tensor, g: Tensor, param: number): Tensor {
+  const be = getBackend();
+  if (isConsumable(g) && be.unaryBackwardInPlace?.(kind, x, y, g, param)) return g;
+  return be.unaryBackward(kind, x, y, g, param);
 }
 
 export const relu = (x: Input): Variable => unaryOp('relu', x);
+
+/**
+ * relu written over `v`'s own memory (PyTorch's relu_), for a value nothing else reads: the
+ * caller guarantees that no one holds `v` and that the backward of the op that made it does
+ * not use it (a Sequential checks both). ReLU's backward needs only its output, which is
+ * then `v`'s memory. Out of place when the backend has no in-place kernel or `v` is a view.
+ */
+export function reluInPlace(v: Variable): Variable {
+  const be = getBackend();
+  if (!be.unaryInPlace?.('relu', v.data, 0)) return relu(v);
+  const y = v.data;
+  return record('relu', y, [v], (g) => [unaryGradient('relu', y, y, g, 0)]);
+}
 export const relu6 = (x: Input): Variable => unaryOp('relu6', x);
 export const sigmoid = (x: Input): Variable => unaryOp('sigmoid', x);
 export const tanh = (x: Input): Variable => unaryOp('tanh', x);

@@ -5,6 +5,7 @@
  * step as broadcast mul/add). Formulas: Ioffe & Szegedy 2015; Wu & He 2018; Ba et al. 2016.
  */
 import { formatShape, ShapeError, shapeSize, type Tensor } from '@convkit/tensor';
+import { isConsumable } from '../autograd/private-values';
 import { asVariable, type Input, record } from '../autograd/record';
 import type { Variable } from '../autograd/variable';
 import { getBackend } from '../backend/use-backend';
@@ -73,7 +74,7 @@ export function batchNorm(x: Input, args: BatchNormArgs): Variable {
   const y = be.batchNormApply(v.data, mean, invstd, vw?.data ?? null, vb?.data ?? null);
   const inputs = [v, ...(vw ? [vw] : []), ...(vb ? [vb] : [])];
   return record('batchNorm', y, inputs, (g) => {
-    const grads = be.batchNormBackward(g, v.data, mean, invstd, vw?.data ?? null, useBatch);
+    const grads = be.batchNormBackward(g, v.data, mean, invstd, vw?.data ?? null, useBatch, isConsumable(g));
     return [grads.gradInput, ...(vw ? [grads.gradWeight] : []), ...(vb ? [grads.gradBias] : [])];
   });
 }

@@ -4,9 +4,10 @@
  */
 import type { LayerSpec } from '@convkit/analysis';
 import { ArgumentError } from '@convkit/tensor';
-import { markPrivate } from '../autograd/private-values';
+import { isPrivate, markPrivate } from '../autograd/private-values';
 import { asVariable, type Input } from '../autograd/record';
 import type { Variable } from '../autograd/variable';
+import { reluInPlace } from '../functional/activations';
 import { GELU, LeakyReLU, ReLU, ReLU6, Sigmoid, SiLU, Tanh } from './activations';
 import { Conv1d, Conv2d, Conv3d } from './conv';
 import { Module } from './module';
@@ -43,9 +44,30 @@ const KEEP_NO_VALUES: ReadonlySet<unknown> = new Set<unknown>([
   Dropout,
 ]);
 
+/** Of those, the ones whose backward does not read their output. */
+const OUTPUT_UNUSED_IN_BACKWARD: ReadonlySet<unknown> = new Set<unknown>([
+  Conv1d,
+  Conv2d,
+  Conv3d,
+  BatchNorm1d,
+  BatchNorm2d,
+  BatchNorm3d,
+  Linear,
+]);
+
+/** The module's class, or null when an instance overrides its forward. */
+function classOf(m: Module): unknown {
+  return Object.hasOwn(m, 'forward')
+    ? null
+    : (Object.getPrototypeOf(m) as { constructor: unknown }).constructor;
+}
+
+function isExactly(m: Module, cls: unknown): boolean {
+  return classOf(m) === cls;
+}
+
 function keepsNoValues(m: Module): boolean {
-  const proto = Object.getPrototypeOf(m) as { constructor: unknown; forward: unknown };
-  return KEEP_NO_VALUES.has(proto.constructor) && !Object.hasOwn(m, 'forward');
+  return KEEP_NO_VALUES.has(classOf(m));
 }
 
 function checkModule(op: string, m: unknown, at: string): Module {
@@ -83,7 +105,16 @@ export class Sequential extends Module {
     let y = asVariable('Sequential', 'input', x);
     const children = this.children();
     for (let i = 0; i < children.length; i++) {
-      const next = children[i]!.forward(y);
+      const child = children[i]!;
+      // A ReLU after a convolution, batch norm or linear layer runs in place on the value
+      // between them (private, and unused by that layer's backward), as PyTorch's
+      // ReLU(inplace=True) would: one activation less to hold and to allocate.
+      const inPlace =
+        i > 0 &&
+        isPrivate(y) &&
+        isExactly(child, ReLU) &&
+        OUTPUT_UNUSED_IN_BACKWARD.has(classOf(children[i - 1]!));
+      const next = inPlace ? reluInPlace(y) : child.forward(y);
       // A value between two built-in children is the container's own: its memory may be
       // recycled once its backward step is done (autograd/private-values.ts).
       if (
