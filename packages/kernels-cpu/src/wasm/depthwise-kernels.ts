@@ -43,7 +43,7 @@ import { convTransposeBackwardInputReference } from '../reference/conv-transpose
 import { convTransposeBackwardWeightReference } from '../reference/conv-transpose-backward-weight-reference';
 import { convTransposeReference } from '../reference/conv-transpose-reference';
 import { foldPaddedGradient, paddedGeometry, padInput } from './padded-input';
-import { planHeap, viewFloats, writeFloats } from './wasm-heap';
+import { planHeap, writeFloats } from './wasm-heap';
 import { type WasmGlobal, type WasmKernels, wasmKernels } from './wasm-runtime';
 
 /** The raw exports of assembly/depthwise-conv.ts. */
@@ -149,6 +149,13 @@ function tapTableBytes(call: PlaneCall): number {
   return (kD * kH * kW + kW + 2 * kD * kH + 2 * (1 + 2 * kW)) * 4;
 }
 
+let geometryBlockBytes = 0;
+/** DW_GEOMETRY_BYTES, read from the module once (a global's getter costs a call into the engine). */
+function geometryBytes(exports: DepthwiseExports): number {
+  if (geometryBlockBytes === 0) geometryBlockBytes = exports.DW_GEOMETRY_BYTES.value as number;
+  return geometryBlockBytes;
+}
+
 function kernelsFor(op: string): { kernels: WasmKernels; exports: DepthwiseExports } {
   const kernels = wasmKernels();
   if (kernels === null) {
@@ -160,7 +167,7 @@ function kernelsFor(op: string): { kernels: WasmKernels; exports: DepthwiseExpor
 }
 
 function writeGeometry(
-  kernels: WasmKernels,
+  buffer: ArrayBuffer,
   at: number,
   call: PlaneCall,
   hasBias: boolean,
@@ -168,27 +175,27 @@ function writeGeometry(
   direct: boolean,
 ): void {
   const plane = paddedPlane(call);
-  const slots = [
-    call.batch,
-    call.channels,
-    call.multiplier,
-    call.mode,
-    ...call.source,
-    ...call.output,
-    ...call.kernel,
-    ...call.stride,
-    ...call.pad,
-    ...call.dilation,
-    ...call.up,
-    plane.slices,
-    plane.rows,
-    plane.phaseLength,
-    hasBias ? 1 : 0,
-    skipZeroRows ? 1 : 0,
-    direct ? 1 : call.widthPhases ? 2 : 0,
-    call.widthPhases?.padUpsampled ?? 0,
-  ];
-  new Int32Array(kernels.memory.buffer, at, slots.length).set(slots);
+  const slots = new Int32Array(buffer, at, 32);
+  slots[0] = call.batch;
+  slots[1] = call.channels;
+  slots[2] = call.multiplier;
+  slots[3] = call.mode;
+  for (let d = 0; d < 3; d++) {
+    slots[4 + d] = call.source[d];
+    slots[7 + d] = call.output[d];
+    slots[10 + d] = call.kernel[d];
+    slots[13 + d] = call.stride[d];
+    slots[16 + d] = call.pad[d];
+    slots[19 + d] = call.dilation[d];
+    slots[22 + d] = call.up[d];
+  }
+  slots[25] = plane.slices;
+  slots[26] = plane.rows;
+  slots[27] = plane.phaseLength;
+  slots[28] = hasBias ? 1 : 0;
+  slots[29] = skipZeroRows ? 1 : 0;
+  slots[30] = direct ? 1 : call.widthPhases ? 2 : 0;
+  slots[31] = call.widthPhases?.padUpsampled ?? 0;
 }
 
 /**
@@ -220,7 +227,7 @@ function runConv(
   const block = Math.max(1, Math.min(channels, Math.floor(BLOCK_FLOATS / sourcePerChannel)));
   const direct = isDirect3x3(call);
   const heap = planHeap(op, kernels, {
-    geo: exports.DW_GEOMETRY_BYTES.value as number,
+    geo: geometryBytes(exports),
     x: block * sourcePerChannel * 4 + (direct ? DIRECT_READ_SLACK : READ_SLACK),
     w: filters.length * 4 + READ_SLACK,
     bias: (bias?.length ?? 0) * 4 + READ_SLACK,
@@ -228,21 +235,22 @@ function runConv(
     scratch: (direct ? call.source[2] + 8 : paddedPlane(call).floats) * 4 + READ_SLACK,
     taps: tapTableBytes(call),
   });
+  // Nothing grows the memory from here on, so views of this buffer stay valid.
+  const buffer = kernels.memory.buffer;
   // Rows of zeros may be skipped once every weight is known finite (0 * Inf is NaN).
   writeGeometry(
-    kernels,
+    buffer,
     heap.geo,
     { ...call, batch: 1, channels: block },
     bias !== null,
     !direct && allFinite(filters),
     direct,
   );
-  writeFloats(kernels, heap.w, filters);
-  if (bias !== null) writeFloats(kernels, heap.bias, bias);
-  // Nothing grows the memory from here on, so these views stay valid.
-  const channelSlot = new Int32Array(kernels.memory.buffer, heap.geo + 4, 1);
-  const sourceBlock = viewFloats(kernels, heap.x, block * sourcePerChannel);
-  const outputBlock = viewFloats(kernels, heap.y, block * outputPerChannel);
+  new Float32Array(buffer, heap.w, filters.length).set(filters);
+  if (bias !== null) new Float32Array(buffer, heap.bias, bias.length).set(bias);
+  const channelSlot = new Int32Array(buffer, heap.geo + 4, 1);
+  const sourceBlock = new Float32Array(buffer, heap.x, block * sourcePerChannel);
+  const outputBlock = new Float32Array(buffer, heap.y, block * outputPerChannel);
   const output = new Float32Array(batch * channels * outputPerChannel);
   const filterBytes = multiplier * volume(call.kernel) * 4;
   for (let n = 0; n < batch; n++) {
@@ -277,14 +285,14 @@ function runWeightGrad(op: string, call: PlaneCall, x: Float32Array, gy: Float32
   const { kernels, exports } = kernelsFor(op);
   const gwLength = call.channels * call.multiplier * volume(call.kernel);
   const heap = planHeap(op, kernels, {
-    geo: exports.DW_GEOMETRY_BYTES.value as number,
+    geo: geometryBytes(exports),
     x: x.length * 4 + READ_SLACK,
     gy: gy.length * 4 + READ_SLACK,
     gw64: gwLength * 8,
     scratch: paddedPlane(call).floats * 4 + READ_SLACK,
     taps: tapTableBytes(call),
   });
-  writeGeometry(kernels, heap.geo, call, false, false, false);
+  writeGeometry(kernels.memory.buffer, heap.geo, call, false, false, false);
   writeFloats(kernels, heap.x, x);
   writeFloats(kernels, heap.gy, gy);
   const gw64 = new Float64Array(kernels.memory.buffer, heap.gw64, gwLength);
@@ -326,12 +334,16 @@ function strided(
   output: readonly number[],
 ): PlaneCall {
   return {
-    ...baseCall(geometry),
+    batch: geometry.batch,
+    channels: geometry.inChannels,
+    multiplier: geometry.outChannelsPerGroup,
     mode,
     source: as3d(source, 1),
     output: as3d(output, 1),
+    kernel: as3d(geometry.kernelSize, 1),
     stride: as3d(geometry.stride, 1),
     pad: as3d(geometry.padBefore, 0),
+    dilation: as3d(geometry.dilation, 1),
     up: [1, 1, 1],
   };
 }
