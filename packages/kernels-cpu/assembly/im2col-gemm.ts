@@ -237,32 +237,6 @@ function rowQuad(row: usize, iw: i32, inW: i32, sW: i32): v128 {
   return v;
 }
 
-/**
- * cols[k][p .. p + 4) for four positions in one output row from (od, oh, ow) (given as
- * idBase = od * sD, ihBase = oh * sH, iwBase = ow * sW) of the k-table entry e.
- */
-// @ts-expect-error: decorator
-@inline
-function entryQuad(
-  x: usize,
-  e: usize,
-  idBase: i32,
-  ihBase: i32,
-  iwBase: i32,
-  inD: i32,
-  inH: i32,
-  inW: i32,
-  bufH: i32,
-  bufW: i32,
-  sW: i32,
-): v128 {
-  const id = idBase + load<i32>(e, 4);
-  const ih = ihBase + load<i32>(e, 8);
-  if (<u32>id >= <u32>inD || <u32>ih >= <u32>inH) return f32x4.splat(0);
-  const row = x + (<usize>(load<i32>(e) + (id * bufH + ih) * bufW) << 2);
-  return rowQuad(row, iwBase + load<i32>(e, 12), inW, sW);
-}
-
 /** cols[k][p] for one output position (given as idBase = od * sD, ...) of the k-table entry e; 0 in the padding. */
 // @ts-expect-error: decorator
 @inline
@@ -289,10 +263,11 @@ function entryOne(
  * Packs columns [p0, p0 + nc) of cols rows (the kc k-table entries at ktab) into B panels of
  * 8 output positions, [panel][kc][8], positions past nc zero. The loops walk the kc rows
  * with a panel's positions fixed, so its stores run straight through the panel:
- *  - a panel inside one output row (every panel when the width is a multiple of 8): per row
- *    of cols one input row, two quads of it (rowQuad);
- *  - a panel whose two halves each lie in one output row (width a multiple of 4): a quad each;
- *  - any other (a row boundary inside a half, the tail past nc): one value at a time.
+ *  - a panel inside one output row (every panel when the width is a multiple of 8): one
+ *    input row per run of taps (c, kd, kh), two quads of it per tap (rowQuad);
+ *  - otherwise each half on its own: a quad inside one output row by runs of taps as above
+ *    (one quad per tap: every panel when the width is a multiple of 4), any other quad (a row
+ *    break inside it, the tail past nc) one value at a time.
  * The column stride is a compile-time constant in the two common cases (1 and 2), so their
  * loops carry no stride branch.
  */
@@ -412,39 +387,67 @@ function packColsBStride(x: usize, ktab: usize, kc: i32, p0: i32, nc: i32, bpack
         e += <usize>(run * KTAB_ENTRY_BYTES);
         kk += run;
       }
-    } else if (full && ow + 4 <= outW && ow1 + 4 <= outW) {
-      let e = ktab;
-      let d = dst;
-      for (let kk = 0; kk < kc; kk++) {
-        v128.store(d, entryQuad(x, e, od * sD, oh * sH, ow * sW, inD, inH, inW, bufH, bufW, sW));
-        v128.store(d, entryQuad(x, e, od1 * sD, oh1 * sH, ow1 * sW, inD, inH, inW, bufH, bufW, sW), 16);
-        e += KTAB_ENTRY_BYTES;
-        d += 32;
-      }
     } else {
-      let lod = od;
-      let loh = oh;
-      let low = ow;
-      for (let lane = 0; lane < NR; lane++) {
-        let d = dst + <usize>(lane << 2);
-        if (jp + lane < nc) {
+      // Each half (quad) on its own: inside one output row it is gathered by runs of taps
+      // like a whole panel (one quad per tap), otherwise (a row break inside it, the tail
+      // past nc) lane by lane.
+      for (let half = 0; half < 2; half++) {
+        const hod = half == 0 ? od : od1;
+        const hoh = half == 0 ? oh : oh1;
+        const how = half == 0 ? ow : ow1;
+        const hdst = dst + <usize>(half << 4);
+        if (jp + (half << 2) + 4 <= nc && how + 4 <= outW) {
           let e = ktab;
-          for (let kk = 0; kk < kc; kk++) {
-            store<f32>(d, entryOne(x, e, lod * sD, loh * sH, low * sW, inD, inH, inW, bufH, bufW));
-            e += KTAB_ENTRY_BYTES;
-            d += 32;
+          let d = hdst;
+          let kk = 0;
+          while (kk < kc) {
+            const run = min(load<i32>(e, 16), kc - kk);
+            const id = hod * sD + load<i32>(e, 4);
+            const ih = hoh * sH + load<i32>(e, 8);
+            const runEnd = d + <usize>(run << 5);
+            if (<u32>id < <u32>inD && <u32>ih < <u32>inH) {
+              const row = x + (<usize>(load<i32>(e) + (id * bufH + ih) * bufW) << 2);
+              let iw = how * sW + load<i32>(e, 12);
+              while (d < runEnd) {
+                v128.store(d, rowQuad(row, iw, inW, sW));
+                iw += dW;
+                d += 32;
+              }
+            } else {
+              while (d < runEnd) {
+                v128.store(d, f32x4.splat(0));
+                d += 32;
+              }
+            }
+            e += <usize>(run * KTAB_ENTRY_BYTES);
+            kk += run;
           }
         } else {
-          for (let kk = 0; kk < kc; kk++) {
-            store<f32>(d, 0);
-            d += 32;
-          }
-        }
-        if (++low == outW) {
-          low = 0;
-          if (++loh == outH) {
-            loh = 0;
-            lod++;
+          let lod = hod;
+          let loh = hoh;
+          let low = how;
+          for (let lane = half << 2; lane < (half << 2) + 4; lane++) {
+            let d = dst + <usize>(lane << 2);
+            if (jp + lane < nc) {
+              let e = ktab;
+              for (let kk = 0; kk < kc; kk++) {
+                store<f32>(d, entryOne(x, e, lod * sD, loh * sH, low * sW, inD, inH, inW, bufH, bufW));
+                e += KTAB_ENTRY_BYTES;
+                d += 32;
+              }
+            } else {
+              for (let kk = 0; kk < kc; kk++) {
+                store<f32>(d, 0);
+                d += 32;
+              }
+            }
+            if (++low == outW) {
+              low = 0;
+              if (++loh == outH) {
+                loh = 0;
+                lod++;
+              }
+            }
           }
         }
       }
