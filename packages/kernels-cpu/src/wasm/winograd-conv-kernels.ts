@@ -572,11 +572,13 @@ function runWeightGradient(
   );
   const sampleX = inChannels * inVolume * 4;
   const sampleGy = outChannels * outVolume * 4;
+  // Undilated, with a whole number of 2x2 tiles: the gradOutput is its own packed planes.
+  const gyInPlace = dH === 1 && dW === 1 && gyPlaneH === outH && gyPlaneW === outW;
   const heap = planHeap(problem.op, kernels, {
     x: batch * sampleX,
     gy: batch * sampleGy,
     planes: chunk * sampleXPlanes,
-    gyPlanes: chunk * sampleGyPlanes,
+    gyPlanes: gyInPlace ? 0 : chunk * sampleGyPlanes,
     m64: groups * points * spreadLines(coutG * cinG * 8),
     gw: outChannels * cinG * taps * 4,
     work: exports.winogradWeightGradWorkBytes(dims, cinG, coutG, blockTiles),
@@ -601,6 +603,7 @@ function runWeightGradient(
         planeH,
         planeW,
       );
+      if (gyInPlace) continue;
       squares += exports.winogradPackInput(
         heap.gy + (n0 + i) * sampleGy,
         outChannels,
@@ -615,13 +618,15 @@ function runWeightGradient(
         gyPlaneW,
       );
     }
+    const gyAt = heap.gy + n0 * sampleGy;
+    if (gyInPlace) squares += exports.winogradSumSquares(gyAt, (samples * sampleGy) / 4);
     exports.winogradWeightGradAccumulate(
       dims,
       heap.planes,
       inChannels,
       planeH,
       planeW,
-      heap.gyPlanes,
+      gyInPlace ? gyAt : heap.gyPlanes,
       outChannels,
       gyPlaneH,
       gyPlaneW,
