@@ -242,8 +242,11 @@ export function engineCaps(): EngineCaps {
  * (tconv-dw, C64 28x28) 3.4 / 3.6 vs 1.1 / 1.3 (and 2.0 / 0.50 for 'phase'). Wider groups
  * are GEMMs worth their packing: one input channel -> 32 outputs 12.2 vs 13.4, -> 64 with
  * 5x5 14.4 vs 23.9. Most of the depthwise time at 28x28 is the copy in and out of WebAssembly
- * memory (allocating the 800 KB result alone takes 0.1-0.3 ms): the kernel alone runs dw3x3
- * C256 28x28 at 19-20 GFLOP/s.
+ * memory and the result's allocation (its first touch faults in fresh pages): the kernel alone
+ * runs dw3x3 C256 28x28 at 33 GFLOP/s (stride-1 3x3 planes read in place), the whole forward
+ * 0.33 ms against 0.42 for tfjs-wasm (min of 25, A/B in one process, load 6; backward 0.86
+ * ms). Rechecked with the faster kernels: multiplier 16 forward 6.5 vs 6.4, backward 11.2 vs
+ * 8.1; multiplier 32 11.3-12.2 vs 13.2-13.7 forward, so 16 stays the bound.
  */
 function prefersDepthwise(geometry: ConvGeometry): boolean {
   return geometry.inChannelsPerGroup === 1 && geometry.outChannelsPerGroup <= 16;
