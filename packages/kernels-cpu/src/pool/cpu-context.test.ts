@@ -200,6 +200,17 @@ describe('createCpuContext', () => {
     }
   });
 
+  it('gives back-to-back calls each its own result (arenas reused, workers reused before their replies)', async () => {
+    const w = rng.normalTensor([24, 16, 3, 3]);
+    for (let i = 0; i < 12; i++) {
+      const x = rng.normalTensor([1 + (i % 2), 16, 30 + i, 26]);
+      const options = { padding: i % 3, stride: 1 + (i % 2) };
+      const y = await cpu.conv(x, w, options);
+      if (i % 2 === 1) same(y, conv(x, w, options));
+      else close(y, conv(x, w, options));
+    }
+  });
+
   it('rejects bad arguments with the errors of the synchronous ops', async () => {
     const x = rng.normalTensor([1, 4, 8, 8]);
     const w = rng.normalTensor([2, 3, 3, 3]);

@@ -64,7 +64,14 @@ import type {
 } from '../options';
 import { initWasm, type WasmBuild, wasmInfo } from '../wasm/wasm-runtime';
 import { AbortError } from './pool-errors';
-import { CLAIMED_BY_CALLER, type PoolOp, type PoolPiece, type PoolTask, runPiece } from './pool-task';
+import {
+  CLAIMED_BY_CALLER,
+  DONE_BY_WORKER,
+  type PoolOp,
+  type PoolPiece,
+  type PoolTask,
+  runPiece,
+} from './pool-task';
 import { addInto, copyInto, fromShared, type SharedTensor, tightView } from './shared-tensor';
 import { type StagingArena, StagingArenas, stagingSize } from './staging-arenas';
 import { isNode } from './worker-handle';
@@ -72,6 +79,10 @@ import { type PoolJob, WorkerPool } from './worker-pool';
 
 /** Calls of fewer multiply-adds run on the caller (a 1x1 conv on [1, 8, 8, 8] is 512). */
 export const INLINE_MACS = 1 << 20;
+
+/** How long the caller spins for a worker's piece after its own: half its own piece's time, within these (ms). */
+const SPIN_MIN_MS = 0.2;
+const SPIN_MAX_MS = 2;
 
 export interface CpuContextOptions {
   /** Threads, the caller's included: a positive integer (at most the core count) or 'auto' (every core). */
@@ -250,8 +261,10 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
   const parts = pool === null ? 1 : threads;
   const arenas = new StagingArenas(Math.max(2, threads));
   let disposed = false;
-  // Tests turn taking back unstarted pieces off, to act on a worker surely running a piece.
+  // Tests turn taking back unstarted pieces and spinning off, to act on a worker surely
+  // running a piece whose call is waiting for its reply.
   let stealing = true;
+  let spinning = true;
   let stolenPieces = 0;
   // The caller's pieces run the kernels the workers run: a page's main thread loads the
   // WebAssembly kernels only asynchronously, so load them now if nothing is loaded yet.
@@ -317,6 +330,7 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
       byWorker[i] = !taken;
       return taken;
     };
+    const ownStart = performance.now();
     try {
       runPiece(local(own));
       for (let i = 0; i < remote.length; i++) {
@@ -331,16 +345,30 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
       // Pieces no worker has started are given up: none will start them now.
       for (let i = 0; i < remote.length; i++) if (byWorker[i] === undefined) takeBack(i);
     }
-    const waiting = remote.flatMap((_, i) => (byWorker[i] ? [i] : []));
-    // Even a call whose pieces all ran here settles after the caller's tick, so that an abort
-    // or dispose issued right after the call (before it settled) rejects it.
+    // Pieces a worker runs: spin a little on their claim words before sleeping on the reply
+    // (a thread that sleeps waits for the scheduler to wake it, which on a loaded machine takes
+    // milliseconds); pieces a worker has marked done need no reply.
+    let waiting = remote.flatMap((_, i) => (byWorker[i] ? [i] : []));
+    if (waiting.length > 0 && ownError === null && spinning) {
+      const spinUntil =
+        performance.now() + Math.min(SPIN_MAX_MS, Math.max(SPIN_MIN_MS, (performance.now() - ownStart) / 2));
+      do {
+        waiting = waiting.filter((i) => Atomics.load(claims, i) !== DONE_BY_WORKER);
+      } while (waiting.length > 0 && performance.now() < spinUntil);
+      // A done piece's worker is free for the next task; its late reply settles nothing.
+      for (let i = 0; i < remote.length; i++) if (byWorker[i] && !waiting.includes(i)) jobs[i]!.detach();
+    }
+    const done = remote.flatMap((_, i) => (byWorker[i] && !waiting.includes(i) ? [i] : []));
+    // Even a call whose pieces are all done here settles after the caller's tick, so that an
+    // abort or dispose issued right after the call (before it settled) rejects it.
     const settled = await Promise.allSettled(waiting.map((i) => jobs[i]!.done));
     try {
       if (ownError) throw ownError.error;
       for (const result of settled) if (result.status === 'rejected') throw result.reason;
       if (signal?.aborted) throw new AbortError(`${remote[0]!.op}: the call was aborted`);
       if (disposed) throw new AbortError(`${remote[0]!.op}: the CPU context was disposed`);
-      for (const i of waiting) for (const { from, to } of copyBacks[i]!) copyInto(fromShared(from), to);
+      for (const i of [...done, ...waiting])
+        for (const { from, to } of copyBacks[i]!) copyInto(fromShared(from), to);
     } finally {
       arenas.release(arena);
     }
@@ -699,6 +727,7 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
       terminateBusyWorkerForTest: () => pool?.terminateBusyWorker() ?? false,
       setStealingForTest: (on: boolean) => {
         stealing = on;
+        spinning = on;
       },
       stolenPiecesForTest: () => stolenPieces,
     } as object),

@@ -46,14 +46,16 @@ export interface PoolTask {
   outputs: Record<string, SharedTensor>;
   /**
    * The piece's claim word (Int32, 0: unclaimed): the worker runs the piece only if it swaps
-   * the 0 for 1 (`CLAIMED_BY_WORKER`); the caller takes pieces no worker has started by
-   * swapping in 2 (`CLAIMED_BY_CALLER`), and then the worker leaves the piece alone.
+   * the 0 for 1 (`CLAIMED_BY_WORKER`), and stores 3 (`DONE_BY_WORKER`) once its results are
+   * written; the caller takes pieces no worker has started by swapping in 2
+   * (`CLAIMED_BY_CALLER`), and then the worker leaves the piece alone.
    */
   claim: { buffer: SharedArrayBuffer; index: number } | null;
 }
 
 export const CLAIMED_BY_WORKER = 1;
 export const CLAIMED_BY_CALLER = 2;
+export const DONE_BY_WORKER = 3;
 
 /** Runs the piece's op synchronously and writes its results into their views. */
 export function runPiece(piece: PoolPiece): void {
@@ -67,13 +69,11 @@ export function runPiece(piece: PoolPiece): void {
 
 /**
  * What a worker does with a task: claims it (false: the caller took it, nothing to do), loads
- * the caller's WebAssembly build, then runs the piece on shared views.
+ * the caller's WebAssembly build, runs the piece on shared views, and marks it done.
  */
 export function runPoolTask(task: PoolTask): boolean {
-  if (task.claim) {
-    const words = new Int32Array(task.claim.buffer);
-    if (Atomics.compareExchange(words, task.claim.index, 0, CLAIMED_BY_WORKER) !== 0) return false;
-  }
+  const words = task.claim ? new Int32Array(task.claim.buffer) : null;
+  if (words && Atomics.compareExchange(words, task.claim!.index, 0, CLAIMED_BY_WORKER) !== 0) return false;
   if (task.build !== null && wasmInfo().build !== task.build) initWasmSync({ build: task.build });
   const tensorOptions: Record<string, Tensor | null> = {};
   for (const [name, shared] of Object.entries(task.tensorOptions))
@@ -81,6 +81,7 @@ export function runPoolTask(task: PoolTask): boolean {
   const outputs: Record<string, Tensor> = {};
   for (const [name, shared] of Object.entries(task.outputs)) outputs[name] = fromShared(shared);
   runPiece({ op: task.op, args: task.args.map(fromShared), options: task.options, tensorOptions, outputs });
+  if (words) Atomics.store(words, task.claim!.index, DONE_BY_WORKER);
   return true;
 }
 

@@ -94,10 +94,11 @@ function spawnNodeWorker(events: WorkerEvents): WorkerHandle {
     events.exit(reason);
   };
   // An idle worker does not keep Node alive; a worker running a piece does (as pending I/O
-  // does), so a script that awaits a pooled call gets its result before Node exits. A worker
-  // runs one piece at a time: ref on post, unref on its reply.
+  // does), so a script that awaits a pooled call gets its result before Node exits: ref while
+  // a posted task has no reply yet (a worker may hold a second task behind a finished one).
+  let posted = 0;
   worker.on('message', (reply) => {
-    worker.unref();
+    if (--posted === 0) worker.unref();
     events.message(reply);
   });
   worker.on('error', (error) => stop(`it threw ${error.message}`));
@@ -105,7 +106,7 @@ function spawnNodeWorker(events: WorkerEvents): WorkerHandle {
   worker.unref();
   return {
     post: (id, task) => {
-      worker.ref();
+      if (posted++ === 0) worker.ref();
       worker.postMessage({ id, task });
     },
     terminate: () => {

@@ -3,8 +3,9 @@
  * goes to the next free worker; a worker that stops while it runs one (a crash, terminate())
  * rejects that piece and is replaced, so the pool goes on; an AbortSignal takes a queued piece
  * out of the queue, or stops the worker running it. A piece the caller ran itself instead
- * (its worker had not started it) is detached: it settles at once, leaves the queue if it was
- * still there, and its worker's late reply is ignored.
+ * (its worker had not started it), or one its worker has marked done in shared memory, is
+ * detached: it settles at once, leaves the queue if it was still there, its worker takes the
+ * next task, and its late reply is ignored.
  */
 import { AbortError, reviveError, WorkerError } from './pool-errors';
 import type { PoolTask } from './pool-task';
@@ -13,7 +14,7 @@ import { spawnWorker, type WorkerHandle, type WorkerReply } from './worker-handl
 /** A piece handed to the pool: `done` settles when a worker has run it (or failed to). */
 export interface PoolJob {
   done: Promise<void>;
-  /** Settles `done` now: the caller ran the piece itself (see the module comment). */
+  /** Settles `done` now: the caller ran the piece itself, or saw it done (see the module comment). */
   detach(): void;
 }
 
@@ -134,7 +135,9 @@ export class WorkerPool {
   private pump(): void {
     for (const worker of this.workers) {
       if (this.queue.length === 0) return;
-      if (worker.busy) continue;
+      // A worker whose piece is detached is free: it skips that piece, or has marked it done
+      // and only its reply is on the way; the next task waits behind it in its port.
+      if (worker.busy && !worker.busy.detached) continue;
       const job = this.queue.shift()!;
       worker.busy = job;
       job.worker = worker;
