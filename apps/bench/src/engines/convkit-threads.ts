@@ -1,12 +1,13 @@
 /**
- * convkitThreadEngines: convkit on a pool of workers (createCpuContext from
- * @convkit/kernels-cpu, 'auto' algorithms), two threads ('convkit 2T', beside
+ * convkitThreadEngines: convkit on several threads (createCpuContext from @convkit/kernels-cpu,
+ * 'auto' algorithms), two threads ('convkit 2T': the calling thread and one worker, beside
  * onnxruntime-web 2T and onnxruntime-node 2T), and every core ('auto' threads) where that is
  * not two. The context starts once per engine (init) and its workers stay up between runs, as
- * in an app; each run is one awaited pooled call.
+ * in an app; each run is one awaited pooled call, on the default WebAssembly build (the
+ * workers run the caller's build, which another convkit engine may have switched).
  */
 import { availableParallelism } from 'node:os';
-import { type CpuContext, createCpuContext } from '@convkit/kernels-cpu';
+import { type CpuContext, createCpuContext, initWasmSync } from '@convkit/kernels-cpu';
 import type { Tensor } from '@convkit/tensor';
 import { concatOutputs, type Engine, timeRun } from '../engine';
 import type { Problem } from '../problem';
@@ -68,6 +69,7 @@ export function convkitThreadEngine(threads: number | 'auto'): Engine {
       const call = pooledCall(cpu, problem);
       return {
         async run(options) {
+          initWasmSync({ build: 'auto' });
           const timed = await timeRun(call);
           return {
             ms: timed.ms,
