@@ -26,6 +26,10 @@
  * 17 vs 15, C128 10x10 (9 tiles) 30 vs 33. Stride-1 transposed C64 56x56 k3 p1:
  * 93-97 vs 26-41 for 'phase'; c3x3 backward (gradInput + gradWeight) 74 vs 15-17; gradWeight
  * alone c3x3 61 vs 12-25, dil3x3 28 vs 14, conv1d 21 vs 16, C32 112x112 N2 16 vs 11.
+ * Since the kernels' odd point strides and whole-tile stores (assembly/winograd-f4x3.ts), the
+ * same configs through the ops (min of 30-40, interleaved with onnxruntime-node, load 5-6):
+ * c3x3 1.76-2.06 ms (112-131 GFLOP/s), dil3x3 1.87-1.95 ms (118-124), conv1d 34.4 ms (94),
+ * c3x3 backward 4.4-4.8 ms (96-105); the thresholds below were not moved.
  *
  * Accuracy: with weights at PyTorch's default scale (outputs of order 1) the error stays
  * below 3.4e-5 up to 4096 channels (README), a third of the tolerance; data at scales where
