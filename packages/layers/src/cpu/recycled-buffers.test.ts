@@ -1,4 +1,4 @@
-import { createRng, type Tensor } from '@convkit/tensor';
+import { createRng, type Tensor, tensor } from '@convkit/tensor';
 import { describe, expect, it } from 'vitest';
 import { Parameter } from '../autograd/parameter';
 import { asVariable, type Input } from '../autograd/record';
@@ -145,6 +145,32 @@ describe('recycling in the backward pass', () => {
     const recycled = run();
     expect(pooledBytes()).toBeGreaterThan(before);
     expect(recycled).toEqual(fresh);
+  });
+
+  it('a ReLU before a max pooling runs after it, with the same values and gradients as the written order', () => {
+    manualSeed(7);
+    const conv = new Conv2d({ inChannels: 1, outChannels: 3, kernelSize: 3, padding: 1 });
+    const pool = new MaxPool2d({ kernelSize: 2 });
+    const reluModule = new ReLU();
+    const model = new Sequential(conv, reluModule, pool, new Flatten());
+    // Whole windows of negatives, exact ties (rounded values) and a NaN.
+    const values = createRng(13)
+      .normalTensor([2, 1, 6, 6])
+      .toFloat32Array()
+      .map((v) => Math.round(v * 2) / 2);
+    values[7] = Number.NaN;
+    const x = new Parameter(tensor(values, [2, 1, 6, 6]));
+    const upstream = createRng(14).normalTensor([2, 27]);
+    const run = (forward: () => Variable) => {
+      x.grad = null;
+      for (const p of model.parameters()) p.grad = null;
+      const out = forward();
+      sum(mul(out, upstream)).backward();
+      return [out.data.toFloat32Array(), x.grad!.toFloat32Array(), ...gradsOf(model.parameters())];
+    };
+    const written = run(() => flatten(pool.forward(reluModule.forward(conv.forward(x)))));
+    const swapped = run(() => model.forward(x));
+    expect(swapped).toEqual(written);
   });
 
   it('never recycles a value a custom module may keep (its input and output stay intact)', () => {

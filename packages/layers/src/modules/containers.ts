@@ -44,7 +44,7 @@ const KEEP_NO_VALUES: ReadonlySet<unknown> = new Set<unknown>([
   Dropout,
 ]);
 
-/** Of those, the ones whose backward does not read their output. */
+/** Of those, the ones whose backward does not read their output (max pooling keeps only its argmax). */
 const OUTPUT_UNUSED_IN_BACKWARD: ReadonlySet<unknown> = new Set<unknown>([
   Conv1d,
   Conv2d,
@@ -53,7 +53,31 @@ const OUTPUT_UNUSED_IN_BACKWARD: ReadonlySet<unknown> = new Set<unknown>([
   BatchNorm2d,
   BatchNorm3d,
   Linear,
+  MaxPool1d,
+  MaxPool2d,
+  MaxPool3d,
 ]);
+
+const MAX_POOLS: ReadonlySet<unknown> = new Set<unknown>([MaxPool1d, MaxPool2d, MaxPool3d]);
+
+/**
+ * The order a Sequential runs its children in: its own, except that a built-in ReLU directly
+ * followed by a built-in max pooling runs after it. Max commutes with ReLU (monotone), so
+ * relu(maxPool(x)) = maxPool(relu(x)) value for value (NaN included), and the gradients are
+ * the same: where a window's maximum is positive (or NaN) both orders pick the same first
+ * maximum and pass the gradient to it, and where it is <= 0 ReLU's derivative makes every
+ * gradient of the window 0 either way. ReLU then runs on the pooled quarter of the values.
+ */
+function runOrder(children: readonly Module[]): Module[] {
+  const order = [...children];
+  for (let i = 0; i + 1 < order.length; i++) {
+    if (isExactly(order[i]!, ReLU) && MAX_POOLS.has(classOf(order[i + 1]!))) {
+      [order[i], order[i + 1]] = [order[i + 1]!, order[i]!];
+      i++;
+    }
+  }
+  return order;
+}
 
 /** The module's class, or null when an instance overrides its forward. */
 function classOf(m: Module): unknown {
@@ -103,26 +127,21 @@ export class Sequential extends Module {
 
   forward(x: Input): Variable {
     let y = asVariable('Sequential', 'input', x);
-    const children = this.children();
-    for (let i = 0; i < children.length; i++) {
-      const child = children[i]!;
-      // A ReLU after a convolution, batch norm or linear layer runs in place on the value
-      // between them (private, and unused by that layer's backward), as PyTorch's
+    const order = runOrder(this.children());
+    for (let i = 0; i < order.length; i++) {
+      const child = order[i]!;
+      // A ReLU after a convolution, batch norm, linear layer or max pooling runs in place on
+      // the value between them (private, and unused by that layer's backward), as PyTorch's
       // ReLU(inplace=True) would: one activation less to hold and to allocate.
       const inPlace =
         i > 0 &&
         isPrivate(y) &&
         isExactly(child, ReLU) &&
-        OUTPUT_UNUSED_IN_BACKWARD.has(classOf(children[i - 1]!));
+        OUTPUT_UNUSED_IN_BACKWARD.has(classOf(order[i - 1]!));
       const next = inPlace ? reluInPlace(y) : child.forward(y);
       // A value between two built-in children is the container's own: its memory may be
       // recycled once its backward step is done (autograd/private-values.ts).
-      if (
-        i + 1 < children.length &&
-        next !== y &&
-        keepsNoValues(children[i]!) &&
-        keepsNoValues(children[i + 1]!)
-      ) {
+      if (i + 1 < order.length && next !== y && keepsNoValues(child) && keepsNoValues(order[i + 1]!)) {
         markPrivate(next);
       }
       y = next;
