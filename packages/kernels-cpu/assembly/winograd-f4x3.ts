@@ -728,6 +728,33 @@ export function winogradPackInput(
 }
 
 /**
+ * The 2-D input transform of four tiles (one lane each, rows `rowBytes` apart from a0..a3):
+ * B^T along w for each of the six rows into scratch[r][j], then B^T along h; point (i, j) =
+ * i * 6 + j goes to dst + (i * 6 + j) * step.
+ */
+// @ts-expect-error: decorator
+@inline function inputTiles4(a0: usize, a1: usize, a2: usize, a3: usize, rowBytes: usize, dst: usize, step: usize, scratch: usize): void {
+  let off: usize = 0;
+  for (let r = 0; r < 6; r++) {
+    transposeRow(a0 + off, a1 + off, a2 + off, a3 + off, scratch + <usize>(r * 96), 16);
+    off += rowBytes;
+  }
+  for (let j = 0; j < 6; j++) {
+    const s = scratch + <usize>(j * 16);
+    inputRow(
+      v128.load(s),
+      v128.load(s, 96),
+      v128.load(s, 192),
+      v128.load(s, 288),
+      v128.load(s, 384),
+      v128.load(s, 480),
+      dst + <usize>j * step,
+      6 * step,
+    );
+  }
+}
+
+/**
  * `batch` samples of a stride-1, kernel-3 convolution (see the header), their tiles in one
  * sequence so that small samples share blocks. planes: the samples' packed inputs
  * (`winogradPackInput`, all C_in channels, `sampleInBytes` apart); u:
@@ -807,43 +834,36 @@ export function winogradConv(
     const ldc = <usize>(points * ntp * 4);
     for (let g = 0; g < groups; g++) {
       const groupPlanes = planes + <usize>(g * cinG * planeBytes);
-      // 1. Input transform into V[point][panel][ci][8].
-      for (let k = 0; k < ntp; k += 4) {
+      // 1. Input transform into V[point][panel][ci][8], a panel of eight tiles (two groups of
+      //    four lanes) per channel, so that each channel's 32 bytes of a point's panel are
+      //    written together.
+      for (let k = 0; k < ntp; k += 8) {
         const e = table + <usize>(k * TILE_ENTRY);
         let a0 = groupPlanes + <usize>load<i32>(e);
         let a1 = groupPlanes + <usize>load<i32>(e, TILE_ENTRY);
         let a2 = groupPlanes + <usize>load<i32>(e, 2 * TILE_ENTRY);
         let a3 = groupPlanes + <usize>load<i32>(e, 3 * TILE_ENTRY);
-        let dst = v + <usize>((k >> 3) * cinG * 32 + (k & 7) * 4);
+        let a4 = groupPlanes + <usize>load<i32>(e, 4 * TILE_ENTRY);
+        let a5 = groupPlanes + <usize>load<i32>(e, 5 * TILE_ENTRY);
+        let a6 = groupPlanes + <usize>load<i32>(e, 6 * TILE_ENTRY);
+        let a7 = groupPlanes + <usize>load<i32>(e, 7 * TILE_ENTRY);
+        let dst = v + <usize>((k >> 3) * cinG * 32);
         for (let ci = 0; ci < cinG; ci++) {
           if (dims == 1) {
             transposeRow8(a0, a1, a2, a3, dst, vPointBytes);
+            transposeRow8(a4, a5, a6, a7, dst + 16, vPointBytes);
           } else {
-            // Rows: the B^T pass along w for each of the six rows (scratch[r][j]).
-            let off: usize = 0;
-            for (let r = 0; r < 6; r++) {
-              transposeRow(a0 + off, a1 + off, a2 + off, a3 + off, scratch + <usize>(r * 96), 16);
-              off += rowBytes;
-            }
-            // Columns: the B^T pass along h, point (i, j) = i * 6 + j.
-            for (let j = 0; j < 6; j++) {
-              const s = scratch + <usize>(j * 16);
-              inputRow(
-                v128.load(s),
-                v128.load(s, 96),
-                v128.load(s, 192),
-                v128.load(s, 288),
-                v128.load(s, 384),
-                v128.load(s, 480),
-                dst + <usize>j * vPointBytes,
-                6 * vPointBytes,
-              );
-            }
+            inputTiles4(a0, a1, a2, a3, rowBytes, dst, vPointBytes, scratch);
+            inputTiles4(a4, a5, a6, a7, rowBytes, dst + 16, vPointBytes, scratch);
           }
           a0 += <usize>planeBytes;
           a1 += <usize>planeBytes;
           a2 += <usize>planeBytes;
           a3 += <usize>planeBytes;
+          a4 += <usize>planeBytes;
+          a5 += <usize>planeBytes;
+          a6 += <usize>planeBytes;
+          a7 += <usize>planeBytes;
           dst += 32;
         }
       }
