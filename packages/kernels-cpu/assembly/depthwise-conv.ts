@@ -610,12 +610,18 @@ function convPlane3x3(geo: usize, scratch: usize, taps: usize, w: usize, dst: us
   return i32x4.lt_u(i32x4.add(i32x4.splat(col0), i32x4(0, 1, 2, 3)), i32x4.splat(inW));
 }
 
-/** Stores `acc` (plus init, or plus what is there) at output column ow of row `out`, whole or as the row's tail. */
+/**
+ * Stores `acc` (plus init, or plus what is there) at output column ow of row `out`. A row's
+ * tail vector is stored whole when not accumulating: its extra lanes land on the first
+ * columns of the next row (or the next plane, or the output's slack), which the caller
+ * writes afterwards (convPlane3x3Direct's order); accumulating, only the row's lanes.
+ */
 // @ts-expect-error: decorator
 @inline function storeOutput(out: usize, ow: i32, outW: i32, acc: v128, initV: v128, init: f32, accumulate: bool, lanes: usize): void {
   const o = out + bytes(ow);
-  if (ow + 4 <= outW) v128.store(o, f32x4.add(acc, accumulate ? v128.load(o) : initV));
-  else storeTail(o, acc, outW - ow, init, accumulate, lanes);
+  if (!accumulate) v128.store(o, f32x4.add(acc, initV));
+  else if (ow + 4 <= outW) v128.store(o, f32x4.add(acc, v128.load(o)));
+  else storeTail(o, acc, outW - ow, init, true, lanes);
 }
 
 /**
@@ -760,6 +766,12 @@ function convPlane3x3Direct(geo: usize, src: usize, zeros: usize, w: usize, dst:
       }
       break;
     }
+    // The right edges first, from the last vector down: a whole tail store spills onto the
+    // next row's first columns (storeOutput), which every later store of this step or the
+    // next one then overwrites.
+    for (let ow = (outW - 1) & ~3; ow >= max(hi, lo); ow -= 4) {
+      edgePair3x3(r0, r1, r2, r3, out, outRow, ow, pW, inW, outW, true, w0, w1, w2, w3, w4, w5, w6, w7, w8, initV, init, accumulate, lanes);
+    }
     for (let ow = 0; ow < lo; ow += 4) {
       edgePair3x3(r0, r1, r2, r3, out, outRow, ow, pW, inW, outW, true, w0, w1, w2, w3, w4, w5, w6, w7, w8, initV, init, accumulate, lanes);
     }
@@ -767,9 +779,6 @@ function convPlane3x3Direct(geo: usize, src: usize, zeros: usize, w: usize, dst:
     const q = bytes(lo - pW);
     if (accumulate) rowPair3x3(r0, r1, r2, r3, q, out + bytes(lo), out + bytes(hi), outRow, w0, w1, w2, w3, w4, w5, w6, w7, w8, initV, true);
     else rowPair3x3(r0, r1, r2, r3, q, out + bytes(lo), out + bytes(hi), outRow, w0, w1, w2, w3, w4, w5, w6, w7, w8, initV, false);
-    for (let ow = hi; ow < outW; ow += 4) {
-      edgePair3x3(r0, r1, r2, r3, out, outRow, ow, pW, inW, outW, true, w0, w1, w2, w3, w4, w5, w6, w7, w8, initV, init, accumulate, lanes);
-    }
     out += bytes(2 * outW);
   }
 }
