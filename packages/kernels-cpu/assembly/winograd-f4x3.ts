@@ -23,7 +23,8 @@
  *   1. input transform, vectorised over four tiles (f32x4 lanes = tiles): each lane loads its
  *      tile's rows (two vectors), a 4x4 transpose turns them into lanes-over-tiles, and the
  *      B^T row and column passes are multiply-adds on whole vectors. The result is written
- *      straight into the GEMM's packed B layout, V[point][8-tile panel][C_in/g][8], so the
+ *      straight into the GEMM's packed B layout, V[point][8-tile panel][C_in/g][8], both
+ *      groups of four tiles of a panel per channel in turn (whole 32-byte rows), so the
  *      product needs no packing copy;
  *   2. per transform point (36 in 2-D, 8 in 1-D) one GEMM M[C_out/g x tiles] = U[C_out/g x
  *      C_in/g] V[C_in/g x tiles] on the packed GEMM's micro-kernel (gemm-4x8.ts macroKernel,
@@ -42,14 +43,14 @@
  *
  * Measured (min of 30, one thread, relaxed SIMD, stage by stage on the shared 2-core Xeon
  * with AVX-512, load 5-7; 67 GFLOP/s is this engine's f32x4 multiply-add peak there):
- *   c3x3 (C64 56x56 -> 64, p1, 196 tiles, blocks of 64): input transform 0.115 ms (0.29
+ *   c3x3 (C64 56x56 -> 64, p1, 196 tiles, blocks of 64): input transform 0.107 ms (0.29
  *   before the odd strides), GEMMs 1.02 ms = 58 GFLOP/s of transform-domain products (86% of
  *   peak; 58 MFLOP), output transform 0.095 ms, packing 0.065 ms, weight transform 0.03 ms
  *   (0.10 before); the call around them adds the copy in (0.06 ms) and the copy out into a
  *   fresh array (0.08-0.37 ms: its first touch of new pages). dil3x3 (d2 p2, four 28x28
  *   phases): the same GEMMs, packing 0.10 ms, output transform 0.13 ms. conv1d (C256 L1024
- *   -> 256, F(6, 3)), per sample: input transform 0.08 ms, GEMMs 3.1 ms (59 GFLOP/s, 88%),
- *   output transform 0.115 ms. The micro-kernel is the limit: unrolling its k loop made V8
+ *   -> 256, F(6, 3)), per sample, a sample's 176 tiles in one block: input transform 0.07 ms,
+ *   GEMMs 3.1 ms (59 GFLOP/s, 88%), output transform 0.08 ms. The micro-kernel is the limit: unrolling its k loop made V8
  *   spill (44 GFLOP/s), and larger blocks (128, 200 tiles) changed nothing.
  * NNPACK and XNNPACK follow the same three stages; this code is written from the paper.
  *
