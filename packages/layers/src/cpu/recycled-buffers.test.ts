@@ -1,5 +1,6 @@
 import { createRng, type Tensor, tensor } from '@convkit/tensor';
 import { describe, expect, it } from 'vitest';
+import { noGrad } from '../autograd/grad-mode';
 import { Parameter } from '../autograd/parameter';
 import { asVariable, type Input } from '../autograd/record';
 import type { Variable } from '../autograd/variable';
@@ -171,6 +172,27 @@ describe('recycling in the backward pass', () => {
     const written = run(() => flatten(pool.forward(reluModule.forward(conv.forward(x)))));
     const swapped = run(() => model.forward(x));
     expect(swapped).toEqual(written);
+  });
+
+  it('without a tape, a Sequential gives each private value back as soon as the next child has read it', () => {
+    manualSeed(8);
+    const model = new Sequential(
+      new Conv2d({ inChannels: 1, outChannels: 4, kernelSize: 3, padding: 1 }),
+      new BatchNorm2d({ numFeatures: 4 }),
+      new ReLU(),
+      new MaxPool2d({ kernelSize: 2 }),
+      new Flatten(),
+      new Linear({ inFeatures: 4 * 5 * 5, outFeatures: 3 }),
+    );
+    model.eval();
+    const x = createRng(15).normalTensor([3, 1, 10, 10]);
+    const plain = withBackend(noRecycling, () => noGrad(() => model.forward(x)).data.toFloat32Array());
+    const before = pooledBytes();
+    const first = noGrad(() => model.forward(x)).data.toFloat32Array();
+    expect(pooledBytes()).toBeGreaterThan(before);
+    // A second pass takes the released buffers again and still gives the same values.
+    expect(noGrad(() => model.forward(x)).data.toFloat32Array()).toEqual(first);
+    expect(first).toEqual(plain);
   });
 
   it('never recycles a value a custom module may keep (its input and output stay intact)', () => {

@@ -7,6 +7,7 @@ import { ArgumentError } from '@convkit/tensor';
 import { isPrivate, markPrivate } from '../autograd/private-values';
 import { asVariable, type Input } from '../autograd/record';
 import type { Variable } from '../autograd/variable';
+import { getBackend } from '../backend/use-backend';
 import { reluInPlace } from '../functional/activations';
 import { GELU, LeakyReLU, ReLU, ReLU6, Sigmoid, SiLU, Tanh } from './activations';
 import { Conv1d, Conv2d, Conv3d } from './conv';
@@ -143,6 +144,12 @@ export class Sequential extends Module {
       // recycled once its backward step is done (autograd/private-values.ts).
       if (i + 1 < order.length && next !== y && keepsNoValues(child) && keepsNoValues(order[i + 1]!)) {
         markPrivate(next);
+      }
+      // When nothing was recorded (noGrad, evaluation, or no input needs gradients), no op
+      // kept the private value this child read: its memory goes back at once (unless the
+      // child wrote its result over it).
+      if (!next.requiresGrad && isPrivate(y) && next.data.data.buffer !== y.data.data.buffer) {
+        getBackend().release?.(y.data);
       }
       y = next;
     }
