@@ -8,10 +8,10 @@ import { convTransposeBackward } from '../conv-transpose-backward';
 import { initWasmSync, type WasmBuild, wasmSupport } from './wasm-runtime';
 
 /*
- * The direct 3x3 path of the depthwise kernels (stride 1, no dilation, padding 0-4 a side:
- * the source planes read in place, edge vectors masked, padding rows from a row of zeros)
- * and the blocking of runConv over input channels (several kernel calls per op, a partial
- * last block), against the reference.
+ * The direct 3x3 paths of the depthwise kernels (stride 1, and width stride 2 with any
+ * height stride; no dilation, padding 0-4 a side: the source planes read in place, edge
+ * vectors masked, padding rows from a row of zeros) and the blocking of runConv over input
+ * channels (several kernel calls per op, a partial last block), against the reference.
  */
 
 const BUILDS: readonly WasmBuild[] = ['simd', 'relaxed-simd'];
@@ -29,6 +29,8 @@ const direct3x3Case = fc
     multiplier: fc.integer({ min: 1, max: 3 }),
     height: fc.integer({ min: 1, max: 9 }),
     width: fc.integer({ min: 1, max: 40 }),
+    // [1, 1] and [h, 2] run the direct paths, [2, 1] the padded plane.
+    stride: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
     padding: fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 })), {
       minLength: 2,
       maxLength: 2,
@@ -54,7 +56,7 @@ function checkForwardAndBackward(input: Tensor, weight: Tensor, options: Paramet
 
 for (const build of BUILDS) {
   describe.skipIf(!supported(build))(`depthwise direct 3x3 and channel blocks [${build}]`, () => {
-    it('the direct 3x3 path matches the reference on every width and padding, forward and backward', () => {
+    it('the direct 3x3 paths match the reference on every width, padding and stride, forward and backward', () => {
       initWasmSync({ build });
       fc.assert(
         fc.property(direct3x3Case, (c) => {
@@ -64,6 +66,7 @@ for (const build of BUILDS) {
           const bias = c.hasBias ? rng.normalTensor([c.channels * c.multiplier]) : null;
           checkForwardAndBackward(input, weight, {
             padding: c.padding as [number, number][],
+            stride: c.stride,
             groups: c.channels,
             bias,
           });
@@ -72,13 +75,47 @@ for (const build of BUILDS) {
       );
     });
 
+    it('the width-stride-2 path sums the planes of a channel (transposed gradInput, a multiplier) like the reference', () => {
+      initWasmSync({ build });
+      fc.assert(
+        fc.property(direct3x3Case, (c) => {
+          const rng = createRng(c.seed);
+          // A transposed convolution's gradInput is the strided convolution of gradOutput,
+          // summing the m planes of each input channel.
+          const input = rng.normalTensor([c.batch, c.channels, c.height, c.width]);
+          const weight = rng.normalTensor([c.channels, c.multiplier, 3, 3]);
+          const padding = [Math.min(c.padding[0]![0], 2), Math.min(c.padding[1]![0], 2)];
+          const options = { stride: [c.stride[0], 2], padding, groups: c.channels };
+          let want: Tensor;
+          try {
+            want = convTranspose2d(input, weight, { ...options, algorithm: 'reference' });
+          } catch {
+            return; // more padding than the output has
+          }
+          const gradOutput = rng.normalTensor([...want.shape]);
+          const got = convTransposeBackward(gradOutput, input, weight, {
+            ...options,
+            algorithm: 'depthwise',
+          });
+          const ref = convTransposeBackward(gradOutput, input, weight, {
+            ...options,
+            algorithm: 'reference',
+          });
+          assertClose(got.gradInput, ref.gradInput);
+        }),
+        { numRuns: 150, seed: 834 },
+      );
+    });
+
     it('keeps NaN and Infinity where the reference does on the direct path (edges, padding rows, infinite weights)', () => {
       initWasmSync({ build });
       const rng = createRng(832);
-      for (const [height, width, padding] of [
-        [7, 7, 1],
-        [5, 13, 2],
-        [6, 28, [1, 0]],
+      for (const [height, width, padding, stride] of [
+        [7, 7, 1, 1],
+        [5, 13, 2, 1],
+        [6, 28, [1, 0], 1],
+        [9, 17, 1, 2],
+        [8, 30, [0, 2], 2],
       ] as const) {
         const input = rng.normalTensor([1, 3, height, width]);
         const data = input.toFloat32Array();
@@ -95,7 +132,7 @@ for (const build of BUILDS) {
           [poisoned, weight],
           [input, infiniteWeight],
         ] as const) {
-          const options = { padding, groups: 3 } as const;
+          const options = { padding, stride, groups: 3 } as const;
           assertClose(
             conv2d(x, k, { ...options, algorithm: 'depthwise' }),
             conv2d(x, k, { ...options, algorithm: 'reference' }),

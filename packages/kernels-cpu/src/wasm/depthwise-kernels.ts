@@ -24,8 +24,8 @@
  * Per call: the weights (and bias) go into WebAssembly memory once; the source goes in and
  * the result comes out a block of input channels at a time (about 128 KiB of source per
  * kernel call, so both are still in cache at each end), straight into the returned array.
- * Stride-1 3x3 planes with padding up to 4 are read in place (no padded copy; see the AS
- * header). dw3x3 (C256 28x28, forward, relaxed SIMD, min of 40 on the shared 2-core Xeon,
+ * 3x3 planes at stride 1 or width stride 2 with padding up to 4 are read in place (no padded
+ * copy; see the AS header). dw3x3 (C256 28x28, forward, relaxed SIMD, min of 40 on the shared 2-core Xeon,
  * load 3-5): kernel 0.11 ms, whole call of this file 0.26 ms (copy in 0.045, copy out and
  * the result's allocation 0.06-0.09), against 0.17 / 0.36 before.
  *
@@ -121,26 +121,34 @@ function paddedPlane(call: PlaneCall): { slices: number; rows: number; phaseLeng
 
 /** Largest padding on each side of a plane that the direct 3x3 path takes. */
 const DIRECT_MAX_PAD = 4;
-/** Bytes past the source that the direct 3x3 path may read (and masks off): (pad + 3) floats, rounded up. */
+/**
+ * Bytes past the source that the direct 3x3 paths may read (and mask off): (after + 3) floats
+ * at stride 1, (after + 6) at width stride 2, rounded up.
+ */
 const DIRECT_READ_SLACK = 64;
 
 /**
- * Whether the kernel reads this call's source planes directly, without the padded copy
- * (convPlane3x3Direct in the AS source, slot 30 = 1): 2-D 3x3, stride 1, no dilation, no
- * upsampling, padding 0-4 on each side. Its scratch is then one row of zeros.
+ * Which direct 3x3 path (slot 30 of the AS source) reads this call's source planes in place,
+ * without the padded copy: 1, convPlane3x3Direct (stride 1); 3, convPlane3x3DirectS2 (width
+ * stride 2, any height stride); 0, none. Both need a 2-D 3x3 kernel without dilation or
+ * upsampling and at most DIRECT_MAX_PAD of padding on each side (after: the reach of the last
+ * output past the source's end). Their scratch is then one row of zeros.
  */
-function isDirect3x3(call: PlaneCall): boolean {
+function directPath(call: PlaneCall): 0 | 1 | 3 {
   const [kD, kH, kW] = call.kernel;
-  if (kD !== 1 || kH !== 3 || kW !== 3 || call.widthPhases) return false;
-  if (call.source[0] !== 1 || call.output[0] !== 1 || call.pad[0] !== 0) return false;
-  for (let d = 0; d < 3; d++) if (call.stride[d] !== 1 || call.up[d] !== 1) return false;
-  if (call.dilation[1] !== 1 || call.dilation[2] !== 1) return false;
+  if (kD !== 1 || kH !== 3 || kW !== 3 || call.widthPhases) return 0;
+  if (call.source[0] !== 1 || call.output[0] !== 1 || call.pad[0] !== 0) return 0;
+  if (call.up[0] !== 1 || call.up[1] !== 1 || call.up[2] !== 1) return 0;
+  if (call.dilation[1] !== 1 || call.dilation[2] !== 1) return 0;
+  const [, sH, sW] = call.stride;
+  const path = sH === 1 && sW === 1 ? 1 : sW === 2 ? 3 : 0;
+  if (path === 0) return 0;
   for (let d = 1; d < 3; d++) {
-    const after = call.output[d]! + 2 - call.source[d]! - call.pad[d]!;
-    if (call.pad[d]! < 0 || call.pad[d]! > DIRECT_MAX_PAD || after < 0 || after > DIRECT_MAX_PAD)
-      return false;
+    const after = (call.output[d]! - 1) * call.stride[d]! + 3 - call.source[d]! - call.pad[d]!;
+    // (A negative reach leaves the source's last columns unread.)
+    if (call.pad[d]! < 0 || call.pad[d]! > DIRECT_MAX_PAD || after > DIRECT_MAX_PAD) return 0;
   }
-  return true;
+  return path;
 }
 
 /** The kernel's tap tables: every tap, every kernel column, and the active kernel rows (pairs). */
@@ -172,7 +180,7 @@ function writeGeometry(
   call: PlaneCall,
   hasBias: boolean,
   skipZeroRows: boolean,
-  direct: boolean,
+  direct: 0 | 1 | 3,
 ): void {
   const plane = paddedPlane(call);
   const slots = new Int32Array(buffer, at, 32);
@@ -194,7 +202,7 @@ function writeGeometry(
   slots[27] = plane.phaseLength;
   slots[28] = hasBias ? 1 : 0;
   slots[29] = skipZeroRows ? 1 : 0;
-  slots[30] = direct ? 1 : call.widthPhases ? 2 : 0;
+  slots[30] = direct !== 0 ? direct : call.widthPhases ? 2 : 0;
   slots[31] = call.widthPhases?.padUpsampled ?? 0;
 }
 
@@ -225,14 +233,14 @@ function runConv(
   const sourcePerChannel = (mode === 0 ? 1 : multiplier) * volume(call.source);
   const outputPerChannel = (mode === 0 ? multiplier : 1) * volume(call.output);
   const block = Math.max(1, Math.min(channels, Math.floor(BLOCK_FLOATS / sourcePerChannel)));
-  const direct = isDirect3x3(call);
+  const direct = directPath(call);
   const heap = planHeap(op, kernels, {
     geo: geometryBytes(exports),
     x: block * sourcePerChannel * 4 + (direct ? DIRECT_READ_SLACK : READ_SLACK),
     w: filters.length * 4 + READ_SLACK,
     bias: (bias?.length ?? 0) * 4 + READ_SLACK,
     y: block * outputPerChannel * 4 + READ_SLACK,
-    scratch: (direct ? call.source[2] + 8 : paddedPlane(call).floats) * 4 + READ_SLACK,
+    scratch: (direct ? call.source[2] + 16 : paddedPlane(call).floats) * 4 + READ_SLACK,
     taps: tapTableBytes(call),
   });
   // Nothing grows the memory from here on, so views of this buffer stay valid.
@@ -292,7 +300,7 @@ function runWeightGrad(op: string, call: PlaneCall, x: Float32Array, gy: Float32
     scratch: paddedPlane(call).floats * 4 + READ_SLACK,
     taps: tapTableBytes(call),
   });
-  writeGeometry(kernels.memory.buffer, heap.geo, call, false, false, false);
+  writeGeometry(kernels.memory.buffer, heap.geo, call, false, false, 0);
   writeFloats(kernels, heap.x, x);
   writeFloats(kernels, heap.gy, gy);
   const gw64 = new Float64Array(kernels.memory.buffer, heap.gw64, gwLength);
