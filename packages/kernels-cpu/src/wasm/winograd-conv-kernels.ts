@@ -46,7 +46,7 @@ import {
   convTransposeWasm,
   convWasm,
 } from './wasm-conv-kernels';
-import { planHeap, readFloats, writeFloats } from './wasm-heap';
+import { planHeap, readFloats, viewFloats, writeFloats } from './wasm-heap';
 import { type WasmKernels, wasmKernels } from './wasm-runtime';
 
 /** The raw exports of assembly/winograd-f4x3.ts. */
@@ -272,15 +272,14 @@ function runWinograd(problem: WinogradProblem, input: Float32Array): Float32Arra
   const allTiles = Math.ceil(totalTiles / 8) * 8;
   const blockTiles = Math.min(Math.max(fit, MIN_BLOCK_TILES, amortise, 8), 512, allTiles);
   const heap = planHeap(problem.op, kernels, {
-    x: batch * sampleIn,
+    x: chunk * sampleIn,
     planes: chunk * samplePlanes,
     w: problem.weight.length * 4,
     u: weightBytes,
     bias: outChannels * 4,
-    y: batch * sampleOut,
+    y: chunk * sampleOut,
     work: exports.winogradWorkBytes(dims, cinG, coutG, blockTiles),
   });
-  writeFloats(kernels, heap.x, input);
   writeFloats(kernels, heap.w, problem.weight);
   const weightSquares = exports.winogradSumSquares(heap.w, problem.weight.length);
   if (!Number.isFinite(weightSquares)) return null;
@@ -305,11 +304,19 @@ function runWinograd(problem: WinogradProblem, input: Float32Array): Float32Arra
   // uses), so the data are checked after the run: only a call that then runs the direct sum
   // pays for the transforms twice.
   let inputSquares = 0;
+  const sampleOutFloats = outChannels * outVolume;
+  const output = new Float32Array(batch * sampleOutFloats);
   for (let n0 = 0; n0 < batch; n0 += chunk) {
     const samples = Math.min(chunk, batch - n0);
+    // Each chunk's input goes in just before it is packed, while it is still in cache.
+    writeFloats(
+      kernels,
+      heap.x,
+      input.subarray(n0 * inChannels * inVolume, (n0 + samples) * inChannels * inVolume),
+    );
     for (let i = 0; i < samples; i++) {
       inputSquares += exports.winogradPackInput(
-        heap.x + (n0 + i) * sampleIn,
+        heap.x + i * sampleIn,
         inChannels,
         inH,
         inW,
@@ -331,7 +338,7 @@ function runWinograd(problem: WinogradProblem, input: Float32Array): Float32Arra
       heap.u,
       heap.bias,
       problem.bias !== null ? 1 : 0,
-      heap.y + n0 * sampleOut,
+      heap.y,
       outH,
       outW,
       dH,
@@ -347,6 +354,8 @@ function runWinograd(problem: WinogradProblem, input: Float32Array): Float32Arra
       blockTiles,
       heap.work,
     );
+    // ... and its output comes out while it is.
+    output.set(viewFloats(kernels, heap.y, samples * sampleOutFloats), n0 * sampleOutFloats);
   }
   if (!Number.isFinite(inputSquares)) return null;
   const depth = cinG * (dims === 2 ? 9 : 3);
@@ -355,7 +364,7 @@ function runWinograd(problem: WinogradProblem, input: Float32Array): Float32Arra
     Math.sqrt(inputSquares / input.length) *
     Math.sqrt(weightSquares / problem.weight.length);
   if ((dims === 2 ? ERROR_2D : ERROR_1D) * scale * Math.cbrt(depth) > ERROR_BUDGET) return null;
-  return readFloats(kernels, heap.y, batch * outChannels * outVolume);
+  return output;
 }
 
 /** Weight strides of [C_out, C_in/g, ...k] read as it is (flip false) or flipped in space and transposed over channels. */
