@@ -21,13 +21,17 @@
  * vectors per row of cols (a plain load at stride 1, two loads and an even-lane shuffle at
  * stride 2, padding lanes masked by one compare) with the geometry held in locals, one input
  * row address and row check per run of kernel taps along a row (the k-table carries the run
- * length); the first version went value by value with a branch and parameter loads per value. Measured
- * (relaxed build, one thread, the shared 2-core Xeon, best of 30, A/B in one process against
- * that version; the dense-B sgemm of the same M x N x K, whose packing is a plain copy, is the
- * bound the gather is held to):
- *   c3x3 (64 x 3136 x 576)     5.54 -> 4.91 ms (41.7 -> 47.1 GFLOP/s; dense B 4.34 ms, 53.2)
- *   stem7x7 (64 x 12544 x 147) 6.19 -> 5.12 ms (38.1 -> 46.1 GFLOP/s; dense B 4.46 ms, 52.9)
- *   pw1x1 (256 x 784 x 128)    0.97 -> 0.95 ms (53.0 -> 54.0 GFLOP/s; the columns are x: packB)
+ * length); the first version went value by value with a branch and parameter loads per value.
+ * The weight is packed once per call (it was repacked for every block of columns), K and N
+ * blocks are balanced, and a 1x1 stride-1 convolution packs its input as B directly.
+ * Measured A/B in one process against that first version (relaxed build, one thread, the
+ * shared 2-core Xeon at load 6, best of 40; the dense-B sgemm of the same M x N x K, whose B
+ * packing is a plain copy, is the bound the gather is held to; peak ~67 GFLOP/s):
+ *   c3x3 (64 x 3136 x 576)     5.75 -> 4.82 ms (40.2 -> 48.0 GFLOP/s; dense B 4.43 ms, 52.2)
+ *   stem7x7 (64 x 12544 x 147) 6.67 -> 4.93 ms (35.4 -> 47.8 GFLOP/s; dense B 4.60 ms, 51.3)
+ *   pw1x1 (256 x 784 x 128)    1.00 -> 0.96 ms (51.2 -> 53.6 GFLOP/s; dense B 0.92 ms, 55.7)
+ * The gather alone (the GEMM switched off) takes ~0.42 ms on c3x3 and ~0.36 ms on stem7x7
+ * (with 2 loads + a shuffle per quad at stride 2; plain loads would save ~0.05 ms only).
  */
 // @ts-nocheck: AssemblyScript source.
 import { KC, MC, MR, macroKernel, macroKernelBias, NC, NR, packAUnit, packB, sgemm } from './gemm-4x8';
