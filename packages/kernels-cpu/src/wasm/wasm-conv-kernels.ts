@@ -109,7 +109,7 @@ function writeParams(
   new Int32Array(kernels.memory.buffer, at, slots.length).set(slots);
 }
 
-/** Readable bytes loweredProduct may touch past the input buffer (edge loads of the gather). */
+/** Readable bytes the column gathers may touch past the input buffer (edge loads of a quad). */
 const INPUT_SLACK_BYTES = 64;
 
 /**
@@ -228,7 +228,7 @@ function columnCorrelation(
   const sampleOut = outChannels * outputVolume;
   const heap = planHeap(geometry.op, kernels, {
     params: global(exports.IM2COL_PARAMS_BYTES),
-    x: batch * sampleIn * 4,
+    x: batch * sampleIn * 4 + INPUT_SLACK_BYTES,
     y: batch * sampleOut * 4,
     gw: outChannels * depth * 4,
     temp: depth * m * 4,

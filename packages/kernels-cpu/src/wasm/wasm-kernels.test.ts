@@ -25,6 +25,66 @@ afterAll(() => {
   initWasmSync();
 });
 
+/**
+ * Convolutions with output rows from 1 to ~44 wide (1-3-D, strides 1-4, dilation 1-2,
+ * padding up to 3, groups, bias): the cases that reach every path of the column gathers.
+ */
+function wideRowCase() {
+  return fc
+    .record({
+      dims: fc.integer({ min: 1, max: 3 }),
+      batch: fc.integer({ min: 1, max: 2 }),
+      groups: fc.integer({ min: 1, max: 2 }),
+      inPerGroup: fc.integer({ min: 1, max: 12 }),
+      outPerGroup: fc.integer({ min: 1, max: 13 }),
+      inH: fc.integer({ min: 1, max: 4 }),
+      inW: fc.integer({ min: 1, max: 44 }),
+      k: fc.integer({ min: 1, max: 5 }),
+      stride: fc.integer({ min: 1, max: 4 }),
+      pad: fc.integer({ min: 0, max: 3 }),
+      dilation: fc.integer({ min: 1, max: 2 }),
+      hasBias: fc.boolean(),
+      seed: fc.integer({ min: 0, max: 2 ** 30 }),
+    })
+    .filter(({ k, pad, dilation, inW, inH }) => {
+      const padding = Math.min(pad, k - 1);
+      const span = dilation * (k - 1) + 1;
+      return inW + 2 * padding >= span && inH + 2 * padding >= span;
+    })
+    .map(
+      ({
+        dims,
+        batch,
+        groups,
+        inPerGroup,
+        outPerGroup,
+        inH,
+        inW,
+        k,
+        stride,
+        pad,
+        dilation,
+        hasBias,
+        seed,
+      }) => {
+        const rng = createRng(seed);
+        const spatial = dims === 1 ? [inW] : dims === 2 ? [inH, inW] : [2, inH, inW];
+        const kernel = dims === 1 ? [k] : dims === 2 ? [k, k] : [Math.min(k, 2), k, k];
+        const input = rng.normalTensor([batch, groups * inPerGroup, ...spatial]);
+        const weight = rng.normalTensor([groups * outPerGroup, inPerGroup, ...kernel]);
+        const bias = hasBias ? rng.normalTensor([groups * outPerGroup]) : null;
+        const options = {
+          stride,
+          padding: Math.min(pad, k - 1),
+          dilation: dims === 3 ? [1, dilation, dilation] : dilation,
+          groups,
+          bias,
+        };
+        return { input, weight, options, seed };
+      },
+    );
+}
+
 function randomArray(rng: ReturnType<typeof createRng>, length: number): Float32Array {
   const data = new Float32Array(length);
   for (let i = 0; i < length; i++) data[i] = rng.normal();
@@ -122,61 +182,31 @@ for (const build of BUILDS) {
     it('the forward gather matches the reference on wide rows: every panel path, strides 1-4, edges, K blocks', () => {
       initWasmSync({ build });
       // Output widths from 1 to ~40 reach each way the B panels are gathered: a panel inside one
-      // output row (vector quads), two halves in two rows, value by value (row breaks, tails);
+      // output row (vector quads), a half inside one row, value by value (row breaks, tails);
       // stride 1 and 2 have vector paths, 3 and 4 the general one; padding up to 3 makes edges.
       fc.assert(
-        fc.property(
-          fc.integer({ min: 1, max: 3 }),
-          fc.integer({ min: 1, max: 2 }),
-          fc.integer({ min: 1, max: 2 }),
-          fc.integer({ min: 1, max: 12 }),
-          fc.integer({ min: 1, max: 13 }),
-          fc.integer({ min: 1, max: 4 }),
-          fc.integer({ min: 1, max: 44 }),
-          fc.integer({ min: 1, max: 5 }),
-          fc.integer({ min: 1, max: 4 }),
-          fc.integer({ min: 0, max: 3 }),
-          fc.integer({ min: 1, max: 2 }),
-          fc.boolean(),
-          fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-          (
-            dims,
-            batch,
-            groups,
-            inPerGroup,
-            outPerGroup,
-            inH,
-            inW,
-            k,
-            stride,
-            pad,
-            dilation,
-            hasBias,
-            seed,
-          ) => {
-            const padding = Math.min(pad, k - 1);
-            const span = dilation * (k - 1) + 1;
-            if (inW + 2 * padding < span || inH + 2 * padding < span) return;
-            const rng = createRng(seed);
-            const spatial = dims === 1 ? [inW] : dims === 2 ? [inH, inW] : [2, inH, inW];
-            const kernel = dims === 1 ? [k] : dims === 2 ? [k, k] : [Math.min(k, 2), k, k];
-            const input = rng.normalTensor([batch, groups * inPerGroup, ...spatial]);
-            const weight = rng.normalTensor([groups * outPerGroup, inPerGroup, ...kernel]);
-            const bias = hasBias ? rng.normalTensor([groups * outPerGroup]) : null;
-            const options = {
-              stride,
-              padding,
-              dilation: dims === 3 ? [1, dilation, dilation] : dilation,
-              groups,
-              bias,
-            };
-            assertClose(
-              conv(input, weight, { ...options, algorithm: 'wasm' }),
-              conv(input, weight, { ...options, algorithm: 'reference' }),
-            );
-          },
-        ),
+        fc.property(wideRowCase(), ({ input, weight, options }) => {
+          assertClose(
+            conv(input, weight, { ...options, algorithm: 'wasm' }),
+            conv(input, weight, { ...options, algorithm: 'reference' }),
+          );
+        }),
         { numRuns: 150, seed: 804 },
+      );
+    });
+
+    it('the weight gradient matches the reference on wide rows (A panels gathered four positions at a time)', () => {
+      initWasmSync({ build });
+      fc.assert(
+        fc.property(wideRowCase(), ({ input, weight, options, seed }) => {
+          const reference = conv(input, weight, { ...options, algorithm: 'reference' });
+          const gradOutput = createRng(seed + 1).normalTensor([...reference.shape]);
+          const got = convBackward(gradOutput, input, weight, { ...options, algorithm: 'wasm' });
+          const want = convBackward(gradOutput, input, weight, { ...options, algorithm: 'reference' });
+          assertClose(got.gradWeight, want.gradWeight);
+          assertClose(got.gradInput, want.gradInput);
+        }),
+        { numRuns: 60, seed: 805 },
       );
     });
 
