@@ -151,6 +151,18 @@ describe('createCpuContext', () => {
     );
   });
 
+  it('splits one-sample dense calls with enough channels into blocks of output channels', async () => {
+    // 40 output channels: blocks [0, 24) and [24, 40) (aligned to 8), with bias; 1-D too.
+    const x = rng.normalTensor([1, 32, 24, 24]);
+    const w = rng.normalTensor([40, 32, 3, 3]);
+    const b = rng.normalTensor([40]);
+    close(await cpu.conv(x, w, { padding: 1, bias: b }), conv(x, w, { padding: 1, bias: b }));
+    close(await cpu.conv(x, w, { stride: 2, dilation: 2 }), conv(x, w, { stride: 2, dilation: 2 }));
+    const x1 = rng.normalTensor([1, 64, 700]);
+    const w1 = rng.normalTensor([48, 64, 5]);
+    close(await cpu.conv1d(x1, w1, { padding: 2 }), conv(x1, w1, { padding: 2 }));
+  });
+
   it('reads inputs that already live in shared memory in place, and returns ordinary tensors', async () => {
     const x = rng.normalTensor([1, 16, 40, 40]);
     const w1 = rng.normalTensor([32, 16, 3, 3]);
