@@ -229,6 +229,23 @@ for (const build of BUILDS) {
       }
     });
 
+    it('the input gradient crosses column tiles (depth 576: tiles of 256 positions; depth 45: 2912)', () => {
+      initWasmSync({ build });
+      const rng = createRng(12);
+      const cases = [
+        { x: [1, 64, 20, 21], w: [8, 64, 3, 3], options: { padding: 1 } },
+        { x: [2, 5, 61, 60], w: [6, 5, 3, 3], options: { padding: 1, stride: 1 } },
+      ];
+      for (const { x, w, options } of cases) {
+        const input = rng.normalTensor(x);
+        const weight = rng.normalTensor(w);
+        const gradOutput = rng.normalTensor([...conv2d(input, weight, options).shape]);
+        const got = convBackward(gradOutput, input, weight, { ...options, algorithm: 'wasm' });
+        const want = convBackward(gradOutput, input, weight, { ...options, algorithm: 'reference' });
+        assertClose(got.gradInput, want.gradInput);
+      }
+    });
+
     it('handles one channel, many channels and odd sizes', () => {
       initWasmSync({ build });
       const rng = createRng(9);
