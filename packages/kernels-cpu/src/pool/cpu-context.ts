@@ -66,6 +66,7 @@ import { initWasm, type WasmBuild, wasmInfo } from '../wasm/wasm-runtime';
 import { AbortError } from './pool-errors';
 import {
   CLAIMED_BY_CALLER,
+  CLAIMED_BY_WORKER,
   DONE_BY_WORKER,
   type PoolOp,
   type PoolPiece,
@@ -80,9 +81,9 @@ import { type PoolJob, WorkerPool } from './worker-pool';
 /** Calls of fewer multiply-adds run on the caller (a 1x1 conv on [1, 8, 8, 8] is 512). */
 export const INLINE_MACS = 1 << 20;
 
-/** How long the caller spins for a worker's piece after its own: half its own piece's time, within these (ms). */
-const SPIN_MIN_MS = 0.2;
-const SPIN_MAX_MS = 2;
+/** How long the caller waits on a worker's piece after its own: half its own piece's time, within these (ms). */
+const WAIT_MIN_MS = 0.2;
+const WAIT_MAX_MS = 2;
 /** The most calls a context runs on the caller alone after finding its workers late. */
 const BACKOFF_MAX_CALLS = 32;
 
@@ -294,7 +295,7 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
   const parts = pool === null ? 1 : threads;
   const arenas = new StagingArenas(Math.max(2, threads));
   let disposed = false;
-  // Taking back unstarted pieces, spinning and backing off (runPieces); tests turn them off
+  // Taking back unstarted pieces, waiting on claim words and backing off (runPieces); tests turn them off
   // to act on a worker surely running a piece whose call waits for its reply.
   let adaptive = true;
   let backoff = 0;
@@ -394,16 +395,27 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
       // Pieces no worker has started are given up: none will start them now.
       for (let i = 0; i < remote.length; i++) if (byWorker[i] === undefined) takeBack(i);
     }
-    // Pieces a worker runs: spin a little on their claim words before sleeping on the reply
-    // (a thread that sleeps waits for the scheduler to wake it, which on a loaded machine takes
-    // milliseconds); pieces a worker has marked done need no reply.
+    // Pieces a worker runs: wait a little on their claim words, which the worker sets and
+    // notifies when done (Node: Atomics.wait, a futex, woken at once; a page's main thread may
+    // not wait, so it spins), before sleeping on the reply message (a thread asleep in the
+    // event loop waits for the scheduler, which on a loaded machine takes milliseconds).
+    // Pieces a worker has marked done need no reply.
     let waiting = remote.flatMap((_, i) => (byWorker[i] ? [i] : []));
     if (waiting.length > 0 && ownError === null && adaptive) {
-      const spinUntil =
-        performance.now() + Math.min(SPIN_MAX_MS, Math.max(SPIN_MIN_MS, (performance.now() - ownStart) / 2));
-      do {
+      const until =
+        performance.now() + Math.min(WAIT_MAX_MS, Math.max(WAIT_MIN_MS, (performance.now() - ownStart) / 2));
+      if (isNode) {
+        for (const i of waiting) {
+          const left = until - performance.now();
+          if (left <= 0) break;
+          Atomics.wait(claims, i, CLAIMED_BY_WORKER, left);
+        }
         waiting = waiting.filter((i) => Atomics.load(claims, i) !== DONE_BY_WORKER);
-      } while (waiting.length > 0 && performance.now() < spinUntil);
+      } else {
+        do {
+          waiting = waiting.filter((i) => Atomics.load(claims, i) !== DONE_BY_WORKER);
+        } while (waiting.length > 0 && performance.now() < until);
+      }
       // A done piece's worker is free for the next task; its late reply settles nothing.
       for (let i = 0; i < remote.length; i++) if (byWorker[i] && !waiting.includes(i)) jobs[i]!.detach();
     }

@@ -46,8 +46,8 @@ export interface PoolTask {
   outputs: Record<string, SharedTensor>;
   /**
    * The piece's claim word (Int32, 0: unclaimed): the worker runs the piece only if it swaps
-   * the 0 for 1 (`CLAIMED_BY_WORKER`), and stores 3 (`DONE_BY_WORKER`) once its results are
-   * written; the caller takes pieces no worker has started by swapping in 2
+   * the 0 for 1 (`CLAIMED_BY_WORKER`), and stores (and notifies) 3 (`DONE_BY_WORKER`) once
+   * its results are written; the caller takes pieces no worker has started by swapping in 2
    * (`CLAIMED_BY_CALLER`), and then the worker leaves the piece alone.
    */
   claim: { buffer: SharedArrayBuffer; index: number } | null;
@@ -81,7 +81,10 @@ export function runPoolTask(task: PoolTask): boolean {
   const outputs: Record<string, Tensor> = {};
   for (const [name, shared] of Object.entries(task.outputs)) outputs[name] = fromShared(shared);
   runPiece({ op: task.op, args: task.args.map(fromShared), options: task.options, tensorOptions, outputs });
-  if (words) Atomics.store(words, task.claim!.index, DONE_BY_WORKER);
+  if (words) {
+    Atomics.store(words, task.claim!.index, DONE_BY_WORKER);
+    Atomics.notify(words, task.claim!.index);
+  }
   return true;
 }
 
