@@ -759,27 +759,23 @@ function convPlane3x3Direct(geo: usize, src: usize, zeros: usize, w: usize, dst:
   const outRow = bytes(outW);
   let out = dst;
   for (let oh = 0; oh < outH; oh += 2) {
+    // The last row of an odd count runs alone, every vector through the masked path.
+    const second = oh + 1 < outH;
     const ih = oh - pH;
     const r0 = <u32>ih < <u32>inH ? src + <usize>ih * rowBytes : zeros;
     const r1 = <u32>(ih + 1) < <u32>inH ? src + <usize>(ih + 1) * rowBytes : zeros;
     const r2 = <u32>(ih + 2) < <u32>inH ? src + <usize>(ih + 2) * rowBytes : zeros;
     const r3 = <u32>(ih + 3) < <u32>inH ? src + <usize>(ih + 3) * rowBytes : zeros;
-    if (oh + 2 > outH) {
-      // The last row of an odd count: every vector through the masked path.
-      for (let ow = 0; ow < outW; ow += 4) {
-        edgePair3x3(r0, r1, r2, r3, out, outRow, ow, pW, inW, outW, false, w0, w1, w2, w3, w4, w5, w6, w7, w8, initV, init, accumulate, lanes);
+    // The edges from the last vector down: a whole tail store spills onto the next row's first
+    // columns (storeOutput), which every later store of this step or the next one overwrites.
+    for (let ow = (outW - 1) & ~3; ow >= 0; ow -= 4) {
+      if (second && ow >= lo && ow < hi) {
+        ow = lo; // past the vectors the loop below runs
+        continue;
       }
-      break;
+      edgePair3x3(r0, r1, r2, r3, out, outRow, ow, pW, inW, outW, second, w0, w1, w2, w3, w4, w5, w6, w7, w8, initV, init, accumulate, lanes);
     }
-    // The right edges first, from the last vector down: a whole tail store spills onto the
-    // next row's first columns (storeOutput), which every later store of this step or the
-    // next one then overwrites.
-    for (let ow = (outW - 1) & ~3; ow >= max(hi, lo); ow -= 4) {
-      edgePair3x3(r0, r1, r2, r3, out, outRow, ow, pW, inW, outW, true, w0, w1, w2, w3, w4, w5, w6, w7, w8, initV, init, accumulate, lanes);
-    }
-    for (let ow = 0; ow < lo; ow += 4) {
-      edgePair3x3(r0, r1, r2, r3, out, outRow, ow, pW, inW, outW, true, w0, w1, w2, w3, w4, w5, w6, w7, w8, initV, init, accumulate, lanes);
-    }
+    if (!second) break;
     // Two copies of the loop, so that neither holds a branch.
     const q = bytes(lo - pW);
     if (accumulate) rowPair3x3(r0, r1, r2, r3, q, out + bytes(lo), out + bytes(hi), outRow, w0, w1, w2, w3, w4, w5, w6, w7, w8, initV, true);
