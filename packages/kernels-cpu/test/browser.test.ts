@@ -31,6 +31,7 @@ const FLAGS = [
 
 interface PoolReport {
   threads: number;
+  splitCalls: number;
   isolated: boolean;
   warnings: string[];
   errors: Record<string, number>;
@@ -118,6 +119,8 @@ describe.skipIf(skipReason !== '')(
       const report = await runPage(`${origin}/isolated/`);
       expect(report.isolated).toBe(true);
       expect(report.threads).toBe(2);
+      // Every op's call is large enough to be split between the page and the worker.
+      expect(report.splitCalls).toBe(ops.length);
       expect(report.warnings).toEqual([]);
       expect(Object.keys(report.errors).sort()).toEqual([...ops].sort());
       for (const op of ops) expect(report.errors[op], op).toBeLessThanOrEqual(1);
@@ -131,6 +134,7 @@ describe.skipIf(skipReason !== '')(
       const report = await runPage(`${origin}/plain/`);
       expect(report.isolated).toBe(false);
       expect(report.threads).toBe(0);
+      expect(report.splitCalls).toBe(0);
       expect(report.warnings).toHaveLength(1);
       expect(report.warnings[0]).toContain('Cross-Origin-Opener-Policy: same-origin');
       expect(report.warnings[0]).toContain('Cross-Origin-Embedder-Policy: require-corp');

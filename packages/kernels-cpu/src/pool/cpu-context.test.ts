@@ -29,6 +29,13 @@ interface TestHooks {
   terminateBusyWorkerForTest(): boolean;
   setStealingForTest(on: boolean): void;
   stolenPiecesForTest(): number;
+  splitCallsForTest(): number;
+}
+/** Runs `body` and returns how many of its calls on `context` were split into pieces. */
+async function splitCalls(context: CpuContext, body: () => Promise<void>): Promise<number> {
+  const before = hooks(context).splitCallsForTest();
+  await body();
+  return hooks(context).splitCallsForTest() - before;
 }
 const hooks = (context: CpuContext) => context as unknown as TestHooks;
 const close = (a: Tensor, b: Tensor) => assertClose(a, b, { atol: 1e-4, rtol: 1e-4 });
@@ -45,137 +52,152 @@ describe('createCpuContext', () => {
   });
 
   it('matches the synchronous ops: batch splits bit for bit, row bands within the tolerance', async () => {
-    const x = rng.normalTensor([3, 16, 20, 20]);
-    const w = rng.normalTensor([24, 16, 3, 3]);
-    const b = rng.normalTensor([24]);
-    same(await cpu.conv(x, w, { padding: 1, bias: b }), conv(x, w, { padding: 1, bias: b }));
-    const x1 = rng.normalTensor([1, 16, 37, 29]);
-    for (const options of [
-      { padding: 1 },
-      { padding: 2, stride: 2, dilation: 2 },
-      { padding: 'same' as const },
-    ]) {
-      close(await cpu.conv2d(x1, w, options), conv(x1, w, options));
-    }
-    const xl = rng.normalTensor([1, 33, 30, 16]);
-    close(
-      await cpu.conv(xl, w, { padding: 1, layout: 'channels-last' }),
-      conv(xl, w, { padding: 1, layout: 'channels-last' }),
-    );
-    const x1d = rng.normalTensor([1, 32, 500]);
-    const w1d = rng.normalTensor([32, 32, 5]);
-    close(await cpu.conv1d(x1d, w1d, { padding: 2 }), conv(x1d, w1d, { padding: 2 }));
-    // A padding mode other than zeros cannot be banded: one piece, the same bits.
-    same(
-      await cpu.conv(x1, w, { padding: 1, paddingMode: 'reflect' }),
-      conv(x1, w, { padding: 1, paddingMode: 'reflect' }),
-    );
+    const split = await splitCalls(cpu, async () => {
+      const x = rng.normalTensor([3, 16, 24, 24]);
+      const w = rng.normalTensor([24, 16, 3, 3]);
+      const b = rng.normalTensor([24]);
+      same(await cpu.conv(x, w, { padding: 1, bias: b }), conv(x, w, { padding: 1, bias: b }));
+      const x1 = rng.normalTensor([1, 16, 45, 37]);
+      for (const options of [
+        { padding: 1 },
+        { padding: 2, stride: 2, dilation: 2 },
+        { padding: 'same' as const },
+      ]) {
+        close(await cpu.conv2d(x1, w, options), conv(x1, w, options));
+      }
+      const xl = rng.normalTensor([1, 45, 37, 16]);
+      close(
+        await cpu.conv(xl, w, { padding: 1, layout: 'channels-last' }),
+        conv(xl, w, { padding: 1, layout: 'channels-last' }),
+      );
+      const x1d = rng.normalTensor([1, 32, 1000]);
+      const w1d = rng.normalTensor([32, 32, 5]);
+      close(await cpu.conv1d(x1d, w1d, { padding: 2 }), conv(x1d, w1d, { padding: 2 }));
+      // A padding mode other than zeros cannot be banded: one piece, the same bits.
+      same(
+        await cpu.conv(x1, w, { padding: 1, paddingMode: 'reflect' }),
+        conv(x1, w, { padding: 1, paddingMode: 'reflect' }),
+      );
+    });
+    expect(split).toBe(5);
   });
 
   it('computes every backward pass and the transposed and deformable ops as the synchronous ops do', async () => {
-    const x = rng.normalTensor([1, 16, 31, 27]);
-    const w = rng.normalTensor([24, 16, 3, 3]);
-    const y = conv(x, w, { padding: 1, stride: 2 });
-    const gy = rng.normalTensor(y.shape);
-    const want = convBackward(gy, x, w, { padding: 1, stride: 2 });
-    const got = await cpu.convBackward(gy, x, w, { padding: 1, stride: 2 });
-    close(got.gradInput, want.gradInput);
-    close(got.gradWeight, want.gradWeight);
-    close(got.gradBias, want.gradBias);
-    const xb = rng.normalTensor([4, 16, 12, 12]);
-    const gyb = rng.normalTensor([4, 24, 12, 12]);
-    const wantB = convBackward(gyb, xb, w, { padding: 1 });
-    const gotB = await cpu.convBackward(gyb, xb, w, { padding: 1 });
-    same(gotB.gradInput, wantB.gradInput);
-    close(gotB.gradWeight, wantB.gradWeight);
+    const split = await splitCalls(cpu, async () => {
+      const x = rng.normalTensor([1, 16, 31, 27]);
+      const w = rng.normalTensor([24, 16, 3, 3]);
+      const y = conv(x, w, { padding: 1, stride: 2 });
+      const gy = rng.normalTensor(y.shape);
+      const want = convBackward(gy, x, w, { padding: 1, stride: 2 });
+      const got = await cpu.convBackward(gy, x, w, { padding: 1, stride: 2 });
+      close(got.gradInput, want.gradInput);
+      close(got.gradWeight, want.gradWeight);
+      close(got.gradBias, want.gradBias);
+      const xb = rng.normalTensor([4, 16, 18, 18]);
+      const gyb = rng.normalTensor([4, 24, 18, 18]);
+      const wantB = convBackward(gyb, xb, w, { padding: 1 });
+      const gotB = await cpu.convBackward(gyb, xb, w, { padding: 1 });
+      same(gotB.gradInput, wantB.gradInput);
+      close(gotB.gradWeight, wantB.gradWeight);
 
-    const wt = rng.normalTensor([16, 32, 4, 4]);
-    close(
-      await cpu.convTranspose(x, wt, { stride: 2, padding: 1 }),
-      convTranspose(x, wt, { stride: 2, padding: 1 }),
-    );
-    const xt = rng.normalTensor([3, 16, 14, 14]);
-    const yt = convTranspose(xt, wt, { stride: 2, padding: 1 });
-    const gyt = rng.normalTensor(yt.shape);
-    const wantT = convTransposeBackward(gyt, xt, wt, { stride: 2, padding: 1 });
-    const gotT = await cpu.convTransposeBackward(gyt, xt, wt, { stride: 2, padding: 1 });
-    close(gotT.gradInput, wantT.gradInput);
-    close(gotT.gradWeight, wantT.gradWeight);
-    close(gotT.gradBias, wantT.gradBias);
-    expect(Object.keys(gotT).sort()).toEqual(Object.keys(wantT).sort());
+      const wt = rng.normalTensor([16, 32, 4, 4]);
+      close(
+        await cpu.convTranspose(x, wt, { stride: 2, padding: 1 }),
+        convTranspose(x, wt, { stride: 2, padding: 1 }),
+      );
+      const xt = rng.normalTensor([3, 16, 16, 16]);
+      const yt = convTranspose(xt, wt, { stride: 2, padding: 1 });
+      const gyt = rng.normalTensor(yt.shape);
+      const wantT = convTransposeBackward(gyt, xt, wt, { stride: 2, padding: 1 });
+      const gotT = await cpu.convTransposeBackward(gyt, xt, wt, { stride: 2, padding: 1 });
+      close(gotT.gradInput, wantT.gradInput);
+      close(gotT.gradWeight, wantT.gradWeight);
+      close(gotT.gradBias, wantT.gradBias);
+      expect(Object.keys(gotT).sort()).toEqual(Object.keys(wantT).sort());
 
-    const xd = rng.normalTensor([2, 16, 20, 20]);
-    const off = rng.normalTensor([2, 18, 20, 20]);
-    const mask = rng.uniformTensor([2, 9, 20, 20], 0, 1);
-    close(
-      await cpu.deformConv(xd, w, off, { padding: 1, mask }),
-      deformConv(xd, w, off, { padding: 1, mask }),
-    );
-    const gyd = rng.normalTensor([2, 24, 20, 20]);
-    const wantD = deformConvBackward(gyd, xd, w, off, { padding: 1, mask });
-    const gotD = await cpu.deformConvBackward(gyd, xd, w, off, { padding: 1, mask });
-    close(gotD.gradInput, wantD.gradInput);
-    close(gotD.gradWeight, wantD.gradWeight);
-    close(gotD.gradOffset, wantD.gradOffset);
-    close(gotD.gradMask!, wantD.gradMask!);
+      const xd = rng.normalTensor([2, 16, 28, 28]);
+      const off = rng.normalTensor([2, 18, 28, 28]);
+      const mask = rng.uniformTensor([2, 9, 28, 28], 0, 1);
+      close(
+        await cpu.deformConv(xd, w, off, { padding: 1, mask }),
+        deformConv(xd, w, off, { padding: 1, mask }),
+      );
+      const gyd = rng.normalTensor([2, 24, 28, 28]);
+      const wantD = deformConvBackward(gyd, xd, w, off, { padding: 1, mask });
+      const gotD = await cpu.deformConvBackward(gyd, xd, w, off, { padding: 1, mask });
+      close(gotD.gradInput, wantD.gradInput);
+      close(gotD.gradWeight, wantD.gradWeight);
+      close(gotD.gradOffset, wantD.gradOffset);
+      close(gotD.gradMask!, wantD.gradMask!);
+    });
+    expect(split).toBe(5);
   });
 
   it('splits grouped and depthwise calls into blocks of whole groups, matching the synchronous ops', async () => {
-    // Depthwise (one channel per group) and grouped, channels-first and channels-last, with bias.
-    const xd = rng.normalTensor([1, 64, 48, 48]);
-    const wd = rng.normalTensor([64, 1, 3, 3]);
-    const bd = rng.normalTensor([64]);
-    close(
-      await cpu.conv(xd, wd, { padding: 1, groups: 64, bias: bd }),
-      conv(xd, wd, { padding: 1, groups: 64, bias: bd }),
-    );
-    const xg = rng.normalTensor([1, 32, 30, 30]);
-    const wg = rng.normalTensor([48, 8, 3, 3]);
-    const bg = rng.normalTensor([48]);
-    close(
-      await cpu.conv(xg, wg, { padding: 1, groups: 4, bias: bg }),
-      conv(xg, wg, { padding: 1, groups: 4, bias: bg }),
-    );
-    const xl = rng.normalTensor([1, 30, 30, 32]);
-    close(
-      await cpu.conv(xl, wg, { groups: 4, layout: 'channels-last' }),
-      conv(xl, wg, { groups: 4, layout: 'channels-last' }),
-    );
-    // Transposed: weight [C_in, C_out/groups, k, k], its groups are blocks of dim 0.
-    const xt = rng.normalTensor([1, 32, 20, 20]);
-    const wt = rng.normalTensor([32, 6, 4, 4]);
-    const bt = rng.normalTensor([24]);
-    close(
-      await cpu.convTranspose(xt, wt, { stride: 2, padding: 1, groups: 4, bias: bt }),
-      convTranspose(xt, wt, { stride: 2, padding: 1, groups: 4, bias: bt }),
-    );
+    const split = await splitCalls(cpu, async () => {
+      // Depthwise (one channel per group) and grouped, channels-first and channels-last, with bias.
+      const xd = rng.normalTensor([1, 64, 96, 96]);
+      const wd = rng.normalTensor([64, 1, 3, 3]);
+      const bd = rng.normalTensor([64]);
+      close(
+        await cpu.conv(xd, wd, { padding: 1, groups: 64, bias: bd }),
+        conv(xd, wd, { padding: 1, groups: 64, bias: bd }),
+      );
+      const xg = rng.normalTensor([1, 32, 40, 40]);
+      const wg = rng.normalTensor([48, 8, 3, 3]);
+      const bg = rng.normalTensor([48]);
+      close(
+        await cpu.conv(xg, wg, { padding: 1, groups: 4, bias: bg }),
+        conv(xg, wg, { padding: 1, groups: 4, bias: bg }),
+      );
+      const xl = rng.normalTensor([1, 40, 40, 32]);
+      close(
+        await cpu.conv(xl, wg, { groups: 4, layout: 'channels-last' }),
+        conv(xl, wg, { groups: 4, layout: 'channels-last' }),
+      );
+      // Transposed: weight [C_in, C_out/groups, k, k], its groups are blocks of dim 0.
+      const xt = rng.normalTensor([1, 32, 40, 40]);
+      const wt = rng.normalTensor([32, 6, 4, 4]);
+      const bt = rng.normalTensor([24]);
+      close(
+        await cpu.convTranspose(xt, wt, { stride: 2, padding: 1, groups: 4, bias: bt }),
+        convTranspose(xt, wt, { stride: 2, padding: 1, groups: 4, bias: bt }),
+      );
+    });
+    expect(split).toBe(4);
   });
 
   it('splits one-sample dense calls with enough channels into blocks of output channels', async () => {
-    // 40 output channels: blocks [0, 24) and [24, 40) (aligned to 8), with bias; 1-D too.
-    const x = rng.normalTensor([1, 32, 24, 24]);
-    const w = rng.normalTensor([40, 32, 3, 3]);
-    const b = rng.normalTensor([40]);
-    close(await cpu.conv(x, w, { padding: 1, bias: b }), conv(x, w, { padding: 1, bias: b }));
-    close(await cpu.conv(x, w, { stride: 2, dilation: 2 }), conv(x, w, { stride: 2, dilation: 2 }));
-    const x1 = rng.normalTensor([1, 64, 700]);
-    const w1 = rng.normalTensor([48, 64, 5]);
-    close(await cpu.conv1d(x1, w1, { padding: 2 }), conv(x1, w1, { padding: 2 }));
+    const split = await splitCalls(cpu, async () => {
+      // 40 output channels: blocks [0, 24) and [24, 40) (aligned to 8), with bias; 1-D too.
+      const x = rng.normalTensor([1, 32, 24, 24]);
+      const w = rng.normalTensor([40, 32, 3, 3]);
+      const b = rng.normalTensor([40]);
+      close(await cpu.conv(x, w, { padding: 1, bias: b }), conv(x, w, { padding: 1, bias: b }));
+      close(await cpu.conv(x, w, { stride: 2, dilation: 2 }), conv(x, w, { stride: 2, dilation: 2 }));
+      const x1 = rng.normalTensor([1, 64, 700]);
+      const w1 = rng.normalTensor([48, 64, 5]);
+      close(await cpu.conv1d(x1, w1, { padding: 2 }), conv(x1, w1, { padding: 2 }));
+    });
+    expect(split).toBe(2);
   });
 
   it('reads inputs that already live in shared memory in place, and returns ordinary tensors', async () => {
-    const x = rng.normalTensor([1, 16, 40, 40]);
-    const w1 = rng.normalTensor([32, 16, 3, 3]);
-    const y1 = await cpu.conv(x, w1, { padding: 1 });
-    expect(y1.data.buffer).not.toBeInstanceOf(SharedArrayBuffer);
-    close(y1, conv(x, w1, { padding: 1 }));
-    // Input and weight over a SharedArrayBuffer (whole, and a strided channel slice).
-    const shared = toShared(y1);
-    const w2 = toShared(rng.normalTensor([16, 32, 3, 3]));
-    close(await cpu.conv(shared, w2, { padding: 1 }), conv(y1, w2, { padding: 1 }));
-    const slice = shared.slice(1, 8, 24);
-    const w3 = rng.normalTensor([8, 16, 3, 3]);
-    close(await cpu.conv(slice, w3, { padding: 1 }), conv(slice, w3, { padding: 1 }));
+    const split = await splitCalls(cpu, async () => {
+      const x = rng.normalTensor([1, 16, 40, 40]);
+      const w1 = rng.normalTensor([32, 16, 3, 3]);
+      const y1 = await cpu.conv(x, w1, { padding: 1 });
+      expect(y1.data.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+      close(y1, conv(x, w1, { padding: 1 }));
+      // Input and weight over a SharedArrayBuffer (whole, and a strided channel slice).
+      const shared = toShared(y1);
+      const w2 = toShared(rng.normalTensor([16, 32, 3, 3]));
+      close(await cpu.conv(shared, w2, { padding: 1 }), conv(y1, w2, { padding: 1 }));
+      const slice = shared.slice(1, 8, 24);
+      const w3 = rng.normalTensor([8, 16, 3, 3]);
+      close(await cpu.conv(slice, w3, { padding: 1 }), conv(slice, w3, { padding: 1 }));
+    });
+    expect(split).toBe(2);
   });
 
   it('with one thread, runs every call on the caller (the same bits as the synchronous op)', async () => {
@@ -213,14 +235,17 @@ describe('createCpuContext', () => {
   });
 
   it('gives back-to-back calls each its own result (arenas reused, workers reused before their replies)', async () => {
-    const w = rng.normalTensor([24, 16, 3, 3]);
-    for (let i = 0; i < 12; i++) {
-      const x = rng.normalTensor([1 + (i % 2), 16, 30 + i, 26]);
-      const options = { padding: i % 3, stride: 1 + (i % 2) };
-      const y = await cpu.conv(x, w, options);
-      if (i % 2 === 1) same(y, conv(x, w, options));
-      else close(y, conv(x, w, options));
-    }
+    const split = await splitCalls(cpu, async () => {
+      const w = rng.normalTensor([24, 16, 3, 3]);
+      for (let i = 0; i < 12; i++) {
+        const x = rng.normalTensor([1 + (i % 2), 16, 40 + i, 36]);
+        const options = { padding: i % 3, stride: 1 + (i % 2) };
+        const y = await cpu.conv(x, w, options);
+        if (i % 2 === 1) same(y, conv(x, w, options));
+        else close(y, conv(x, w, options));
+      }
+    });
+    expect(split).toBe(6); // the stride-1 calls; stride 2 leaves them under INLINE_MACS
   });
 
   it('rejects bad arguments with the errors of the synchronous ops', async () => {
@@ -237,8 +262,8 @@ describe('createCpuContext', () => {
     const calls = Array.from({ length: 50 }, (_, i) => {
       const n = 1 + (i % 3);
       const c = 4 + (i % 5);
-      const x = rng.normalTensor([n, c, 24 + (i % 7), 24]);
-      const w = rng.normalTensor([8 + (i % 4), c, 3, 3]);
+      const x = rng.normalTensor([n, c, 32 + (i % 7), 32]);
+      const w = rng.normalTensor([16 + 4 * (i % 4), c, 3, 3]);
       return { x, w, options: { padding: i % 2, stride: 1 + (i % 2) } };
     });
     const results = await Promise.all(calls.map(({ x, w, options }) => cpu.conv(x, w, options)));
@@ -260,7 +285,7 @@ describe('createCpuContext', () => {
     await expect(pending).rejects.toThrow(WorkerError);
     await expect(pending).rejects.toThrow('conv: a pool worker stopped while it ran part of the call');
     // The replaced pool runs a split call (two pieces: both workers) again.
-    const xs = rng.normalTensor([2, 16, 24, 24]);
+    const xs = rng.normalTensor([2, 16, 32, 32]);
     const ws = rng.normalTensor([24, 16, 3, 3]);
     same(await cpu.conv(xs, ws, { padding: 1 }), conv(xs, ws, { padding: 1 }));
   });
@@ -294,7 +319,7 @@ describe('createCpuContext', () => {
       listening--;
       remove(...args);
     }) as typeof remove;
-    const x = rng.normalTensor([2, 16, 24, 24]);
+    const x = rng.normalTensor([2, 16, 32, 32]);
     const w = rng.normalTensor([24, 16, 3, 3]);
     for (let i = 0; i < 3; i++) {
       same(await cpu.conv(x, w, { padding: 1, signal: controller.signal }), conv(x, w, { padding: 1 }));

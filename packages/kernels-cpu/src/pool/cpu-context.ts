@@ -78,8 +78,14 @@ import { type StagingArena, StagingArenas, stagingSize } from './staging-arenas'
 import { isNode } from './worker-handle';
 import { type PoolJob, WorkerPool } from './worker-pool';
 
-/** Calls of fewer multiply-adds run on the caller (a 1x1 conv on [1, 8, 8, 8] is 512). */
-export const INLINE_MACS = 1 << 20;
+/**
+ * Calls of fewer multiply-adds run on the caller (a 1x1 conv on [1, 8, 8, 8] is 512). About
+ * 0.1-0.3 ms of one thread's work on dense convolutions, which a split cannot win back: each
+ * piece repeats the kernel's fixed cost, and a worker's piece is copied in and out (measured
+ * on the loaded 2-core machine, one thread against two, medians of 41: 2.4M multiply-adds
+ * 0.15 against 0.70-0.98 ms, 9.4M 0.33 against 1.0-2.2 ms, 38M 0.74 against 1.6 ms).
+ */
+export const INLINE_MACS = 1 << 22;
 
 /** How long the caller waits on a worker's piece after its own: half its own piece's time, within these (ms). */
 const WAIT_MIN_MS = 0.2;
@@ -301,6 +307,7 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
   let backoff = 0;
   let strikes = 0;
   let stolenPieces = 0;
+  let splitCalls = 0;
   // The caller's pieces run the kernels the workers run: a page's main thread loads the
   // WebAssembly kernels only asynchronously, so load them now if nothing is loaded yet.
   if (pool !== null && wasmInfo().build === null) await initWasm();
@@ -326,6 +333,7 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
       for (const p of pieces) runPiece(p);
       return;
     }
+    splitCalls++;
     const remote = pieces.slice(1);
     const own = pieces[0]!;
     const checkSettled = () => {
@@ -806,7 +814,8 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
       arenas.clear();
     },
     // For the tests: stop a worker that is running part of a call; turn off taking back
-    // pieces a worker has not started; count the pieces the caller took back.
+    // pieces a worker has not started; count the pieces the caller took back, and the calls
+    // that were split.
     ...({
       terminateBusyWorkerForTest: () => pool?.terminateBusyWorker() ?? false,
       setStealingForTest: (on: boolean) => {
@@ -815,6 +824,7 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
         strikes = 0;
       },
       stolenPiecesForTest: () => stolenPieces,
+      splitCallsForTest: () => splitCalls,
     } as object),
   } as CpuContext;
 }
