@@ -9,18 +9,22 @@
  * How a call is shared out: arguments are checked on the caller exactly as the synchronous op
  * checks them (the shared resolve*Call functions); the call is split into one piece per thread:
  * samples of the batch, else blocks of whole groups (grouped and depthwise convolution), else
- * bands of output rows (a band is the convolution of an input slice with its own zero padding,
- * convRowBand in @convkit/tensor), else output-channel blocks (transposed and deformable
- * convolution). The caller is one of the threads: `threads: 2` is the caller and one worker.
- * It copies the other pieces' inputs into shared memory it keeps between calls (an arena,
- * ./staging-arenas.ts; inputs already over a SharedArrayBuffer are read in place), posts them
- * to the workers, runs the first piece itself meanwhile, and waits for the rest. Every piece
- * runs the ordinary synchronous op, with whichever algorithm 'auto' picks for it; the caller
- * writes its part of the result into the (ordinary) result tensor, a worker into the arena,
- * from where the caller copies it once the worker is done. Each worker has its own
- * WebAssembly instance and memory (every kernel copies its operands into its own memory anyway)
- * and runs the caller's build. Pieces of a gradient that overlap (weight and bias gradients;
- * the input gradient's halo rows between bands) are summed on the caller in piece order.
+ * blocks of output channels (dense channels-first convolution with enough channels; transposed
+ * and deformable convolution), else bands of output rows (a band is the convolution of an
+ * input slice with its own zero padding, convRowBand in @convkit/tensor). The caller is one of
+ * the threads: `threads: 2` is the caller and one worker. It copies the other pieces' inputs
+ * into shared memory it keeps between calls (an arena, ./staging-arenas.ts; inputs already over
+ * a SharedArrayBuffer are read in place), posts them to the workers, runs the first piece
+ * itself meanwhile, runs any piece no worker has started yet (each piece has a claim word that
+ * whoever starts it swaps), and waits for the rest (Atomics.wait on the claim word, which the
+ * worker marks done, then the reply). A context whose workers were late backs off to running
+ * whole calls' pieces on the caller for a few calls. Every piece runs the ordinary synchronous
+ * op, with whichever algorithm 'auto' picks for it; the caller writes its part of the result
+ * into the (ordinary) result tensor, a worker into the arena, from where the caller copies it.
+ * Each worker has its own WebAssembly instance and memory (every kernel copies its operands
+ * into its own memory anyway) and runs the caller's build. Pieces of a gradient that overlap
+ * (weight and bias gradients; the input gradient's halo rows between bands) are summed on the
+ * caller in piece order.
  *
  * Determinism: forward results and the input gradient of batch splits are the same bits for
  * any thread count when the same algorithm runs each piece (each element is the same sum);
@@ -29,11 +33,11 @@
  * the same bits run to run for a given thread count.
  *
  * Small calls (below INLINE_MACS multiply-adds), and calls that do not split, run on the
- * caller as the synchronous op: posting to a worker costs more than the work. A worker that stops during a call (crash, terminate) rejects that call
- * with a WorkerError and is replaced; an AbortSignal (`options.signal`) cancels a call
- * (AbortError), terminating and replacing the workers running it. Browsers need a
- * cross-origin isolated page for SharedArrayBuffer; without one the context warns once and
- * runs every call on the caller.
+ * caller as the synchronous op: splitting costs more than it saves. A worker that stops while
+ * it runs part of a call (crash, terminate) rejects that call with a WorkerError and is
+ * replaced; an AbortSignal (`options.signal`) cancels a call (AbortError), terminating and
+ * replacing the workers running it. Browsers need a cross-origin isolated page for
+ * SharedArrayBuffer; without one the context warns once and runs every call on the caller.
  */
 import {
   ArgumentError,
@@ -301,8 +305,8 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
   const parts = pool === null ? 1 : threads;
   const arenas = new StagingArenas(Math.max(2, threads));
   let disposed = false;
-  // Taking back unstarted pieces, waiting on claim words and backing off (runPieces); tests turn them off
-  // to act on a worker surely running a piece whose call waits for its reply.
+  // Taking back unstarted pieces, waiting on claim words and backing off (runPieces); tests
+  // turn them off to act on a worker surely running a piece whose call waits for its reply.
   let adaptive = true;
   let backoff = 0;
   let strikes = 0;
