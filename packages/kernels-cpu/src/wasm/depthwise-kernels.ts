@@ -37,7 +37,6 @@
  * passes run the reference kernel instead.
  */
 import { type ConvGeometry, UnsupportedError } from '@convkit/tensor';
-import { biasGradientReference } from '../reference/bias-gradient-reference';
 import { convBackwardInputReference } from '../reference/conv-backward-input-reference';
 import { convTransposeBackwardInputReference } from '../reference/conv-transpose-backward-input-reference';
 import { convTransposeBackwardWeightReference } from '../reference/conv-transpose-backward-weight-reference';
@@ -470,5 +469,33 @@ export function convTransposeBackwardWeightDepthwise(
   return runWeightGrad(geometry.op, call, gradOutput, input);
 }
 
-/** The bias gradient is a plain sum: the reference's float64 loop. */
-export const biasGradientDepthwise = biasGradientReference;
+/**
+ * The bias gradient, gb[co] = the float64 sum of gradOutput[n, co, o] over the batch and every
+ * output position, as the reference, but with four independent partial sums per channel
+ * (a single chain of float64 adds waits on each add's latency): dw3x3 C256 28x28 0.152 ->
+ * 0.111 ms, min of 60, A/B in one process.
+ */
+export function biasGradientDepthwise(gradOutput: Float32Array, geometry: ConvGeometry): Float32Array {
+  const { batch, outChannels, outputVolume } = geometry;
+  const gradBias = new Float32Array(outChannels);
+  const whole = outputVolume & ~3;
+  for (let co = 0; co < outChannels; co++) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let n = 0; n < batch; n++) {
+      const start = (n * outChannels + co) * outputVolume;
+      let o = 0;
+      for (; o < whole; o += 4) {
+        s0 += gradOutput[start + o]!;
+        s1 += gradOutput[start + o + 1]!;
+        s2 += gradOutput[start + o + 2]!;
+        s3 += gradOutput[start + o + 3]!;
+      }
+      for (; o < outputVolume; o++) s0 += gradOutput[start + o]!;
+    }
+    gradBias[co] = s0 + s1 + (s2 + s3);
+  }
+  return gradBias;
+}
