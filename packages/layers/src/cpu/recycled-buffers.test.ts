@@ -19,7 +19,7 @@ import { Module } from '../modules/module';
 import { BatchNorm2d } from '../modules/normalization';
 import { MaxPool2d } from '../modules/pooling';
 import { Flatten, Linear } from '../modules/simple';
-import { MAX_POOLED_BYTES, pooledBytes, releaseBuffer, takeBuffer } from './recycled-buffers';
+import { MAX_IDLE_TAKES, MAX_POOLED_BYTES, pooledBytes, releaseBuffer, takeBuffer } from './recycled-buffers';
 
 describe('gradient buffers', () => {
   it('recycles only the buffers it handed out, whole, once', () => {
@@ -42,6 +42,19 @@ describe('gradient buffers', () => {
     releaseBuffer(c.subarray(0, 1001));
     expect(pooledBytes()).toBe(before);
     expect(takeBuffer(1001)).not.toBe(mine);
+  });
+
+  it('drops a buffer that MAX_IDLE_TAKES takes of other sizes passed over', () => {
+    // Enough takes to drop whatever earlier tests left in the pool.
+    for (let i = 0; i <= MAX_IDLE_TAKES; i++) takeBuffer(5);
+    expect(pooledBytes()).toBe(0);
+    const idle = takeBuffer(777);
+    releaseBuffer(idle);
+    for (let i = 0; i < MAX_IDLE_TAKES; i++) takeBuffer(5);
+    expect(pooledBytes()).toBe(777 * 4); // still there after MAX_IDLE_TAKES takes
+    takeBuffer(5);
+    expect(pooledBytes()).toBe(0);
+    expect(takeBuffer(777)).not.toBe(idle);
   });
 
   it('holds at most MAX_POOLED_BYTES, dropping the oldest', () => {

@@ -8,28 +8,46 @@
  * gradient after its op's backward when nothing pending shares it, and a value a Sequential
  * keeps to itself after its own backward (see autograd/private-values.ts). Only buffers this
  * module handed out are ever taken back, so a tensor a caller made is never recycled, and a
- * buffer goes to one taker at a time. The pool keeps at most MAX_POOLED_BYTES; beyond that
- * the oldest buffers are left to the garbage collector.
+ * buffer goes to one taker at a time. A pooled buffer that MAX_IDLE_TAKES takes in a row
+ * have passed over (a size the loop no longer makes: the last, shorter batch of an epoch,
+ * or evaluation's larger batches once training resumes) is left to the garbage collector,
+ * and the pool never holds more than MAX_POOLED_BYTES (the oldest go first).
  */
 
 /** What the pool may hold between uses (the values and gradients of a few large activations). */
 export const MAX_POOLED_BYTES = 256 * 1024 * 1024;
 
+/**
+ * How many takes a pooled buffer may sit through unused. A training step of a small CNN
+ * takes 10 to 20 buffers and reuses each within the step or the next one.
+ */
+export const MAX_IDLE_TAKES = 64;
+
 /** Every buffer takeBuffer handed out and not released since (weakly: a lost one is collected). */
 const issued = new WeakSet<ArrayBuffer>();
-/** Released buffers, oldest first. */
+/** Released buffers, oldest first, with the take count when each was released. */
 const pool: Float32Array[] = [];
+const releasedAt: number[] = [];
 let poolBytes = 0;
+let takes = 0;
+
+function dropOldest(): void {
+  poolBytes -= pool.shift()!.byteLength;
+  releasedAt.shift();
+}
 
 /**
  * A Float32Array of `length` elements: a recycled one or a fresh one. Its contents are stale
  * (the caller writes every element) unless `zeroed`: then a recycled buffer is cleared.
  */
 export function takeBuffer(length: number, zeroed = false): Float32Array {
+  takes++;
+  while (pool.length > 0 && takes - releasedAt[0]! > MAX_IDLE_TAKES) dropOldest();
   for (let i = pool.length - 1; i >= 0; i--) {
     const candidate = pool[i]!;
     if (candidate.length === length) {
       pool.splice(i, 1);
+      releasedAt.splice(i, 1);
       poolBytes -= candidate.byteLength;
       issued.add(candidate.buffer as ArrayBuffer);
       if (zeroed) candidate.fill(0);
@@ -50,8 +68,9 @@ export function releaseBuffer(data: Float32Array): void {
   if (!issued.has(buffer) || data.byteOffset !== 0 || data.byteLength !== buffer.byteLength) return;
   issued.delete(buffer);
   pool.push(data);
+  releasedAt.push(takes);
   poolBytes += data.byteLength;
-  while (poolBytes > MAX_POOLED_BYTES && pool.length > 0) poolBytes -= pool.shift()!.byteLength;
+  while (poolBytes > MAX_POOLED_BYTES && pool.length > 0) dropOldest();
 }
 
 /** The bytes the pool holds now (tests). */
