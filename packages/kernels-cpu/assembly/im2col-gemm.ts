@@ -270,6 +270,104 @@ function entryOne(
 }
 
 /**
+ * The rows of one B panel whose 8 output positions lie in one output row (given as
+ * idBase = od * sD, ihBase = oh * sH, iwBase = ow * sW), for the kc k-table entries at ktab,
+ * from dst on (32 bytes per row of cols). One input row per run of taps (c, kd, kh): its
+ * address and row check once per run, then per tap two quads one dilation step further along
+ * the row. Inlined three times into packColsB, with the column stride a constant for 1 and 2
+ * (only this loop: the rarer paths exist once, which keeps the module small).
+ */
+// @ts-expect-error: decorator
+@inline
+function panelInRowRuns(
+  x: usize,
+  ktab: usize,
+  kc: i32,
+  dst: usize,
+  idBase: i32,
+  ihBase: i32,
+  iwBase: i32,
+  sW: i32,
+  inD: i32,
+  inH: i32,
+  inW: i32,
+  bufH: i32,
+  bufW: i32,
+  dW: i32,
+): void {
+  let e = ktab;
+  let d = dst;
+  let kk = 0;
+  while (kk < kc) {
+    const run = min(load<i32>(e, 16), kc - kk);
+    const id = idBase + load<i32>(e, 4);
+    const ih = ihBase + load<i32>(e, 8);
+    const runEnd = d + <usize>(run << 5);
+    if (<u32>id < <u32>inD && <u32>ih < <u32>inH) {
+      const row = x + (<usize>(load<i32>(e) + (id * bufH + ih) * bufW) << 2);
+      let iw = iwBase + load<i32>(e, 12);
+      if (iw >= 0 && iw + (run - 1) * dW + 7 * sW < inW) {
+        // Every tap of the run inside the row (most runs): plain loads, no test per tap.
+        let at = row + <usize>(iw << 2);
+        const step = <usize>(dW << 2);
+        while (d < runEnd) {
+          if (sW == 1) {
+            v128.store(d, v128.load(at));
+            v128.store(d, v128.load(at, 16), 16);
+          } else if (sW == 2) {
+            v128.store(d, v128.shuffle<f32>(v128.load(at), v128.load(at, 16), 0, 2, 4, 6));
+            v128.store(d, v128.shuffle<f32>(v128.load(at, 32), v128.load(at, 48), 0, 2, 4, 6), 16);
+          } else {
+            const s1 = <usize>(sW << 2);
+            let v = f32x4.splat(load<f32>(at));
+            v = f32x4.replace_lane(v, 1, load<f32>(at + s1));
+            v = f32x4.replace_lane(v, 2, load<f32>(at + 2 * s1));
+            v = f32x4.replace_lane(v, 3, load<f32>(at + 3 * s1));
+            v128.store(d, v);
+            v = f32x4.splat(load<f32>(at + 4 * s1));
+            v = f32x4.replace_lane(v, 1, load<f32>(at + 5 * s1));
+            v = f32x4.replace_lane(v, 2, load<f32>(at + 6 * s1));
+            v = f32x4.replace_lane(v, 3, load<f32>(at + 7 * s1));
+            v128.store(d, v, 16);
+          }
+          at += step;
+          d += 32;
+        }
+      }
+      while (d < runEnd) {
+        if (iw >= 0 && iw + 7 * sW < inW) {
+          // The whole panel inside the row: no edge to mask.
+          const at = row + <usize>(iw << 2);
+          if (sW == 1) {
+            v128.store(d, v128.load(at));
+            v128.store(d, v128.load(at, 16), 16);
+          } else if (sW == 2) {
+            v128.store(d, v128.shuffle<f32>(v128.load(at), v128.load(at, 16), 0, 2, 4, 6));
+            v128.store(d, v128.shuffle<f32>(v128.load(at, 32), v128.load(at, 48), 0, 2, 4, 6), 16);
+          } else {
+            v128.store(d, rowQuad(row, iw, inW, sW));
+            v128.store(d, rowQuad(row, iw + 4 * sW, inW, sW), 16);
+          }
+        } else {
+          v128.store(d, rowQuad(row, iw, inW, sW));
+          v128.store(d, rowQuad(row, iw + 4 * sW, inW, sW), 16);
+        }
+        iw += dW;
+        d += 32;
+      }
+    } else {
+      while (d < runEnd) {
+        v128.store(d, f32x4.splat(0));
+        v128.store(d, f32x4.splat(0), 16);
+        d += 32;
+      }
+    }
+    e += <usize>(run * KTAB_ENTRY_BYTES);
+    kk += run;
+  }
+}
+
+/**
  * Packs columns [p0, p0 + nc) of cols rows (the kc k-table entries at ktab) into B panels of
  * 8 output positions, [panel][kc][8], positions past nc zero. The loops walk the kc rows
  * with a panel's positions fixed, so its stores run straight through the panel:
@@ -278,20 +376,12 @@ function entryOne(
  *  - otherwise each half on its own: a quad inside one output row by runs of taps as above
  *    (one quad per tap: every panel when the width is a multiple of 4), any other quad (a row
  *    break inside it, the tail past nc) one value at a time.
- * The column stride is a compile-time constant in the two common cases (1 and 2), so their
- * loops carry no stride branch.
+ * The column stride is a compile-time constant of the whole-panel loop in the two common cases
+ * (1 and 2), so that loop carries no stride branch.
  */
 function packColsB(x: usize, ktab: usize, kc: i32, p0: i32, nc: i32, bpack: usize): void {
-  const sW = param(14);
-  if (sW == 1) packColsBStride(x, ktab, kc, p0, nc, bpack, 1);
-  else if (sW == 2) packColsBStride(x, ktab, kc, p0, nc, bpack, 2);
-  else packColsBStride(x, ktab, kc, p0, nc, bpack, sW);
-}
-
-// @ts-expect-error: decorator
-@inline
-function packColsBStride(x: usize, ktab: usize, kc: i32, p0: i32, nc: i32, bpack: usize, sW: i32): void {
   // The geometry in locals: a parameter load in the loops would not be hoisted past the stores.
+  const sW = param(14);
   const inD = param(0);
   const inH = param(1);
   const inW = param(2);
@@ -322,81 +412,10 @@ function packColsBStride(x: usize, ktab: usize, kc: i32, p0: i32, nc: i32, bpack
     }
     const full = jp + NR <= nc;
     if (full && ow + NR <= outW) {
-      // One input row per run of taps (c, kd, kh): its address and row check once per run,
-      // then per tap two quads one dilation step further along the row.
-      const idBase = od * sD;
-      const ihBase = oh * sH;
-      const iwBase = ow * sW;
-      let e = ktab;
-      let d = dst;
-      let kk = 0;
-      while (kk < kc) {
-        const run = min(load<i32>(e, 16), kc - kk);
-        const id = idBase + load<i32>(e, 4);
-        const ih = ihBase + load<i32>(e, 8);
-        const runEnd = d + <usize>(run << 5);
-        if (<u32>id < <u32>inD && <u32>ih < <u32>inH) {
-          const row = x + (<usize>(load<i32>(e) + (id * bufH + ih) * bufW) << 2);
-          let iw = iwBase + load<i32>(e, 12);
-          if (iw >= 0 && iw + (run - 1) * dW + 7 * sW < inW) {
-            // Every tap of the run inside the row (most runs): plain loads, no test per tap.
-            let at = row + <usize>(iw << 2);
-            const step = <usize>(dW << 2);
-            while (d < runEnd) {
-              if (sW == 1) {
-                v128.store(d, v128.load(at));
-                v128.store(d, v128.load(at, 16), 16);
-              } else if (sW == 2) {
-                v128.store(d, v128.shuffle<f32>(v128.load(at), v128.load(at, 16), 0, 2, 4, 6));
-                v128.store(d, v128.shuffle<f32>(v128.load(at, 32), v128.load(at, 48), 0, 2, 4, 6), 16);
-              } else {
-                const s1 = <usize>(sW << 2);
-                let v = f32x4.splat(load<f32>(at));
-                v = f32x4.replace_lane(v, 1, load<f32>(at + s1));
-                v = f32x4.replace_lane(v, 2, load<f32>(at + 2 * s1));
-                v = f32x4.replace_lane(v, 3, load<f32>(at + 3 * s1));
-                v128.store(d, v);
-                v = f32x4.splat(load<f32>(at + 4 * s1));
-                v = f32x4.replace_lane(v, 1, load<f32>(at + 5 * s1));
-                v = f32x4.replace_lane(v, 2, load<f32>(at + 6 * s1));
-                v = f32x4.replace_lane(v, 3, load<f32>(at + 7 * s1));
-                v128.store(d, v, 16);
-              }
-              at += step;
-              d += 32;
-            }
-          }
-          while (d < runEnd) {
-            if (iw >= 0 && iw + 7 * sW < inW) {
-              // The whole panel inside the row: no edge to mask.
-              const at = row + <usize>(iw << 2);
-              if (sW == 1) {
-                v128.store(d, v128.load(at));
-                v128.store(d, v128.load(at, 16), 16);
-              } else if (sW == 2) {
-                v128.store(d, v128.shuffle<f32>(v128.load(at), v128.load(at, 16), 0, 2, 4, 6));
-                v128.store(d, v128.shuffle<f32>(v128.load(at, 32), v128.load(at, 48), 0, 2, 4, 6), 16);
-              } else {
-                v128.store(d, rowQuad(row, iw, inW, sW));
-                v128.store(d, rowQuad(row, iw + 4 * sW, inW, sW), 16);
-              }
-            } else {
-              v128.store(d, rowQuad(row, iw, inW, sW));
-              v128.store(d, rowQuad(row, iw + 4 * sW, inW, sW), 16);
-            }
-            iw += dW;
-            d += 32;
-          }
-        } else {
-          while (d < runEnd) {
-            v128.store(d, f32x4.splat(0));
-            v128.store(d, f32x4.splat(0), 16);
-            d += 32;
-          }
-        }
-        e += <usize>(run * KTAB_ENTRY_BYTES);
-        kk += run;
-      }
+      if (sW == 1) panelInRowRuns(x, ktab, kc, dst, od * sD, oh * sH, ow, 1, inD, inH, inW, bufH, bufW, dW);
+      else if (sW == 2) {
+        panelInRowRuns(x, ktab, kc, dst, od * sD, oh * sH, ow * 2, 2, inD, inH, inW, bufH, bufW, dW);
+      } else panelInRowRuns(x, ktab, kc, dst, od * sD, oh * sH, ow * sW, sW, inD, inH, inW, bufH, bufW, dW);
     } else {
       // Each half (quad) on its own: inside one output row it is gathered by runs of taps
       // like a whole panel (one quad per tap), otherwise (a row break inside it, the tail
