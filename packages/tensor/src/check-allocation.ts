@@ -45,7 +45,15 @@ export function checkAllocation(
     }
     elements *= d;
   }
+  // Every op checks its buffers on every call: the shape is formatted only for a message.
+  if (fitsBudget(elements, bytesPerElement)) return elements;
   return checkAllocationBytes(op, `${what} ${formatShape(shape)}`, elements, bytesPerElement);
+}
+
+/** True when a buffer of `elements` (a checked count) of valid `bytesPerElement` fits every limit. */
+function fitsBudget(elements: number, bytesPerElement: unknown): boolean {
+  if (typeof bytesPerElement !== 'number' || !(bytesPerElement >= 0)) return false;
+  return elements * bytesPerElement <= getMemoryLimit() && elements <= MAX_BUFFER_ELEMENTS;
 }
 
 /**
@@ -58,16 +66,8 @@ export function checkAllocationBytes(
   elements: number,
   bytesPerElement = 4,
 ): number {
-  for (const [name, v] of [
-    ['elements', elements],
-    ['bytesPerElement', bytesPerElement],
-  ] as const) {
-    if (typeof v !== 'number' || Number.isNaN(v) || v < 0) {
-      throw new ArgumentError(
-        `${op}: ${what}: ${name} must be a non-negative number, got ${describeValue(v)}`,
-      );
-    }
-  }
+  checkCount(op, what, 'elements', elements);
+  checkCount(op, what, 'bytesPerElement', bytesPerElement);
   const bytes = elements * bytesPerElement;
   const limit = getMemoryLimit();
   const unit = bytesPerElement === 4 ? 'float32 elements' : `elements of ${bytesPerElement} bytes`;
@@ -82,4 +82,10 @@ export function checkAllocationBytes(
     );
   }
   return elements;
+}
+
+function checkCount(op: string, what: string, name: string, v: number): void {
+  if (typeof v !== 'number' || Number.isNaN(v) || v < 0) {
+    throw new ArgumentError(`${op}: ${what}: ${name} must be a non-negative number, got ${describeValue(v)}`);
+  }
 }
