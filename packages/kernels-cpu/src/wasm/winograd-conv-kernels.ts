@@ -531,10 +531,17 @@ function spreadLines(bytes: number): number {
   return (lines % 2 === 1 ? lines : lines + 1) * 64;
 }
 
-/** Bytes one block of tiles may take for its transformed input and gradOutput in the weight gradient. */
-const GRAD_BLOCK_BYTES = 2 << 20;
-/** Fewest tiles per weight-gradient block: the GEMMs' depth, and the float64 sums' share of the work. */
-const MIN_GRAD_BLOCK_TILES = 128;
+/**
+ * Tiles per weight-gradient block: the depth of its float32 GEMMs, whose block sums are then
+ * added in float64. The float32 error of a block grows with its depth, and the transform
+ * points' sums cancel in the output transform, so the depth is bounded for accuracy, not by
+ * cache size: with blocks sized to 2 MiB of transforms, few channels made them deep (819
+ * tiles at C16) and N4 C16 112x112 with uniform data ended at 1.1-1.2x the 1e-4 tolerance
+ * (c3x3, 240 tiles: 0.65-0.78x at N8 C32). 128 tiles keep them within half of it and cost
+ * nothing measurable (c3x3 gradWeight transforms and GEMMs 2.15-2.18 ms at 120 tiles, 2.21-2.28
+ * at 240; min of 30 on the shared 2-core Xeon).
+ */
+const GRAD_BLOCK_TILES = 128;
 
 /**
  * The weight gradient [C_out, C_in/g, ...k] of a stride-1 kernel-3 convolution (the fields of
@@ -577,34 +584,31 @@ function runWeightGradient(
     ),
   );
   const totalTiles = chunk * dH * dW * tilesH * tilesW;
-  const perTile = points * (Math.ceil(cinG / 8) * 8 + coutG + 8) * 4;
-  const blockTiles = Math.min(
-    Math.max(Math.floor(GRAD_BLOCK_BYTES / perTile), MIN_GRAD_BLOCK_TILES),
-    1024,
-    totalTiles,
-  );
+  const blockTiles = Math.min(GRAD_BLOCK_TILES, totalTiles);
   const sampleX = inChannels * inVolume * 4;
   const sampleGy = outChannels * outVolume * 4;
   // Undilated, with a whole number of 2x2 tiles: the gradOutput is its own packed planes.
   const gyInPlace = dH === 1 && dW === 1 && gyPlaneH === outH && gyPlaneW === outW;
-  const heap = planHeap(problem.op, kernels, {
-    x: batch * sampleX,
-    gy: batch * sampleGy,
+  // A chunk at a time in and packed; its input is dead once packed, so it shares its region
+  // with the transforms' scratch (used only after the packing), as runWinograd shares regions.
+  const regions = planHeap(problem.op, kernels, {
+    xWork: Math.max(chunk * sampleX, exports.winogradWeightGradWorkBytes(dims, cinG, coutG, blockTiles)),
+    gy: chunk * sampleGy,
     planes: chunk * sampleXPlanes,
     gyPlanes: gyInPlace ? 0 : chunk * sampleGyPlanes,
     m64: groups * points * spreadLines(coutG * cinG * 8),
     gw: outChannels * cinG * taps * 4,
-    work: exports.winogradWeightGradWorkBytes(dims, cinG, coutG, blockTiles),
   });
-  writeFloats(kernels, heap.x, input);
-  writeFloats(kernels, heap.gy, gradOutput);
+  const heap = { ...regions, x: regions.xWork, work: regions.xWork };
   // Sums of squares of the packed values, only to refuse non-finite data (after the run).
   let squares = 0;
   for (let n0 = 0; n0 < batch; n0 += chunk) {
     const samples = Math.min(chunk, batch - n0);
+    writeFloats(kernels, heap.x, input.subarray((n0 * sampleX) / 4, ((n0 + samples) * sampleX) / 4));
+    writeFloats(kernels, heap.gy, gradOutput.subarray((n0 * sampleGy) / 4, ((n0 + samples) * sampleGy) / 4));
     for (let i = 0; i < samples; i++) {
       squares += exports.winogradPackInput(
-        heap.x + (n0 + i) * sampleX,
+        heap.x + i * sampleX,
         inChannels,
         inH,
         inW,
@@ -618,7 +622,7 @@ function runWeightGradient(
       );
       if (gyInPlace) continue;
       squares += exports.winogradPackInput(
-        heap.gy + (n0 + i) * sampleGy,
+        heap.gy + i * sampleGy,
         outChannels,
         outH,
         outW,
@@ -631,15 +635,14 @@ function runWeightGradient(
         gyPlaneW,
       );
     }
-    const gyAt = heap.gy + n0 * sampleGy;
-    if (gyInPlace) squares += exports.winogradSumSquares(gyAt, (samples * sampleGy) / 4);
+    if (gyInPlace) squares += exports.winogradSumSquares(heap.gy, (samples * sampleGy) / 4);
     exports.winogradWeightGradAccumulate(
       dims,
       heap.planes,
       inChannels,
       planeH,
       planeW,
-      gyInPlace ? gyAt : heap.gyPlanes,
+      gyInPlace ? heap.gy : heap.gyPlanes,
       outChannels,
       gyPlaneH,
       gyPlaneW,
