@@ -15,8 +15,8 @@
  *
  * (d: dilation, p: padding before; the padding after follows from the output size.) The
  * weight gradient sums thousands of tiles, so it uses the smaller F(3x3, 2x2) (transforms of
- * 0 and ±1 only: F(3x3, 4x4) was 10x less exact there) and sums its blocks of tiles in
- * float64. A call whose operands hold a NaN or an infinity runs the 'wasm' algorithm's direct sum
+ * 0 and ±1 only: F(3x3, 4x4) was 10x less exact there) and sums its blocks of 128 tiles in
+ * float64 (GRAD_BLOCK_TILES). A call whose operands hold a NaN or an infinity runs the 'wasm' algorithm's direct sum
  * instead: a Winograd tile mixes its 6x6 inputs, so one such value would reach outputs that
  * PyTorch (and the reference) keep finite. Padding
  * modes other than zeros pad the input explicitly first (./padded-input.ts). The weights are
