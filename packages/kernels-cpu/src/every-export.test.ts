@@ -1,4 +1,4 @@
-// Every op of @convkit/kernels-cpu (and gemm), fuzzed: a result or a typed error (tooling/test-support).
+// Every op of @convkit/kernels-cpu (and gemm, layerGemm), fuzzed: a result or a typed error (tooling/test-support).
 import { describeEveryExport } from '../../../tooling/test-support/every-export';
 import * as api from './index';
 
@@ -17,12 +17,13 @@ const OPS: readonly string[] = [
   'deformConv',
   'deformConvBackward',
   'gemm',
+  'layerGemm',
 ];
 
 describeEveryExport({
-  title: '@convkit/kernels-cpu (its ops and gemm)',
+  title: '@convkit/kernels-cpu (its ops, gemm and layerGemm)',
   api,
   only: OPS,
   skip: [],
-  atLeast: 13,
+  atLeast: 14,
 });

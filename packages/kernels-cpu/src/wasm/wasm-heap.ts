@@ -1,8 +1,8 @@
 /**
  * Laying out one kernel call's working set in WebAssembly memory: `planHeap` places named
  * regions (sizes in bytes) one after another from HEAP_BASE, each 64-byte aligned (a cache
- * line: vector loads never split one), grows the memory once for the whole call, and returns
- * their byte offsets. Views are made after the grow, so none is detached mid-call.
+ * line: vector loads never split one), grows the memory once for the whole call (with a cache
+ * line of slack after the last region), and returns their byte offsets. Views are made after the grow, so none is detached mid-call.
  */
 import { reserveHeap, type WasmKernels } from './wasm-runtime';
 
@@ -19,7 +19,10 @@ export function planHeap<Name extends string>(
     offsets[name] = cursor;
     cursor += Math.ceil(regions[name] / ALIGN) * ALIGN;
   }
-  const base = reserveHeap(op, kernels, cursor);
+  // One more cache line after the last region: a kernel's vector load that runs past the end
+  // of a region (masked lanes, a row's tail) then reads memory that exists, never past the
+  // end of the WebAssembly memory (a trap) when the plan happens to end on a page boundary.
+  const base = reserveHeap(op, kernels, cursor + ALIGN);
   for (const name of Object.keys(offsets) as Name[]) offsets[name] += base;
   return offsets;
 }
