@@ -48,3 +48,4 @@ export {
   deformSampleTable,
   deformScatter,
 } from './deform-conv';
+export { batchNormAffine, batchNormDotSums, batchNormGradient, batchNormMoments } from './layer-batch-norm';

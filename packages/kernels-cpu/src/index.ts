@@ -36,6 +36,14 @@ export type { CpuContext, CpuContextOptions, PoolCallOptions } from './pool/cpu-
 export { createCpuContext, INLINE_MACS } from './pool/cpu-context';
 export { AbortError, WorkerError } from './pool/pool-errors';
 export { isPreparedWeightData, PreparedWeight, preparedWeightCache, prepareWeight } from './prepare-weight';
+export type {
+  LayerBatchNormApplyOptions,
+  LayerBatchNormBackwardOptions,
+  LayerBatchNormGradients,
+  LayerBatchNormShape,
+  LayerBatchNormStats,
+} from './wasm/layer-batch-norm';
+export { layerBatchNormApply, layerBatchNormBackward, layerBatchNormStats } from './wasm/layer-batch-norm';
 export type { LayerGemmOptions } from './wasm/layer-gemm';
 export { layerGemm } from './wasm/layer-gemm';
 export { measureWasmPeak } from './wasm/wasm-peak';

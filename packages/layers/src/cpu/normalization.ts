@@ -7,6 +7,7 @@
  * Backward (training mode), with xhat = (x - mean) * invstd over the M values of a group:
  *   gx = invstd / M * (M * gy - sum(gy) - xhat * sum(gy * xhat))
  */
+import { layerBatchNormApply, layerBatchNormBackward, layerBatchNormStats } from '@convkit/kernels-cpu';
 import { shapeSize, Tensor } from '@convkit/tensor';
 import { flatValues } from './flat-values';
 import { takeBuffer } from './recycled-buffers';
@@ -28,47 +29,14 @@ function channelsView(input: Tensor): { x: Float32Array; N: number; C: number; i
 }
 
 /**
- * Mean and biased variance per channel of [N, C, ...], in one pass: float64 sums of d and d^2
- * with d = x - K, K the channel's first value (shifted data keeps the cancellation in
- * sum(d^2) / M - mean(d)^2 small whenever K is near the mean, as a sample of it is). Two
- * accumulator pairs (even and odd elements), so the adds of neighbours do not wait on each
- * other.
+ * Mean and biased variance per channel of [N, C, ...]: kernels-cpu's layerBatchNormStats, one
+ * pass of float64 sums of x - K per channel, K the channel's first value (shifted data keeps
+ * the cancellation in sum(d^2) / M - mean(d)^2 small whenever K is near the mean, as a sample
+ * of it is), WebAssembly SIMD where loaded.
  */
 export function batchNormStats(input: Tensor): ChannelStats {
   const { x, N, C, inner } = channelsView(input);
-  const count = N * inner;
-  const mean = new Float64Array(C);
-  const variance = new Float64Array(C);
-  const pairs = inner - (inner % 2);
-  for (let c = 0; c < C; c++) {
-    const shift = x[c * inner]!;
-    let s0 = 0;
-    let s1 = 0;
-    let q0 = 0;
-    let q1 = 0;
-    for (let n = 0; n < N; n++) {
-      const base = (n * C + c) * inner;
-      const pairEnd = base + pairs;
-      let i = base;
-      for (; i < pairEnd; i += 2) {
-        const d0 = x[i]! - shift;
-        const d1 = x[i + 1]! - shift;
-        s0 += d0;
-        s1 += d1;
-        q0 += d0 * d0;
-        q1 += d1 * d1;
-      }
-      if (i < base + inner) {
-        const d = x[i]! - shift;
-        s0 += d;
-        q0 += d * d;
-      }
-    }
-    const m = (s0 + s1) / count;
-    mean[c] = shift + m;
-    variance[c] = Math.max((q0 + q1) / count - m * m, 0);
-  }
-  return { mean, variance };
+  return layerBatchNormStats(x, [N, C, inner]);
 }
 
 /** y = (x - mean[c]) * invstd[c] * weight[c] + bias[c] on [N, C, ...] (weight/bias null: 1/0). */
@@ -80,19 +48,13 @@ export function batchNormApply(
   bias: Tensor | null,
 ): Tensor {
   const { x, N, C, inner } = channelsView(input);
-  const w = weight === null ? null : weight.toFloat32Array();
-  const b = bias === null ? null : bias.toFloat32Array();
-  const y = takeBuffer(x.length); // every element is written below
-
-  for (let c = 0; c < C; c++) {
-    const scale = invstd[c]! * (w === null ? 1 : w[c]!);
-    const shift = (b === null ? 0 : b[c]!) - mean[c]! * scale;
-    for (let n = 0; n < N; n++) {
-      const base = (n * C + c) * inner;
-      const end = base + inner;
-      for (let i = base; i < end; i++) y[i] = x[i]! * scale + shift;
-    }
-  }
+  const y = layerBatchNormApply(x, [N, C, inner], {
+    mean,
+    invstd,
+    weight: weight === null ? null : weight.toFloat32Array(),
+    bias: bias === null ? null : bias.toFloat32Array(),
+    out: takeBuffer(x.length), // every element is written
+  });
   return new Tensor(y, input.shape);
 }
 
@@ -103,12 +65,11 @@ export interface BatchNormGradients {
 }
 
 /**
- * Gradients of batch norm. `training`: the statistics were the batch's (they depend on x);
- * otherwise the running statistics were constants and gx = gy * weight * invstd.
- * Two passes per channel: float64 sums of g and g * x (then sum(g * xhat) = invstd *
- * (sum(g * x) - mean * sum(g))), and gx as one affine map of g and x per channel,
- *   gx = scale * g - scale * invstd * meanGX * x + scale * (invstd * meanGX * mean - meanG)
- * with scale = invstd * weight and meanG, meanGX the sums over the M values.
+ * Gradients of batch norm (kernels-cpu's layerBatchNormBackward). `training`: the statistics
+ * were the batch's (they depend on x); otherwise the running statistics were constants and
+ * gx = gy * weight * invstd. Two passes: float64 sums of g and g * x per channel (then
+ * sum(g * xhat) = invstd * (sum(g * x) - mean * sum(g))), and gx as one affine map of g and
+ * x - mean per channel.
  */
 export function batchNormBackward(
   gradOutput: Tensor,
@@ -127,63 +88,17 @@ export function batchNormBackward(
     gradOutput.isContiguous &&
     gradOutput.offset === 0 &&
     gradOutput.size === gradOutput.data.length;
-  const count = N * inner;
-  const w = weight === null ? null : weight.toFloat32Array();
-  // Both loops below write each element, so a recycled buffer needs no clearing.
-  const gx = inPlace ? gradOutput.data : takeBuffer(x.length);
-  const gw = new Float32Array(C);
-  const gb = new Float32Array(C);
-  const pairs = inner - (inner % 2);
-  for (let c = 0; c < C; c++) {
-    const m = mean[c]!;
-    const s = invstd[c]!;
-    let g0 = 0;
-    let g1 = 0;
-    let p0 = 0;
-    let p1 = 0;
-    for (let n = 0; n < N; n++) {
-      const base = (n * C + c) * inner;
-      const pairEnd = base + pairs;
-      let i = base;
-      for (; i < pairEnd; i += 2) {
-        const a = g[i]!;
-        const b = g[i + 1]!;
-        g0 += a;
-        g1 += b;
-        p0 += a * x[i]!;
-        p1 += b * x[i + 1]!;
-      }
-      if (i < base + inner) {
-        g0 += g[i]!;
-        p0 += g[i]! * x[i]!;
-      }
-    }
-    const sumG = g0 + g1;
-    const sumGX = s * (p0 + p1 - m * sumG);
-    gb[c] = sumG;
-    gw[c] = sumGX;
-    const scale = s * (w === null ? 1 : w[c]!);
-    if (!training) {
-      for (let n = 0; n < N; n++) {
-        const base = (n * C + c) * inner;
-        const end = base + inner;
-        for (let i = base; i < end; i++) gx[i] = scale * g[i]!;
-      }
-      continue;
-    }
-    // gx = scale * g + beta * x + gamma on this channel.
-    const beta = -scale * s * (sumGX / count);
-    const gamma = scale * (s * (sumGX / count) * m - sumG / count);
-    for (let n = 0; n < N; n++) {
-      const base = (n * C + c) * inner;
-      const end = base + inner;
-      for (let i = base; i < end; i++) gx[i] = scale * g[i]! + beta * x[i]! + gamma;
-    }
-  }
+  const grads = layerBatchNormBackward(g, x, [N, C, inner], {
+    mean,
+    invstd,
+    weight: weight === null ? null : weight.toFloat32Array(),
+    training,
+    out: inPlace ? gradOutput.data : takeBuffer(x.length), // every element is written
+  });
   return {
-    gradInput: new Tensor(gx, input.shape),
-    gradWeight: new Tensor(gw, [C]),
-    gradBias: new Tensor(gb, [C]),
+    gradInput: new Tensor(grads.gradInput, input.shape),
+    gradWeight: new Tensor(grads.gradWeight, [C]),
+    gradBias: new Tensor(grads.gradBias, [C]),
   };
 }
 
