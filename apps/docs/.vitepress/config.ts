@@ -34,6 +34,7 @@ const guide = [
   { text: "Padding and 'same'", link: '/guide/padding' },
   { text: "Algorithms and 'auto'", link: '/guide/algorithms' },
   { text: 'Errors', link: '/guide/errors' },
+  { text: 'Threads', link: '/guide/threads' },
   { text: 'WebGPU', link: '/guide/gpu' },
   { text: 'Layers and training', link: '/guide/layers' },
   { text: 'Performance', link: '/guide/performance' },
