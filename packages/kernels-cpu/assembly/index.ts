@@ -49,3 +49,4 @@ export {
   deformScatter,
 } from './deform-conv';
 export { batchNormAffine, batchNormDotSums, batchNormGradient, batchNormMoments } from './layer-batch-norm';
+export { maxPool2x2, maxPool2x2Backward } from './layer-max-pool';

@@ -46,6 +46,13 @@ export type {
 export { layerBatchNormApply, layerBatchNormBackward, layerBatchNormStats } from './wasm/layer-batch-norm';
 export type { LayerGemmOptions } from './wasm/layer-gemm';
 export { layerGemm } from './wasm/layer-gemm';
+export type {
+  LayerMaxPoolBackwardOptions,
+  LayerMaxPoolOptions,
+  LayerMaxPoolResult,
+  LayerMaxPoolShape,
+} from './wasm/layer-max-pool';
+export { layerMaxPool2x2, layerMaxPool2x2Backward } from './wasm/layer-max-pool';
 export { measureWasmPeak } from './wasm/wasm-peak';
 export type { InitWasmOptions, WasmBuild, WasmInfo } from './wasm/wasm-runtime';
 export { initWasm, initWasmSync, wasmInfo, wasmSupport } from './wasm/wasm-runtime';

@@ -5,6 +5,7 @@
  * (window [floor(o * in / out), ceil((o + 1) * in / out))). The window arithmetic comes from
  * the ConvGeometry the caller built; the loops treat every case as 3-D with leading size-1 dims.
  */
+import { layerMaxPool2x2, layerMaxPool2x2Backward } from '@convkit/kernels-cpu';
 import { type ConvGeometry, shapeSize, Tensor } from '@convkit/tensor';
 import { flatValues } from './flat-values';
 import { takeBuffer } from './recycled-buffers';
@@ -92,7 +93,31 @@ function maxPoolInside(x: Float32Array, geometry: ConvGeometry, out: Float32Arra
   }
 }
 
+/** MaxPool2d(2): 2-D 2x2 windows at stride 2, no padding or dilation, none past the input's end. */
+function pools2x2(geometry: ConvGeometry): boolean {
+  return (
+    geometry.dims === 2 &&
+    geometry.kernelSize.every((k) => k === 2) &&
+    geometry.stride.every((s) => s === 2) &&
+    geometry.dilation.every((d) => d === 1) &&
+    geometry.padBefore.every((p) => p === 0) &&
+    geometry.outputSpatial.every((o, d) => o === geometry.inputSpatial[d]! >> 1)
+  );
+}
+
 export function maxPool(input: Tensor, geometry: ConvGeometry): MaxPoolResult {
+  if (pools2x2(geometry)) {
+    // kernels-cpu's WebAssembly SIMD kernel (four windows per vector), the same values and argmax.
+    const [IH, IW] = geometry.inputSpatial as [number, number];
+    const { output, argmax } = layerMaxPool2x2(
+      flatValues(input),
+      [geometry.batch * geometry.inChannels, IH, IW],
+      {
+        out: takeBuffer(shapeSize(geometry.outputShape)), // every element is written
+      },
+    );
+    return { output: new Tensor(output, geometry.outputShape), argmax };
+  }
   const x = input.contiguous().data;
   const simple =
     geometry.dims <= 2 &&
@@ -180,22 +205,9 @@ export function maxPoolBackward(gradOutput: Tensor, argmax: Int32Array, geometry
   const outPlane = geometry.outputVolume;
   const total = shapeSize(geometry.inputShape);
   if (tiles2x2(geometry)) {
-    const gx = takeBuffer(total);
-    const IW = geometry.inputSpatial[1]!;
-    const OH = geometry.outputSpatial[0]!;
-    const OW = geometry.outputSpatial[1]!;
-    for (let p = 0, q = 0; p < planes; p++) {
-      const base = p * inPlane;
-      for (let oh = 0; oh < OH; oh++) {
-        for (let ow = 0, at = base + 2 * oh * IW; ow < OW; ow++, q++, at += 2) {
-          gx[at] = 0;
-          gx[at + 1] = 0;
-          gx[at + IW] = 0;
-          gx[at + IW + 1] = 0;
-          gx[base + argmax[q]!] = g[q]!;
-        }
-      }
-    }
+    // kernels-cpu's WebAssembly kernel writes whole rows: every element, no clearing pass.
+    const [IH, IW] = geometry.inputSpatial as [number, number];
+    const gx = layerMaxPool2x2Backward(g, argmax, [planes, IH, IW], { out: takeBuffer(total) });
     return new Tensor(gx, geometry.inputShape);
   }
   const gx = takeBuffer(total, true);
