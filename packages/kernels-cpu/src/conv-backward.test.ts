@@ -6,10 +6,12 @@ import {
   ShapeError,
   type Tensor,
   tensor,
+  UnsupportedError,
   zeros,
 } from '@convkit/tensor';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { CONV_ALGORITHMS } from './algorithms';
 import { conv, conv1d } from './conv';
 import { convBackward } from './conv-backward';
 import { convTranspose } from './conv-transpose';
@@ -258,5 +260,89 @@ describe('convBackward: layout, memory and errors', () => {
     // A valid call for contrast.
     expect(convBackward(gy, zeros([1, 2, 5]), zeros([2, 2, 3])).gradInput.shape).toEqual([1, 2, 5]);
     expect(conv1d(zeros([1, 2, 5]), zeros([2, 2, 3])).shape).toEqual(gy.shape);
+  });
+});
+
+describe('convBackward: { inputGradient: false }', () => {
+  /** Geometries to try per algorithm, the first within its limits is used: dense, depthwise, strided. */
+  const candidates: { x: number[]; w: number[]; options: ConvOptions }[] = [
+    { x: [2, 4, 9, 11], w: [6, 4, 3, 3], options: { padding: 1 } },
+    { x: [2, 4, 9, 11], w: [4, 1, 3, 3], options: { padding: 1, groups: 4 } },
+    { x: [2, 4, 9, 11], w: [6, 4, 3, 3], options: { padding: 1, stride: 2 } },
+    { x: [2, 4, 9, 11], w: [6, 4, 1, 1], options: {} },
+  ];
+
+  // 'phase' runs transposed convolution only: convBackward refuses it on every geometry.
+  for (const algorithm of CONV_ALGORITHMS.filter((a) => a !== 'phase')) {
+    it(`skips gradInput (null) and returns the same weight and bias gradients [${algorithm}]`, () => {
+      const rng = createRng(7);
+      let ran = false;
+      for (const c of candidates) {
+        const x = tensor(
+          Float32Array.from({ length: c.x.reduce((a, b) => a * b) }, () => rng.normal()),
+          c.x,
+        );
+        const w = tensor(
+          Float32Array.from({ length: c.w.reduce((a, b) => a * b) }, () => rng.normal()),
+          c.w,
+        );
+        const options = { ...c.options, algorithm };
+        let full: ReturnType<typeof convBackward>;
+        try {
+          full = convBackward(conv(x, w, options), x, w, options);
+        } catch (e) {
+          if (UnsupportedError.isInstance(e)) continue; // outside this algorithm's limits
+          throw e;
+        }
+        const gy = conv(x, w, options);
+        const part = convBackward(gy, x, w, options, { inputGradient: false });
+        expect(part.gradInput).toBeNull();
+        expect(part.gradWeight.toFloat32Array()).toEqual(full.gradWeight.toFloat32Array());
+        expect(part.gradBias.toFloat32Array()).toEqual(full.gradBias.toFloat32Array());
+        const all = convBackward(gy, x, w, options, { inputGradient: true });
+        expect(all.gradInput?.toFloat32Array()).toEqual(full.gradInput.toFloat32Array());
+        ran = true;
+        break;
+      }
+      expect(ran).toBe(true);
+    });
+  }
+
+  it("is checked before the algorithm's limits: 'phase' still refuses plain convolution", () => {
+    const x = zeros([1, 2, 5, 5]);
+    const w = zeros([3, 2, 3, 3]);
+    const e = thrown(() =>
+      convBackward(zeros([1, 3, 3, 3]), x, w, { algorithm: 'phase' }, { inputGradient: false }),
+    );
+    expect(UnsupportedError.isInstance(e)).toBe(true);
+  });
+
+  it('works in the channels-last layout and refuses bad gradient options with typed errors', () => {
+    const x = tensor(
+      Float32Array.from({ length: 2 * 5 * 5 * 3 }, (_, i) => Math.sin(i)),
+      [2, 5, 5, 3],
+    );
+    const w = tensor(
+      Float32Array.from({ length: 4 * 3 * 3 * 3 }, (_, i) => Math.cos(i)),
+      [4, 3, 3, 3],
+    );
+    const gy = conv(x, w, { layout: 'channels-last', padding: 1 });
+    const full = convBackward(gy, x, w, { layout: 'channels-last', padding: 1 });
+    const part = convBackward(gy, x, w, { layout: 'channels-last', padding: 1 }, { inputGradient: false });
+    expect(part.gradInput).toBeNull();
+    expect(part.gradWeight.toFloat32Array()).toEqual(full.gradWeight.toFloat32Array());
+    let e = thrown(() =>
+      convBackward(gy, x, w, { layout: 'channels-last', padding: 1 }, { inputGradient: 'no' } as never),
+    );
+    expect(ArgumentError.isInstance(e)).toBe(true);
+    expect(e.message).toContain('convBackward: inputGradient');
+    e = thrown(() =>
+      convBackward(gy, x, w, { layout: 'channels-last', padding: 1 }, { input: false } as never),
+    );
+    expect(ArgumentError.isInstance(e)).toBe(true);
+    expect(e.message).toContain('input');
+    e = thrown(() => convBackward(gy, x, w, { layout: 'channels-last', padding: 1 }, 5 as never));
+    expect(ArgumentError.isInstance(e)).toBe(true);
+    expect(e.message).toContain('gradients');
   });
 });

@@ -26,11 +26,13 @@ export { gemm } from './gemm';
 export { gemmReference } from './gemm-reference';
 export type {
   ConvAlgorithm,
+  ConvBackwardGradientOptions,
   ConvGradients,
   ConvOptions,
   ConvTransposeOptions,
   DeformConvGradients,
   DeformConvOptions,
+  PartialConvGradients,
 } from './options';
 export type { CpuContext, CpuContextOptions, PoolCallOptions } from './pool/cpu-context';
 export { createCpuContext, INLINE_MACS } from './pool/cpu-context';

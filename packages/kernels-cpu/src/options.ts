@@ -67,6 +67,17 @@ export interface ConvGradients {
   gradBias: Tensor;
 }
 
+/** Which gradients `convBackward` computes (the weight and bias gradients always). */
+export interface ConvBackwardGradientOptions {
+  /** Compute gradInput (default true); false returns gradInput null. */
+  inputGradient?: boolean;
+}
+
+/** `convBackward`'s result when asked for chosen gradients: gradInput null when not computed. */
+export interface PartialConvGradients extends Omit<ConvGradients, 'gradInput'> {
+  gradInput: Tensor | null;
+}
+
 /** Gradients of deformable convolution. gradMask is null without a mask. */
 export interface DeformConvGradients extends ConvGradients {
   gradOffset: Tensor;

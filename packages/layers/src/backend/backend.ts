@@ -6,11 +6,13 @@
  * the loops in `cpu/`.
  */
 import type {
+  ConvBackwardGradientOptions,
   ConvGradients,
   ConvOptions,
   ConvTransposeOptions,
   DeformConvGradients,
   DeformConvOptions,
+  PartialConvGradients,
 } from '@convkit/kernels-cpu';
 import type { ConvGeometry, Tensor } from '@convkit/tensor';
 import type { BinaryKind, UnaryKind } from '../cpu/elementwise';
@@ -23,7 +25,14 @@ export interface Backend {
   readonly name: string;
   // Convolutions (options as @convkit/kernels-cpu's ops).
   conv(input: Tensor, weight: Tensor, options: ConvOptions): Tensor;
-  convBackward(gradOutput: Tensor, input: Tensor, weight: Tensor, options: ConvOptions): ConvGradients;
+  /** `gradients.inputGradient: false` (an input that needs no gradient): gradInput may be null. */
+  convBackward(
+    gradOutput: Tensor,
+    input: Tensor,
+    weight: Tensor,
+    options: ConvOptions,
+    gradients?: ConvBackwardGradientOptions,
+  ): PartialConvGradients;
   convTranspose(input: Tensor, weight: Tensor, options: ConvTransposeOptions): Tensor;
   convTransposeBackward(
     gradOutput: Tensor,

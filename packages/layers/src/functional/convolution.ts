@@ -26,7 +26,10 @@ export function conv(
   const y = be.conv(vx.data, vw.data, { ...options, bias: vb?.data ?? null });
   const inputs = vb ? [vx, vw, vb] : [vx, vw];
   return record('conv', y, inputs, (g) => {
-    const grads = be.convBackward(g, vx.data, vw.data, options);
+    // An input that needs no gradient (a network's first layer) skips that transposed convolution.
+    const grads = vx.requiresGrad
+      ? be.convBackward(g, vx.data, vw.data, options)
+      : be.convBackward(g, vx.data, vw.data, options, { inputGradient: false });
     return [grads.gradInput, grads.gradWeight, grads.gradBias];
   });
 }

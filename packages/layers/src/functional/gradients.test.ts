@@ -6,7 +6,10 @@
 import { createRng, type Tensor, tensor } from '@convkit/tensor';
 import { describe, expect, it } from 'vitest';
 import { type GradCheckOptions, gradCheck } from '../autograd/grad-check';
-import type { Variable } from '../autograd/variable';
+import { Variable } from '../autograd/variable';
+import type { Backend } from '../backend/backend';
+import { cpuBackend } from '../backend/cpu-backend';
+import { setBackend } from '../backend/use-backend';
 import {
   abs,
   exp,
@@ -299,5 +302,43 @@ describe('gradients: losses', () => {
       [awayFromZero([3, 2]), tensor([0, 0, 0, 0, 0, 0], [3, 2])],
     );
     expectGrad((a, b) => bceWithLogits(a!, b!), [u([3, 2], -3, 3), u([3, 2], 0, 1)]);
+  });
+});
+
+describe('gradients: conv of an input that needs none', () => {
+  it('asks the backend for no input gradient; the weight and bias gradients are unchanged', () => {
+    const rng = createRng(3);
+    const values = (shape: number[]) =>
+      tensor(
+        Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal()),
+        shape,
+      );
+    const [xt, wt, bt] = [values([2, 3, 6, 6]), values([4, 3, 3, 3]), values([4])];
+    const asked: unknown[] = [];
+    const previous = setBackend({
+      ...cpuBackend,
+      convBackward: (...args: Parameters<Backend['convBackward']>) => {
+        asked.push(args[4]);
+        return cpuBackend.convBackward(...args);
+      },
+    });
+    try {
+      const run = (inputRequiresGrad: boolean) => {
+        const x = new Variable(xt, inputRequiresGrad);
+        const w = new Variable(wt, true);
+        const b = new Variable(bt, true);
+        sum(mul(conv(x, w, b, { padding: 1 }), conv(x, w, b, { padding: 1 }))).backward();
+        return { x, w, b };
+      };
+      const without = run(false);
+      const withInput = run(true);
+      expect(asked).toEqual([{ inputGradient: false }, { inputGradient: false }, undefined, undefined]);
+      expect(without.x.grad).toBeNull();
+      expect(withInput.x.grad?.shape).toEqual([2, 3, 6, 6]);
+      expect(without.w.grad?.toFloat32Array()).toEqual(withInput.w.grad?.toFloat32Array());
+      expect(without.b.grad?.toFloat32Array()).toEqual(withInput.b.grad?.toFloat32Array());
+    } finally {
+      setBackend(previous);
+    }
   });
 });
