@@ -41,11 +41,18 @@ export { isPreparedWeightData, PreparedWeight, preparedWeightCache, prepareWeigh
 export type {
   LayerBatchNormApplyOptions,
   LayerBatchNormBackwardOptions,
+  LayerBatchNormForward,
+  LayerBatchNormForwardOptions,
   LayerBatchNormGradients,
   LayerBatchNormShape,
   LayerBatchNormStats,
 } from './wasm/layer-batch-norm';
-export { layerBatchNormApply, layerBatchNormBackward, layerBatchNormStats } from './wasm/layer-batch-norm';
+export {
+  layerBatchNormApply,
+  layerBatchNormBackward,
+  layerBatchNormForward,
+  layerBatchNormStats,
+} from './wasm/layer-batch-norm';
 export type { LayerGemmOptions } from './wasm/layer-gemm';
 export { layerGemm } from './wasm/layer-gemm';
 export type {

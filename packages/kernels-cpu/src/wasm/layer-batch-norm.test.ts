@@ -1,7 +1,12 @@
 import { ArgumentError, createRng } from '@convkit/tensor';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { layerBatchNormApply, layerBatchNormBackward, layerBatchNormStats } from './layer-batch-norm';
+import {
+  layerBatchNormApply,
+  layerBatchNormBackward,
+  layerBatchNormForward,
+  layerBatchNormStats,
+} from './layer-batch-norm';
 import { initWasmSync, type WasmBuild, wasmSupport } from './wasm-runtime';
 
 // A switch that hides the WebAssembly kernels, to test the TypeScript fallback.
@@ -123,6 +128,20 @@ function checkAgainstReference(seed: number, numRuns: number): void {
           bias: b,
         });
         expectClose(y, want.y, 'y');
+        const fwd = layerBatchNormForward(x, [N, C, inner], {
+          weight: w,
+          bias: b,
+          ...(inPlace ? { out: x.slice() } : {}),
+        });
+        expectClose(fwd.mean, want.mean, 'forward mean');
+        expectClose(fwd.variance, want.variance, 'forward variance');
+        expectClose(fwd.invstd, want.invstd, 'forward invstd');
+        expectClose(fwd.output, want.y, 'forward y');
+        // The same statistics and output as the two separate calls.
+        expect(fwd.mean).toEqual(stats.mean);
+        expect(fwd.output).toEqual(
+          layerBatchNormApply(x, [N, C, inner], { mean: fwd.mean, invstd: fwd.invstd, weight: w, bias: b }),
+        );
         const gCopy = g.slice();
         const grads = layerBatchNormBackward(gCopy, x, [N, C, inner], {
           mean: want.mean,
@@ -141,7 +160,7 @@ function checkAgainstReference(seed: number, numRuns: number): void {
   );
 }
 
-describe('layerBatchNormStats, layerBatchNormApply, layerBatchNormBackward', () => {
+describe('layerBatchNormStats, layerBatchNormApply, layerBatchNormForward, layerBatchNormBackward', () => {
   for (const build of ['simd', 'relaxed-simd'] as const) {
     it.skipIf(!supported(build))(`match the float64 reference on random shapes [${build}]`, () => {
       initWasmSync({ build });
@@ -233,5 +252,13 @@ describe('layerBatchNormStats, layerBatchNormApply, layerBatchNormBackward', () 
       /training/,
     );
     expect(() => layerBatchNormBackward(x, x, [1, 2, 3], { invstd } as never)).toThrow(/mean must be/);
+    expect(() => layerBatchNormForward(x, [0, 2, 3])).toThrow(/layerBatchNormForward: shape must be/);
+    expect(() => layerBatchNormForward(x, [1, 2, 3], { eps: -1 })).toThrow(
+      /layerBatchNormForward: eps must be a finite number >= 0, got number -1/,
+    );
+    expect(() => layerBatchNormForward(x, [1, 2, 3], { eps: '1e-5' } as never)).toThrow(/eps must be/);
+    expect(() => layerBatchNormForward(x, [1, 2, 3], { momentum: 0.1 } as never)).toThrow(ArgumentError);
+    expect(() => layerBatchNormForward(x, [1, 2, 3], { bias: new Float32Array(1) })).toThrow(/bias must be/);
+    expect(layerBatchNormForward(x, [1, 2, 3]).output.length).toBe(6);
   });
 });

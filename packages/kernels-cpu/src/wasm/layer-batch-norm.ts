@@ -7,6 +7,8 @@
  * - layerBatchNormStats: per channel mean and biased variance, float64 sums of the values
  *   shifted by the channel's first value (one pass);
  * - layerBatchNormApply: y = (x - mean) * invstd * weight + bias;
+ * - layerBatchNormForward: both in one call (training), x copied into WebAssembly memory once
+ *   (4.4 -> 3.5 ms against the two calls on [128, 32, 28, 28], min of 25, load 1.2);
  * - layerBatchNormBackward: the gradients of weight and bias (float64 sums of g and
  *   g * (x - mean)) and of the input,
  *   gx = scale * (g - mean(g)) - scale * invstd^2 * mean(g * (x - mean)) * (x - mean)
@@ -49,6 +51,21 @@ export interface LayerBatchNormApplyOptions {
   bias?: Float32Array | null;
   /** Where y goes (a fresh array by default); may be x itself. */
   out?: Float32Array;
+}
+
+export interface LayerBatchNormForwardOptions {
+  /** Added to the variance before the square root (default 1e-5, PyTorch's). */
+  eps?: number;
+  weight?: Float32Array | null;
+  bias?: Float32Array | null;
+  /** Where y goes (a fresh array by default); may be x itself. */
+  out?: Float32Array;
+}
+
+export interface LayerBatchNormForward extends LayerBatchNormStats {
+  /** 1 / sqrt(variance + eps) per channel. */
+  invstd: Float64Array;
+  output: Float32Array;
 }
 
 export interface LayerBatchNormBackwardOptions {
@@ -124,6 +141,12 @@ export function layerBatchNormStats(x: Float32Array, shape: LayerBatchNormShape)
   } else {
     momentsTs(x, N, C, inner, shifts, sums);
   }
+  return statsOfSums(sums, shifts, count);
+}
+
+/** Mean and biased variance from the sums of d = x - shift and d^2 over `count` values. */
+function statsOfSums(sums: Float64Array, shifts: Float32Array, count: number): LayerBatchNormStats {
+  const C = shifts.length;
   const mean = new Float64Array(C);
   const variance = new Float64Array(C);
   for (let c = 0; c < C; c++) {
@@ -132,6 +155,23 @@ export function layerBatchNormStats(x: Float32Array, shape: LayerBatchNormShape)
     variance[c] = Math.max(sums[2 * c + 1]! / count - m * m, 0);
   }
   return { mean, variance };
+}
+
+/** Per channel: mean, scale (invstd * weight), shift (bias), the kernel's coefficients. */
+function affineCoefficients(
+  mean: Float64Array,
+  invstd: Float64Array,
+  w: Float32Array | null,
+  b: Float32Array | null,
+): Float32Array {
+  const C = mean.length;
+  const coef = new Float32Array(3 * C);
+  for (let c = 0; c < C; c++) {
+    coef[3 * c] = mean[c]!;
+    coef[3 * c + 1] = invstd[c]! * (w === null ? 1 : w[c]!);
+    coef[3 * c + 2] = b === null ? 0 : b[c]!;
+  }
+  return coef;
 }
 
 export function layerBatchNormApply(
@@ -150,13 +190,7 @@ export function layerBatchNormApply(
   const w = readPerChannel(op, 'weight', o.weight, C);
   const b = readPerChannel(op, 'bias', o.bias, C);
   const y = readOut(op, o.out, x.length);
-  // Per channel: mean, scale, shift.
-  const coef = new Float32Array(3 * C);
-  for (let c = 0; c < C; c++) {
-    coef[3 * c] = mean[c]!;
-    coef[3 * c + 1] = invstd[c]! * (w === null ? 1 : w[c]!);
-    coef[3 * c + 2] = b === null ? 0 : b[c]!;
-  }
+  const coef = affineCoefficients(mean, invstd, w, b);
   const kernels = wasmKernels();
   if (kernels !== null && x.length > 0) {
     // y is written over the copy of x (element by element, each read before it is written).
@@ -169,6 +203,56 @@ export function layerBatchNormApply(
     affineTs(x, N, C, inner, coef, y);
   }
   return y;
+}
+
+/**
+ * Training's forward pass in one call: the statistics of x, then y = (x - mean) * invstd *
+ * weight + bias with invstd = 1 / sqrt(variance + eps), x copied into WebAssembly memory once
+ * for both passes (layerBatchNormStats then layerBatchNormApply copy it twice).
+ */
+export function layerBatchNormForward(
+  x: Float32Array,
+  shape: LayerBatchNormShape,
+  options?: LayerBatchNormForwardOptions,
+): LayerBatchNormForward {
+  const op = 'layerBatchNormForward';
+  const [N, C, inner] = readShape(op, shape, true);
+  checkFloats(op, 'x', x, N * C * inner);
+  const o = readOptions(op, options, ['eps', 'weight', 'bias', 'out']);
+  const eps = o.eps ?? 1e-5;
+  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps)) {
+    throw new ArgumentError(`${op}: eps must be a finite number >= 0, got ${describeValue(eps)}`);
+  }
+  const w = readPerChannel(op, 'weight', o.weight, C);
+  const b = readPerChannel(op, 'bias', o.bias, C);
+  const y = readOut(op, o.out, x.length);
+  const shifts = new Float32Array(C);
+  for (let c = 0; c < C; c++) shifts[c] = x[c * inner]!;
+  const sums = new Float64Array(2 * C);
+  const kernels = wasmKernels();
+  const heap =
+    kernels !== null && C > 0
+      ? planHeap(op, kernels, { x: x.length * 4, shifts: C * 4, sums: C * 16, coef: C * 12 })
+      : null;
+  if (kernels !== null && heap !== null) {
+    writeFloats(kernels, heap.x, x);
+    writeFloats(kernels, heap.shifts, shifts);
+    kernel(kernels, 'batchNormMoments')(heap.x, N, C, inner, heap.shifts, heap.sums);
+    sums.set(new Float64Array(kernels.memory.buffer, heap.sums, 2 * C));
+  } else {
+    momentsTs(x, N, C, inner, shifts, sums);
+  }
+  const { mean, variance } = statsOfSums(sums, shifts, N * inner);
+  const invstd = variance.map((v) => 1 / Math.sqrt(v + eps));
+  const coef = affineCoefficients(mean, invstd, w, b);
+  if (kernels !== null && heap !== null) {
+    writeFloats(kernels, heap.coef, coef);
+    kernel(kernels, 'batchNormAffine')(heap.x, N, C, inner, heap.coef, heap.x);
+    y.set(new Float32Array(kernels.memory.buffer, heap.x, x.length));
+  } else {
+    affineTs(x, N, C, inner, coef, y);
+  }
+  return { mean, variance, invstd, output: y };
 }
 
 export function layerBatchNormBackward(

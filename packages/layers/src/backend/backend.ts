@@ -18,7 +18,12 @@ import type { ConvGeometry, Tensor } from '@convkit/tensor';
 import type { BinaryKind, UnaryKind } from '../cpu/elementwise';
 import type { LinearGradients } from '../cpu/linear';
 import type { BceGradients } from '../cpu/losses';
-import type { BatchNormGradients, ChannelStats, NormalizedRows } from '../cpu/normalization';
+import type {
+  BatchNormForward,
+  BatchNormGradients,
+  ChannelStats,
+  NormalizedRows,
+} from '../cpu/normalization';
 import type { AvgPoolOptions, MaxPoolResult } from '../cpu/pooling';
 
 export interface Backend {
@@ -85,6 +90,11 @@ export interface Backend {
   adaptiveAvgPoolBackward(gradOutput: Tensor, inputShape: readonly number[]): Tensor;
   // Normalisation.
   batchNormStats(input: Tensor): ChannelStats;
+  /**
+   * Optional: batchNormStats, invstd = 1 / sqrt(variance + eps), then batchNormApply, in one
+   * call (the CPU reads the input once less). Without it the op makes the two calls.
+   */
+  batchNormForward?(input: Tensor, eps: number, weight: Tensor | null, bias: Tensor | null): BatchNormForward;
   batchNormApply(
     input: Tensor,
     mean: Float64Array,

@@ -25,6 +25,7 @@ import { matmul } from '../cpu/matmul';
 import {
   batchNormApply,
   batchNormBackward,
+  batchNormForward,
   batchNormStats,
   normalizeRows,
   normalizeRowsBackward,
@@ -79,6 +80,7 @@ export const cpuBackend: Backend = Object.freeze({
   adaptiveAvgPool,
   adaptiveAvgPoolBackward,
   batchNormStats,
+  batchNormForward,
   batchNormApply,
   batchNormBackward,
   normalizeRows,

@@ -7,7 +7,12 @@
  * Backward (training mode), with xhat = (x - mean) * invstd over the M values of a group:
  *   gx = invstd / M * (M * gy - sum(gy) - xhat * sum(gy * xhat))
  */
-import { layerBatchNormApply, layerBatchNormBackward, layerBatchNormStats } from '@convkit/kernels-cpu';
+import {
+  layerBatchNormApply,
+  layerBatchNormBackward,
+  layerBatchNormForward,
+  layerBatchNormStats,
+} from '@convkit/kernels-cpu';
 import { shapeSize, Tensor } from '@convkit/tensor';
 import { flatValues } from './flat-values';
 import { takeBuffer } from './recycled-buffers';
@@ -37,6 +42,29 @@ function channelsView(input: Tensor): { x: Float32Array; N: number; C: number; i
 export function batchNormStats(input: Tensor): ChannelStats {
   const { x, N, C, inner } = channelsView(input);
   return layerBatchNormStats(x, [N, C, inner]);
+}
+
+export interface BatchNormForward extends ChannelStats {
+  /** 1 / sqrt(variance + eps) per channel. */
+  invstd: Float64Array;
+  output: Tensor;
+}
+
+/** batchNormStats and batchNormApply in one call (kernels-cpu's layerBatchNormForward: x copied once). */
+export function batchNormForward(
+  input: Tensor,
+  eps: number,
+  weight: Tensor | null,
+  bias: Tensor | null,
+): BatchNormForward {
+  const { x, N, C, inner } = channelsView(input);
+  const r = layerBatchNormForward(x, [N, C, inner], {
+    eps,
+    weight: weight === null ? null : weight.toFloat32Array(),
+    bias: bias === null ? null : bias.toFloat32Array(),
+    out: takeBuffer(x.length), // every element is written
+  });
+  return { mean: r.mean, variance: r.variance, invstd: r.invstd, output: new Tensor(r.output, input.shape) };
 }
 
 /** y = (x - mean[c]) * invstd[c] * weight[c] + bias[c] on [N, C, ...] (weight/bias null: 1/0). */

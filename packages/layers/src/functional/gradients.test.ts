@@ -342,3 +342,33 @@ describe('gradients: conv of an input that needs none', () => {
     }
   });
 });
+
+describe('batch norm with and without the backend fused forward', () => {
+  it('gives the same output, gradients and running statistics either way', () => {
+    const rng = createRng(11);
+    const values = (shape: number[], offset = 0) =>
+      tensor(
+        Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => offset + rng.normal()),
+        shape,
+      );
+    const [xt, wt, bt] = [values([3, 4, 5, 6], 2), values([4]), values([4])];
+    const run = () => {
+      const x = new Variable(xt, true);
+      const w = new Variable(wt, true);
+      const b = new Variable(bt, true);
+      const runningMean = tensor(new Float32Array(4), [4]);
+      const runningVar = tensor(new Float32Array(4).fill(1), [4]);
+      const y = batchNorm(x, { weight: w, bias: b, runningMean, runningVar, training: true, eps: 1e-3 });
+      sum(mul(y, y)).backward();
+      return [y.data, x.grad!, w.grad!, b.grad!, runningMean, runningVar].map((t) => t.toFloat32Array());
+    };
+    const fused = run();
+    const { batchNormForward: _, ...withoutFused } = cpuBackend;
+    const previous = setBackend(withoutFused);
+    try {
+      expect(run()).toEqual(fused);
+    } finally {
+      setBackend(previous);
+    }
+  });
+});
