@@ -22,11 +22,11 @@
  */
 import { adjointConvGeometry, type ConvGeometry, shapeSize, UnsupportedError } from '@convkit/tensor';
 import { fillBias } from '../im2col/fill-bias';
-import { biasGradientReference } from '../reference/bias-gradient-reference';
 import { liftSizesTo3d, liftTo3d } from '../reference/lift-to-3d';
 import { foldPaddedGradient, paddedGeometry, padInput } from './padded-input';
 import { planHeap, readFloats, viewFloats, writeFloats } from './wasm-heap';
 import { type WasmGlobal, type WasmKernels, wasmKernels } from './wasm-runtime';
+import { biasGradientWinograd } from './winograd-bias-gradient';
 
 /** The raw exports of assembly/im2col-gemm.ts. */
 interface Im2colGemmExports {
@@ -362,5 +362,10 @@ export function convTransposeBackwardWeightWasm(
   return columnCorrelation(adjoint, input, gradOutput, geometry.outputSpatial);
 }
 
-/** The bias gradient is a plain sum: the reference's float64 loop. */
-export const biasGradientWasm = biasGradientReference;
+/**
+ * The bias gradient is a plain sum: the WebAssembly float64 channel sums the winograd
+ * algorithm uses (the reference's loop without the kernels). [128, 32, 28, 28] (the
+ * Fashion-MNIST model's first layer): 3.1 -> 1.9 ms, [128, 64, 14, 14] 1.6 -> 1.0 ms, copy in
+ * included, bit-identical (min of 20 in one process, load 1.0).
+ */
+export const biasGradientWasm = biasGradientWinograd;
