@@ -88,8 +88,8 @@ export function parseBenchSnapshot(markdown: string): BenchSnapshot {
 
 /**
  * The newest CPU quick-suite snapshot among file names like 2026-11-28-quick.md or
- * 2026-11-28-quick-wasm.md (ISO dates sort; GPU runs such as 2026-11-28-gpu-h200.md are not
- * this chart's).
+ * 2026-11-28-quick-2-tuned.md (ISO dates sort, and runs of one day are numbered; GPU runs such
+ * as 2026-11-28-gpu-h200.md are not this chart's).
  */
 export function latestSnapshotName(names: readonly string[]): string | null {
   const snapshots = names.filter((n) => /^\d{4}-\d{2}-\d{2}-quick.*\.md$/.test(n)).sort();

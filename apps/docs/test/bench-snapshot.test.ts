@@ -63,11 +63,12 @@ describe('latestSnapshotName', () => {
     expect(
       latestSnapshotName([
         '2026-11-28-gpu-h200.md',
-        '2026-11-28-quick-typescript.md',
-        '2026-11-28-quick-wasm.md',
-        '2026-11-28-quick-wasm.svg',
+        '2026-11-28-quick-0-typescript.md',
+        '2026-11-28-quick-2-tuned.md',
+        '2026-11-28-quick-1-wasm.md',
+        '2026-11-28-quick-2-tuned.svg',
       ]),
-    ).toBe('2026-11-28-quick-wasm.md');
+    ).toBe('2026-11-28-quick-2-tuned.md');
   });
   it('gives null when there is none', () => {
     expect(latestSnapshotName(['notes.md', 'chart.svg'])).toBeNull();
