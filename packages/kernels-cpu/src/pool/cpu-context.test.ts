@@ -82,6 +82,45 @@ describe('createCpuContext', () => {
     expect(split).toBe(5);
   });
 
+  it('skips the input gradient when asked, split by samples and by bands, as the synchronous op', async () => {
+    const w = rng.normalTensor([24, 16, 3, 3]);
+    const skip = { inputGradient: false };
+    const split = await splitCalls(cpu, async () => {
+      const xb = rng.normalTensor([4, 16, 18, 18]);
+      const gyb = rng.normalTensor([4, 24, 18, 18]);
+      const gotB = await cpu.convBackward(gyb, xb, w, { padding: 1 }, skip);
+      const wantB = convBackward(gyb, xb, w, { padding: 1 }, skip);
+      expect(gotB.gradInput).toBeNull();
+      close(gotB.gradWeight, wantB.gradWeight);
+      close(gotB.gradBias, wantB.gradBias);
+      const x = rng.normalTensor([1, 16, 45, 37]);
+      const gy = rng.normalTensor([1, 24, 45, 37]);
+      const got = await cpu.convBackward(gy, x, w, { padding: 1 }, skip);
+      expect(got.gradInput).toBeNull();
+      close(got.gradWeight, convBackward(gy, x, w, { padding: 1 }).gradWeight);
+      close(got.gradBias, convBackward(gy, x, w, { padding: 1 }).gradBias);
+    });
+    expect(split).toBe(2);
+    // Below the split threshold the caller runs the synchronous op with the same request.
+    const small = await cpu.convBackward(
+      rng.normalTensor([1, 24, 4, 4]),
+      rng.normalTensor([1, 16, 4, 4]),
+      w,
+      { padding: 1 },
+      skip,
+    );
+    expect(small.gradInput).toBeNull();
+    const x = rng.normalTensor([1, 16, 4, 4]);
+    await expect(
+      cpu.convBackward(rng.normalTensor([1, 24, 4, 4]), x, w, { padding: 1 }, {
+        inputGradient: 'no',
+      } as never),
+    ).rejects.toThrow(ArgumentError);
+    await expect(
+      cpu.convBackward(rng.normalTensor([1, 24, 4, 4]), x, w, { padding: 1 }, { input: false } as never),
+    ).rejects.toThrow(ArgumentError);
+  });
+
   it('computes every backward pass and the transposed and deformable ops as the synchronous ops do', async () => {
     const split = await splitCalls(cpu, async () => {
       const x = rng.normalTensor([1, 16, 31, 27]);

@@ -46,6 +46,7 @@ import {
   convRowBands,
   describeValue,
   opNameForWeight,
+  optionBoolean,
   readOptions,
   resolveConvCall,
   resolveConvTransposeCall,
@@ -60,11 +61,13 @@ import { convTransposeBackward } from '../conv-transpose-backward';
 import { deformConv } from '../deform-conv';
 import { deformConvBackward } from '../deform-conv-backward';
 import type {
+  ConvBackwardGradientOptions,
   ConvGradients,
   ConvOptions,
   ConvTransposeOptions,
   DeformConvGradients,
   DeformConvOptions,
+  PartialConvGradients,
 } from '../options';
 import { initWasm, type WasmBuild, wasmInfo } from '../wasm/wasm-runtime';
 import { AbortError } from './pool-errors';
@@ -119,6 +122,14 @@ export interface CpuContext {
     weight: Tensor,
     options?: ConvTransposeOptions & PoolCallOptions,
   ): Promise<Tensor>;
+  /** `gradients: { inputGradient: false }` skips the input gradient (gradInput null), as the synchronous op. */
+  convBackward(
+    gradOutput: Tensor,
+    input: Tensor,
+    weight: Tensor,
+    options: (ConvOptions & PoolCallOptions) | undefined,
+    gradients: ConvBackwardGradientOptions,
+  ): Promise<PartialConvGradients>;
   convBackward(
     gradOutput: Tensor,
     input: Tensor,
@@ -537,22 +548,32 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
     input: Tensor,
     weight: Tensor,
     options?: ConvOptions & PoolCallOptions,
-  ): Promise<ConvGradients> {
+    gradients?: ConvBackwardGradientOptions,
+  ): Promise<PartialConvGradients> {
     const op = 'convBackward';
     const { plain, signal } = splitOptions(options);
     const call = resolveConvCall(op, input, weight, plain);
+    const wantInput = optionBoolean(
+      op,
+      'inputGradient',
+      readOptions(op, gradients, ['inputGradient'], 'gradients').inputGradient,
+      true,
+    );
+    const which = { inputGradient: wantInput };
     const g = call.geometry;
     const gy = checkGradOutput(op, gradOutput, g.outputShape, `conv${g.dims}d`);
     checkRunnable(op, signal);
-    if (small(g)) return convBackward(gy, call.input, call.weight, plain);
+    if (small(g)) return convBackward(gy, call.input, call.weight, plain, which);
     const x = call.input;
     const w = call.weight;
     const rest = { ...plain };
     delete rest.bias;
     const rowDim = g.layout === 'channels-last' ? 1 : 2;
     const bands = g.batch < parts ? convRowBands(g, parts) : [];
-    if (g.batch < parts && bands.length < 2) return convBackward(gy, x, w, plain);
-    const gradInput = zeros(g.inputShape);
+    if (g.batch < parts && bands.length < 2) return convBackward(gy, x, w, plain, which);
+    // Without the input gradient each piece runs the weight-only op and nothing is staged for it.
+    const pieceOp = wantInput ? 'convBackward' : 'convBackwardWeight';
+    const gradInput = zeros(wantInput ? g.inputShape : [0]);
     const gradWeight = zeros(g.weightShape);
     const gradBias = zeros([g.outChannels]);
     const pieces: PoolPiece[] = [];
@@ -567,11 +588,13 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
         biasParts.push(gb);
         pieces.push(
           piece(
-            'convBackward',
+            pieceOp,
             [gy.slice(0, n0, n1), x.slice(0, n0, n1), w],
             rest,
             { bias: null },
-            { gradInput: gradInput.slice(0, n0, n1), gradWeight: gw, gradBias: gb },
+            wantInput
+              ? { gradInput: gradInput.slice(0, n0, n1), gradWeight: gw, gradBias: gb }
+              : { gradWeight: gw, gradBias: gb },
           ),
         );
       }
@@ -580,19 +603,23 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
         const padding = paddingPairs(g);
         padding[0] = [band.padBefore, band.padAfter];
         const xBand = x.slice(rowDim, band.inputStart, band.inputEnd);
-        const gi = zeros(xBand.shape);
         const gw = zeros(g.weightShape);
         const gb = zeros([g.outChannels]);
-        inputParts.push({ part: gi, target: gradInput.slice(rowDim, band.inputStart, band.inputEnd) });
+        const outputs: Record<string, Tensor> = { gradWeight: gw, gradBias: gb };
+        if (wantInput) {
+          const gi = zeros(xBand.shape);
+          inputParts.push({ part: gi, target: gradInput.slice(rowDim, band.inputStart, band.inputEnd) });
+          outputs.gradInput = gi;
+        }
         weightParts.push(gw);
         biasParts.push(gb);
         pieces.push(
           piece(
-            'convBackward',
+            pieceOp,
             [gy.slice(rowDim, band.rowStart, band.rowEnd), xBand, w],
             { ...rest, padding },
             { bias: null },
-            { gradInput: gi, gradWeight: gw, gradBias: gb },
+            outputs,
           ),
         );
       }
@@ -601,7 +628,7 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
     for (const { part, target } of inputParts) addInto(part, target);
     sumInto(gradWeight, weightParts);
     sumInto(gradBias, biasParts);
-    return { gradInput, gradWeight, gradBias };
+    return { gradInput: wantInput ? gradInput : null, gradWeight, gradBias };
   }
 
   async function convTransposePooled(

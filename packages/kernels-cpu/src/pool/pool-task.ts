@@ -21,6 +21,8 @@ export type PoolOp =
   | 'convTranspose'
   | 'deformConv'
   | 'convBackward'
+  /** convBackward with `{ inputGradient: false }`: the weight and bias gradients only. */
+  | 'convBackwardWeight'
   | 'convTransposeBackward'
   | 'deformConvBackward';
 
@@ -99,6 +101,8 @@ function callOp(op: PoolOp, args: Tensor[], options: Record<string, unknown>): R
       return { output: deformConv(a, b, c, options) };
     case 'convBackward':
       return { ...convBackward(a, b, c, options) };
+    case 'convBackwardWeight':
+      return { ...convBackward(a, b, c, options, { inputGradient: false }) };
     case 'convTransposeBackward':
       return { ...convTransposeBackward(a, b, c, options) };
     case 'deformConvBackward':
