@@ -1,4 +1,5 @@
 import {
+  ArgumentError,
   assertClose,
   createRng,
   getMemoryLimit,
@@ -16,6 +17,7 @@ import { convTransposeBackward } from '../conv-transpose-backward';
 import { gemmReference } from '../gemm-reference';
 import { convCaseTensors, randomConvCase } from '../reference/random-conv-case';
 import { wasmGemm } from './wasm-gemm';
+import { measureWasmPeak } from './wasm-peak';
 import { initWasmSync, type WasmBuild, wasmInfo, wasmKernelsOfBuild, wasmSupport } from './wasm-runtime';
 
 const BUILDS: readonly WasmBuild[] = ['simd', 'relaxed-simd'];
@@ -315,6 +317,22 @@ describe('wasm runtime', () => {
     );
     if (!wasmSupport().relaxedSimd) {
       expect(() => initWasmSync({ build: 'relaxed-simd' })).toThrow(UnsupportedError);
+      expect(() => wasmKernelsOfBuild('relaxed-simd')).toThrow(UnsupportedError);
     }
+    expect(() => wasmKernelsOfBuild('avx' as never)).toThrow(
+      "wasmKernelsOfBuild: build must be 'auto', 'simd' or 'relaxed-simd', got avx",
+    );
+    // No argument or 'auto': the build the ops load here.
+    expect(wasmKernelsOfBuild(undefined as never)).toBe(wasmKernelsOfBuild('auto'));
+  });
+
+  it('measures the peak of the build asked, or of the preferred one, and checks its arguments', () => {
+    expect(measureWasmPeak(undefined, 20)).toBeGreaterThan(0);
+    expect(measureWasmPeak('simd', 20)).toBeGreaterThan(0);
+    expect(() => measureWasmPeak('avx' as never, 20)).toThrow(ArgumentError);
+    expect(() => measureWasmPeak('simd', 0)).toThrow(
+      'measureWasmPeak: milliseconds must be a positive finite number, got number 0',
+    );
+    expect(() => measureWasmPeak('simd', Number.NaN)).toThrow(ArgumentError);
   });
 });

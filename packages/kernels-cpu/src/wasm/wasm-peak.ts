@@ -6,13 +6,20 @@
  * vector multiply-adds; every kernel's GFLOP/s is reported as a share of it. The loop is run
  * in short calls (V8 compiles a wasm function with its baseline compiler first and only a
  * later call runs the optimised code), and the best rate over `milliseconds` is returned.
+ * `build` 'auto' (the default) measures the build the ops would load here.
  */
+import { ArgumentError, describeValue } from '@convkit/tensor';
 import { type WasmBuild, wasmKernelsOfBuild } from './wasm-runtime';
 
 /** 12 accumulators x 4 lanes x 2 flops per loop iteration. */
 const FLOPS_PER_ITERATION = 96;
 
-export function measureWasmPeak(build: WasmBuild, milliseconds = 300): number {
+export function measureWasmPeak(build: WasmBuild | 'auto' = 'auto', milliseconds = 300): number {
+  if (typeof milliseconds !== 'number' || !(milliseconds > 0) || !Number.isFinite(milliseconds)) {
+    throw new ArgumentError(
+      `measureWasmPeak: milliseconds must be a positive finite number, got ${describeValue(milliseconds)}`,
+    );
+  }
   const kernels = wasmKernelsOfBuild(build);
   const peakLoop = kernels.exports.peakLoop;
   const iterations = 200_000;

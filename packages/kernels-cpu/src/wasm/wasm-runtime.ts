@@ -15,7 +15,7 @@
  * to the call's high-water mark and never shrinks it, so repeated calls of one shape allocate
  * nothing and memory stays flat. The first 64 KiB are the kernels' own (parameter blocks).
  */
-import { ArgumentError, checkAllocationBytes, ResourceError } from '@convkit/tensor';
+import { ArgumentError, checkAllocationBytes, ResourceError, UnsupportedError } from '@convkit/tensor';
 import { RELAXED_SIMD_WASM_BASE64, SIMD_WASM_BASE64 } from './generated/kernels-wasm';
 
 /*
@@ -129,7 +129,7 @@ export function preferredBuild(): WasmBuild | null {
 }
 
 function api(): WebAssemblyApi {
-  if (webAssembly === undefined) throw new ResourceError('convkit: this engine has no WebAssembly');
+  if (webAssembly === undefined) throw new UnsupportedError('convkit: this engine has no WebAssembly');
   return webAssembly;
 }
 
@@ -150,7 +150,8 @@ function checkBuild(op: string, build: unknown): WasmBuild | null {
   }
   const support = wasmSupport();
   if (!(build === 'simd' ? support.simd : support.relaxedSimd)) {
-    throw new ResourceError(
+    // A feature the engine lacks, not memory it ran out of.
+    throw new UnsupportedError(
       `${op}: this engine does not validate the '${build}' WebAssembly build` +
         (build === 'relaxed-simd'
           ? ' (relaxed SIMD needs Chrome >= 114, Firefox >= 146, Node >= 22, or Node 20 with --experimental-wasm-relaxed-simd)'
@@ -235,10 +236,15 @@ export function wasmKernels(): WasmKernels | null {
 }
 
 /** The kernels of one build (tests and the bench compare builds); throws when unsupported. */
-export function wasmKernelsOfBuild(build: WasmBuild): WasmKernels {
-  checkBuild('wasmKernelsOfBuild', build);
-  instances[build] ??= instantiate(compileSync(build), build);
-  return instances[build] as WasmKernels;
+export function wasmKernelsOfBuild(build: WasmBuild | 'auto'): WasmKernels {
+  const checked = checkBuild('wasmKernelsOfBuild', build);
+  if (checked === null) {
+    throw new UnsupportedError(
+      'wasmKernelsOfBuild: this engine has no WebAssembly SIMD, so no build can run',
+    );
+  }
+  instances[checked] ??= instantiate(compileSync(checked), checked);
+  return instances[checked] as WasmKernels;
 }
 
 /**
