@@ -186,16 +186,7 @@ export function maxPool(input: Tensor, geometry: ConvGeometry): MaxPoolResult {
  * writes each one once (the gradient at the window's argmax, 0 at the other three).
  */
 function tiles2x2(geometry: ConvGeometry): boolean {
-  const [IH, IW] = geometry.inputSpatial as [number, number];
-  return (
-    geometry.dims === 2 &&
-    geometry.kernelSize.every((k) => k === 2) &&
-    geometry.stride.every((s) => s === 2) &&
-    geometry.dilation.every((d) => d === 1) &&
-    geometry.padBefore.every((p) => p === 0) &&
-    geometry.outputSpatial[0]! * 2 === IH &&
-    geometry.outputSpatial[1]! * 2 === IW
-  );
+  return pools2x2(geometry) && geometry.inputSpatial.every((size) => size % 2 === 0);
 }
 
 export function maxPoolBackward(gradOutput: Tensor, argmax: Int32Array, geometry: ConvGeometry): Tensor {
