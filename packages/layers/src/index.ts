@@ -17,6 +17,8 @@ export { Variable } from './autograd/variable';
 // Backends
 export type { Backend } from './backend/backend';
 export { cpuBackend } from './backend/cpu-backend';
+export type { SyncConvOps } from './backend/cpu-backend-on';
+export { cpuBackendOn } from './backend/cpu-backend-on';
 export { getBackend, setBackend } from './backend/use-backend';
 export type { BinaryKind, UnaryKind } from './cpu/elementwise';
 export type { LinearGradients } from './cpu/linear';

@@ -1,0 +1,100 @@
+/**
+ * cpuBackendOn: the CPU backend with its convolutions on other synchronous ops, in practice
+ * a kernels-cpu context's `ctx.sync` (the convolutions split across the context's threads,
+ * the caller's one included, and returned synchronously). The autograd ops call the backend
+ * synchronously, so only a synchronous face of the pool fits; everything but the six
+ * convolution entries (forward and backward of conv, convTranspose and deformConv) is
+ * cpuBackend's own, recycled buffers included.
+ *
+ *   const ctx = await createCpuContext({ threads: 2 });
+ *   setBackend(cpuBackendOn(ctx.sync));
+ */
+import type {
+  conv,
+  convBackward,
+  convTranspose,
+  convTransposeBackward,
+  deformConv,
+  deformConvBackward,
+} from '@convkit/kernels-cpu';
+import { ArgumentError, describeValue } from '@convkit/tensor';
+import type { Backend } from './backend';
+import { cpuBackend } from './cpu-backend';
+
+/**
+ * The convolution ops cpuBackendOn needs, with the signatures, results and errors of
+ * kernels-cpu's synchronous ops (which satisfy it, given a `threads` count); a CpuContext's
+ * `sync` ops do too.
+ */
+export interface SyncConvOps {
+  /** The threads a call is split among, the caller's included. */
+  readonly threads: number;
+  conv: typeof conv;
+  convBackward: typeof convBackward;
+  convTranspose: typeof convTranspose;
+  convTransposeBackward: typeof convTransposeBackward;
+  deformConv: typeof deformConv;
+  deformConvBackward: typeof deformConvBackward;
+}
+
+const OP_NAMES = [
+  'conv',
+  'convBackward',
+  'convTranspose',
+  'convTransposeBackward',
+  'deformConv',
+  'deformConvBackward',
+] as const;
+
+function checkOps(ops: unknown): asserts ops is SyncConvOps {
+  if (typeof ops !== 'object' || ops === null) {
+    throw new ArgumentError(
+      `cpuBackendOn: ops must be synchronous convolution ops (a CpuContext's ctx.sync), got ${describeValue(ops)}`,
+    );
+  }
+  const record = ops as Record<string, unknown>;
+  // The context itself has the same names, but its ops return promises.
+  if (typeof record.dispose === 'function' && 'sync' in record) {
+    throw new ArgumentError(
+      'cpuBackendOn: ops is a CpuContext, whose ops are asynchronous; pass its synchronous ops, ctx.sync',
+    );
+  }
+  for (const name of OP_NAMES) {
+    if (typeof record[name] !== 'function') {
+      throw new ArgumentError(
+        `cpuBackendOn: ops.${name} must be a function, got ${describeValue(record[name])}`,
+      );
+    }
+  }
+  const threads = record.threads;
+  if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 0) {
+    throw new ArgumentError(
+      `cpuBackendOn: ops.threads must be a non-negative integer (the threads a call uses), got ${describeValue(threads)}`,
+    );
+  }
+}
+
+/**
+ * A Backend that runs convolutions (forward and backward) through `ops` and every other
+ * kernel as `cpuBackend` does. The results are the ops' own: with a context's sync ops,
+ * forward values and batch-split input gradients are the same bits as on one thread when
+ * each piece runs the same algorithm, and the rest agree within kernels-cpu's tolerance.
+ */
+export function cpuBackendOn(ops: SyncConvOps): Backend {
+  checkOps(ops);
+  return Object.freeze({
+    ...cpuBackend,
+    name: `cpu (convolutions on ${ops.threads} thread${ops.threads === 1 ? '' : 's'})`,
+    conv: (input, weight, options) => ops.conv(input, weight, options),
+    convBackward: (gradOutput, input, weight, options, gradients) =>
+      gradients === undefined
+        ? ops.convBackward(gradOutput, input, weight, options)
+        : ops.convBackward(gradOutput, input, weight, options, gradients),
+    convTranspose: (input, weight, options) => ops.convTranspose(input, weight, options),
+    convTransposeBackward: (gradOutput, input, weight, options) =>
+      ops.convTransposeBackward(gradOutput, input, weight, options),
+    deformConv: (input, weight, offset, options) => ops.deformConv(input, weight, offset, options),
+    deformConvBackward: (gradOutput, input, weight, offset, options) =>
+      ops.deformConvBackward(gradOutput, input, weight, offset, options),
+  } satisfies Backend);
+}
