@@ -34,7 +34,7 @@ export type {
   DeformConvOptions,
   PartialConvGradients,
 } from './options';
-export type { CpuContext, CpuContextOptions, PoolCallOptions } from './pool/cpu-context';
+export type { CpuContext, CpuContextOptions, CpuSyncOps, PoolCallOptions } from './pool/cpu-context';
 export { createCpuContext, INLINE_MACS } from './pool/cpu-context';
 export { AbortError, WorkerError } from './pool/pool-errors';
 export { isPreparedWeightData, PreparedWeight, preparedWeightCache, prepareWeight } from './prepare-weight';

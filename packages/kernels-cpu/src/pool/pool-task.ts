@@ -14,6 +14,7 @@ import { convTransposeBackward } from '../conv-transpose-backward';
 import { deformConv } from '../deform-conv';
 import { deformConvBackward } from '../deform-conv-backward';
 import { initWasmSync, type WasmBuild, wasmInfo } from '../wasm/wasm-runtime';
+import { reviveError, type SerializedError, serializeError } from './pool-errors';
 import { copyInto, fromShared, type SharedTensor } from './shared-tensor';
 
 export type PoolOp =
@@ -47,10 +48,12 @@ export interface PoolTask {
   /** Result name ('output', 'gradInput', 'gradWeight', ...) -> the view it is written into. */
   outputs: Record<string, SharedTensor>;
   /**
-   * The piece's claim word (Int32, 0: unclaimed): the worker runs the piece only if it swaps
-   * the 0 for 1 (`CLAIMED_BY_WORKER`), and stores (and notifies) 3 (`DONE_BY_WORKER`) once
-   * its results are written; the caller takes pieces no worker has started by swapping in 2
-   * (`CLAIMED_BY_CALLER`), and then the worker leaves the piece alone.
+   * The piece's claim word (Int32, 0: unclaimed) in the call's claim words (`claimWords`): the
+   * worker runs the piece only if it swaps the 0 for 1 (`CLAIMED_BY_WORKER`), and stores (and
+   * notifies) 3 (`DONE_BY_WORKER`) once its results are written, or 4 (`FAILED_BY_WORKER`) once
+   * its error is written into the piece's error slot (so that a caller blocked on the word, which
+   * gets no messages, can throw it); the caller takes pieces no worker has started by swapping
+   * in 2 (`CLAIMED_BY_CALLER`), and then the worker leaves the piece alone.
    */
   claim: { buffer: SharedArrayBuffer; index: number } | null;
 }
@@ -58,6 +61,35 @@ export interface PoolTask {
 export const CLAIMED_BY_WORKER = 1;
 export const CLAIMED_BY_CALLER = 2;
 export const DONE_BY_WORKER = 3;
+export const FAILED_BY_WORKER = 4;
+
+/** Int32 words of a piece's error slot: a length word, then UTF-16 units of `kind\nmessage`, two a word. */
+const ERROR_WORDS = 128;
+
+/** The claim words of a call of `pieces` pieces: one word each, then one error slot each. */
+export function claimWords(pieces: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4 * pieces * (1 + ERROR_WORDS)));
+}
+
+/** Writes a worker's error into the piece's slot (its message cut to the slot's size). */
+function writeTaskError(words: Int32Array, index: number, error: SerializedError): void {
+  const pieces = words.length / (1 + ERROR_WORDS);
+  const start = pieces + index * ERROR_WORDS;
+  const text = `${error.kind}\n${error.message}`.slice(0, 2 * (ERROR_WORDS - 1));
+  const units = new Uint16Array(words.buffer, 4 * (start + 1), 2 * (ERROR_WORDS - 1));
+  for (let i = 0; i < text.length; i++) units[i] = text.charCodeAt(i);
+  words[start] = text.length;
+}
+
+/** The error a worker wrote for a piece marked `FAILED_BY_WORKER`, revived as its convkit class. */
+export function readTaskError(words: Int32Array, index: number): Error {
+  const pieces = words.length / (1 + ERROR_WORDS);
+  const start = pieces + index * ERROR_WORDS;
+  const units = new Uint16Array(words.buffer, 4 * (start + 1), Atomics.load(words, start));
+  const text = String.fromCharCode(...units);
+  const cut = text.indexOf('\n');
+  return reviveError({ kind: text.slice(0, cut), message: text.slice(cut + 1) });
+}
 
 /** Runs the piece's op synchronously and writes its results into their views. */
 export function runPiece(piece: PoolPiece): void {
@@ -71,18 +103,28 @@ export function runPiece(piece: PoolPiece): void {
 
 /**
  * What a worker does with a task: claims it (false: the caller took it, nothing to do), loads
- * the caller's WebAssembly build, runs the piece on shared views, and marks it done.
+ * the caller's WebAssembly build, runs the piece on shared views, and marks it done (or
+ * failed, its error in the piece's error slot, and throws the error).
  */
 export function runPoolTask(task: PoolTask): boolean {
   const words = task.claim ? new Int32Array(task.claim.buffer) : null;
   if (words && Atomics.compareExchange(words, task.claim!.index, 0, CLAIMED_BY_WORKER) !== 0) return false;
-  if (task.build !== null && wasmInfo().build !== task.build) initWasmSync({ build: task.build });
   const tensorOptions: Record<string, Tensor | null> = {};
   for (const [name, shared] of Object.entries(task.tensorOptions))
     tensorOptions[name] = shared ? fromShared(shared) : null;
   const outputs: Record<string, Tensor> = {};
   for (const [name, shared] of Object.entries(task.outputs)) outputs[name] = fromShared(shared);
-  runPiece({ op: task.op, args: task.args.map(fromShared), options: task.options, tensorOptions, outputs });
+  try {
+    if (task.build !== null && wasmInfo().build !== task.build) initWasmSync({ build: task.build });
+    runPiece({ op: task.op, args: task.args.map(fromShared), options: task.options, tensorOptions, outputs });
+  } catch (error) {
+    if (words) {
+      writeTaskError(words, task.claim!.index, serializeError(error));
+      Atomics.store(words, task.claim!.index, FAILED_BY_WORKER);
+      Atomics.notify(words, task.claim!.index);
+    }
+    throw error;
+  }
   if (words) {
     Atomics.store(words, task.claim!.index, DONE_BY_WORKER);
     Atomics.notify(words, task.claim!.index);

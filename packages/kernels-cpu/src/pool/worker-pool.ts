@@ -16,6 +16,13 @@ export interface PoolJob {
   done: Promise<void>;
   /** Settles `done` now: the caller ran the piece itself, or saw it done (see the module comment). */
   detach(): void;
+  /** The error `done` rejected with (its worker stopped, its signal aborted...), null while none. */
+  failure(): { error: unknown } | null;
+  /**
+   * Gives the piece up: out of the queue if no worker has it yet, else its worker is stopped
+   * (and replaced), which rejects `done`.
+   */
+  abandon(): void;
 }
 
 interface Queued {
@@ -27,6 +34,7 @@ interface Queued {
   worker?: PoolWorker;
   /** The caller ran the piece itself; a worker may still be busy with its (skipped) task. */
   detached?: boolean;
+  failed?: { error: unknown };
 }
 
 interface PoolWorker {
@@ -84,10 +92,15 @@ export class WorkerPool {
 
   /** Runs one piece on the next free worker. */
   run(task: PoolTask, signal?: AbortSignal): PoolJob {
-    const settled = (done: Promise<void>): PoolJob => ({ done, detach: () => {} });
-    if (this.disposed)
-      return settled(Promise.reject(new AbortError(`${task.op}: the CPU context was disposed`)));
-    if (signal?.aborted) return settled(Promise.reject(new AbortError(`${task.op}: the call was aborted`)));
+    const settled = (done: Promise<void>, error: unknown): PoolJob => ({
+      done,
+      detach: () => {},
+      failure: () => ({ error }),
+      abandon: () => {},
+    });
+    const refuse = (error: Error) => settled(Promise.reject(error), error);
+    if (this.disposed) return refuse(new AbortError(`${task.op}: the CPU context was disposed`));
+    if (signal?.aborted) return refuse(new AbortError(`${task.op}: the call was aborted`));
     let job!: Queued;
     const done = new Promise<void>((resolve, reject) => {
       // The listener goes when the piece settles: a signal that outlives many calls (one per
@@ -102,6 +115,7 @@ export class WorkerPool {
         },
         reject: (error) => {
           signal?.removeEventListener('abort', onAbort);
+          if (!job.detached && !job.failed) job.failed = { error };
           reject(error);
         },
         signal,
@@ -117,6 +131,14 @@ export class WorkerPool {
         if (queued >= 0) this.queue.splice(queued, 1);
         job.detached = true;
         job.resolve();
+      },
+      failure: () => job.failed ?? null,
+      abandon: () => {
+        const queued = this.queue.indexOf(job);
+        if (queued >= 0) {
+          this.queue.splice(queued, 1);
+          job.reject(new AbortError(`${task.op}: the call gave the piece up`));
+        } else if (job.worker?.busy === job) job.worker.handle.terminate();
       },
     };
   }
@@ -150,9 +172,14 @@ export class WorkerPool {
     return this.workers.length;
   }
 
-  terminateBusyWorker(): boolean {
+  /**
+   * Stops a worker running a piece: through its handle (the pool learns of it at once), or
+   * `silently`, as a crash would (the pool learns of it only from the worker's exit event).
+   */
+  terminateBusyWorker(silently = false): boolean {
     const busy = this.workers.find((w) => w.busy && !w.busy.detached);
-    busy?.handle.terminate();
+    if (silently) busy?.handle.killForTest();
+    else busy?.handle.terminate();
     return busy !== undefined;
   }
 
