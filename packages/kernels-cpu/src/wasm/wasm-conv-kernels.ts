@@ -23,6 +23,7 @@
 import { adjointConvGeometry, type ConvGeometry, shapeSize, UnsupportedError } from '@convkit/tensor';
 import { fillBias } from '../im2col/fill-bias';
 import { liftSizesTo3d, liftTo3d } from '../reference/lift-to-3d';
+import { implicitPlan, implicitProduct } from './implicit-conv';
 import { foldPaddedGradient, paddedGeometry, padInput } from './padded-input';
 import { planHeap, readFloats, viewFloats, writeFloats } from './wasm-heap';
 import { type WasmGlobal, type WasmKernels, wasmKernels } from './wasm-runtime';
@@ -143,6 +144,9 @@ function loweredProduct(
   bias: Float32Array | null,
 ): Float32Array {
   const { kernels, exports } = kernelsFor(geometry);
+  // Unit width stride: the implicit GEMM reads the input in place of gathered panels.
+  const plan = implicitPlan(geometry, bufferSpatial);
+  if (plan !== null) return implicitProduct(kernels, geometry, plan, input, bufferSpatial, weight, bias);
   const { batch, inChannels, outChannels, groups, outputVolume } = geometry;
   const m = geometry.outChannelsPerGroup;
   const depth = geometry.inChannelsPerGroup * geometry.kernelVolume;
