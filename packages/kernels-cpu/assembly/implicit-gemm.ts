@@ -9,13 +9,16 @@
  * offset per k from a small table (the idea of XNNPACK's indirect convolution, Dukhan 2019,
  * "The Indirect Convolution Algorithm", arXiv 1907.02129, with a table of offsets per K step
  * instead of a pointer per output pixel and tap: at unit width stride 8 outputs share one).
- * A 1x1 convolution without padding reads its input in place (the offset is the channel's
- * plane) over all output positions flattened into one row.
+ * An unpadded input is read in place; where output rows are contiguous in it (1-wide kernel
+ * rows at unit height stride) whole planes run as one row, so short rows leave no panel tails.
  *
  * What this saves against loweredProduct (./im2col-gemm.ts): the B panels, which there are
- * gathered per call (c3x3: 576 x 3136 floats, 7 MB of stores, ~0.4 ms) and per 1x1 call
- * copied (pw1x1: 400 KB). What it costs: one more load per k step (the offset), and B rows
- * that are 32 bytes of a cache line instead of a dense 8 KiB panel.
+ * gathered per call (c3x3: 576 x 3136 floats, 7 MB of stores, ~0.4 ms). What it costs:
+ * one more load per k step (the offset), and B rows that are 32 bytes of a cache line instead
+ * of a dense 8 KiB panel, which is why a plain 1x1 convolution (whose panels are a plain copy
+ * of its input) stays on the packed path. The micro-kernel is a function of its own, not
+ * inlined into the driver: inlined, V8 spilled its accumulators (36 against 56 GFLOP/s on
+ * the same tiles).
  *
  * Blocking (Goto & van de Geijn, as ./gemm-4x8.ts): the K dimension in blocks of at most KC,
  * balanced; the weight packed once per call into MR-row panels of every K block (packAUnit);

@@ -207,15 +207,16 @@ describe('implicitPlan', () => {
     ).toBeNull();
   });
 
-  it('reads a 1x1 input in place as one row of all positions, and pads a 3x3 input once', () => {
+  it('reads an unpadded input in place, rows flattened where they are contiguous, and pads a 3x3 input once', () => {
     const base = { batch: 1, inChannels: 8, outChannels: 16 };
-    const pointwise = implicitPlan(
-      convGeometry({ ...base, inputSpatial: [7, 9], kernelSize: [1, 1] }),
-      [7, 9],
-    )!;
-    expect(pointwise.padded).toBe(false);
-    expect(pointwise.params.slice(0, 2)).toEqual([1, 63]);
-    expect([...pointwise.table.slice(0, 3)]).toEqual([0, 63 * 4, 126 * 4]);
+    // A plain 1x1 convolution (its columns are its input) stays on the packed path.
+    expect(
+      implicitPlan(convGeometry({ ...base, inputSpatial: [7, 9], kernelSize: [1, 1] }), [7, 9]),
+    ).toBeNull();
+    const column = implicitPlan(convGeometry({ ...base, inputSpatial: [7, 9], kernelSize: [3, 1] }), [7, 9])!;
+    expect(column.padded).toBe(false);
+    expect(column.params.slice(0, 2)).toEqual([1, 45]);
+    expect([...column.table.slice(0, 4)]).toEqual([0, 9 * 4, 18 * 4, 63 * 4]);
     const padded = implicitPlan(
       convGeometry({ ...base, inputSpatial: [16, 16], kernelSize: [3, 3], padding: 1 }),
       [16, 16],
