@@ -25,6 +25,7 @@ import { convTransposeBackward } from '../conv-transpose-backward';
 import type { ConvAlgorithm, ConvOptions, ConvTransposeOptions } from '../options';
 import { type ConvCase, convCaseTensors } from '../reference/random-conv-case';
 import { initWasmSync, type WasmBuild, wasmInfo, wasmSupport } from './wasm-runtime';
+import { winogradBlockTiles } from './winograd-block-tiles';
 import { winogradLimit } from './winograd-limit';
 import { prefersWinograd } from './winograd-preference';
 
@@ -313,6 +314,8 @@ for (const build of BUILDS) {
         [[2, 300, 6, 5], [70, 300, 3, 3], { padding: 1 }],
         [[1, 64, 30, 29], [64, 64, 3, 3], { padding: 1 }],
         [[1, 64, 23, 25], [64, 64, 3, 3], { padding: 2, dilation: 2 }],
+        // 156 tiles in blocks of 24 (the last one of 12).
+        [[1, 64, 45, 50], [64, 64, 3, 3], { padding: 1 }],
         [[1, 8, 5, 7], [200, 4, 3, 3], { padding: [3, 0], dilation: [3, 1], groups: 2 }],
       ];
       for (const [x, w, options] of cases2d) {
@@ -339,6 +342,52 @@ for (const build of BUILDS) {
     });
   });
 }
+
+describe('winograd blocks of tiles', () => {
+  const perTile2d = (cin: number, cout: number) => 36 * (cin + cout) * 4;
+  const weight2d = (cin: number, cout: number) => 36 * Math.ceil(cout / 4) * 4 * cin * 4;
+
+  it('splits the tiles evenly into blocks of a multiple of 8', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 }),
+        fc.integer({ min: 1, max: 20000 }),
+        fc.integer({ min: 1, max: 4096 }),
+        fc.integer({ min: 1, max: 4096 }),
+        fc.integer({ min: 1, max: 8 }),
+        (dims, tiles, cin, cout, groups) => {
+          const points = dims === 2 ? 36 : 8;
+          const perTile = points * (cin + cout) * 4;
+          const block = winogradBlockTiles(
+            dims as 1 | 2,
+            tiles,
+            perTile,
+            groups * points * cin * cout * 4,
+            groups,
+          );
+          expect(block % 8).toBe(0);
+          expect(block).toBeGreaterThanOrEqual(8);
+          expect(block).toBeLessThanOrEqual(Math.max(512, 8));
+          const blocks = Math.ceil(tiles / block);
+          // Even: every block but the last is full, and the last is more than a block less 8 per block.
+          expect(block - tiles / blocks).toBeLessThan(8);
+        },
+      ),
+      { numRuns: 500, seed: 8110 },
+    );
+  });
+
+  it('keeps small filters in L2 with small blocks and amortises large ones over large blocks', () => {
+    // c3x3 (64 -> 64, 196 tiles): 9 blocks of 24 (the last of 4), not 3 of 64 and one of 4.
+    expect(winogradBlockTiles(2, 196, perTile2d(64, 64), weight2d(64, 64), 1)).toBe(24);
+    // C256 -> 256 over 14x14 (12 MiB of transformed weights): all 16 tiles in one block.
+    expect(winogradBlockTiles(2, 16, perTile2d(256, 256), weight2d(256, 256), 1)).toBe(16);
+    // C128 -> 128 over 56x56 (784 tiles, 2.3 MiB of weights): 7 blocks of 112, not 6 of 128 and one of 16.
+    expect(winogradBlockTiles(2, 784, perTile2d(128, 128), weight2d(128, 128), 1)).toBe(112);
+    // conv1d (C256 -> 256, one sample: 171 tiles of F(6, 3)): one block.
+    expect(winogradBlockTiles(1, 171, 8 * 512 * 4, 8 * 256 * 256 * 4, 1)).toBe(176);
+  });
+});
 
 describe('winograd memory', () => {
   it('keeps WebAssembly memory flat over 1000 calls of one shape, forward and backward', () => {
