@@ -33,8 +33,10 @@
  *      by every MR-row U panel;
  *   3. output transform, vectorised over four tiles again: A^T passes, the bias, a transpose
  *      back to rows of each tile; four whole tiles are stored straight from the transpose
- *      (vector stores, or read-blend-write of every other float with dilation 2), edges
- *      through the tile table.
+ *      (vector stores), edges through the tile table. With dilation 2 along w the tiles are
+ *      ordered so that each pair holds the two column phases of one place, whose rows
+ *      interleave into eight consecutive outputs: two whole vector stores per pair and row
+ *      (they were a read-blend-write of every other float per tile).
  * The points' panels of V, U (and of the weight gradient's X, GY and float64 sums) lie an
  * odd number of 64-byte lines apart (`spread`): a transform writes one vector to each point
  * in turn, and at the natural stride (a multiple of 4 KiB at 64 channels) all 36 fell in one
@@ -813,16 +815,20 @@ export function winogradConv(
     const nt = min(blockTiles, totalTiles - t0);
     const ntp = (nt + NR - 1) & ~(NR - 1);
     // The tile table: where each tile reads (phase plane, channel 0) and writes (channel 0).
+    // Tiles in the order sample, row phase, tile row, tile column, column phase: with dilation
+    // 2 along w the tiles k and k + 1 of an even k are the two column phases of one place,
+    // whose outputs interleave (stored together below).
     for (let k = 0; k < ntp; k++) {
       const tile = k < nt ? t0 + k : t0;
       const sample = tile / sampleTiles;
       const inSample = tile - sample * sampleTiles;
-      const phase = inSample / phaseTiles;
-      const rest = inSample - phase * phaseTiles;
-      const th = rest / tilesW;
-      const tw = rest - th * tilesW;
-      const ph = phase / dW;
-      const pw = phase - ph * dW;
+      const ph = inSample / (phaseTiles * dW);
+      const rest = inSample - ph * phaseTiles * dW;
+      const place = rest / dW;
+      const pw = rest - place * dW;
+      const th = place / tilesW;
+      const tw = place - th * tilesW;
+      const phase = ph * dW + pw;
       const phaseH = (outH - ph + dH - 1) / dH;
       const phaseW = (outW - pw + dW - 1) / dW;
       const e = table + <usize>(k * TILE_ENTRY);
@@ -905,8 +911,7 @@ export function winogradConv(
           for (let ow = 0; ow < 4; ow++) {
             outputRow(scratch + <usize>(ow * 16), 64, outScratch + <usize>(ow * 16), 64);
           }
-          if (
-            colStep <= 8 &&
+          const whole =
             load<i32>(e, 8) == 4 &&
             load<i32>(e, 12) == 4 &&
             load<i32>(e, TILE_ENTRY + 8) == 4 &&
@@ -914,8 +919,34 @@ export function winogradConv(
             load<i32>(e, 2 * TILE_ENTRY + 8) == 4 &&
             load<i32>(e, 2 * TILE_ENTRY + 12) == 4 &&
             load<i32>(e, 3 * TILE_ENTRY + 8) == 4 &&
-            load<i32>(e, 3 * TILE_ENTRY + 12) == 4
+            load<i32>(e, 3 * TILE_ENTRY + 12) == 4;
+          if (
+            whole &&
+            colStep == 8 &&
+            load<i32>(e, TILE_ENTRY + 4) == load<i32>(e, 4) + 4 &&
+            load<i32>(e, 3 * TILE_ENTRY + 4) == load<i32>(e, 2 * TILE_ENTRY + 4) + 4
           ) {
+            // Dilation 2 along w, tiles 0, 1 and 2, 3 the two column phases of one place each:
+            // their rows interleave into eight consecutive outputs, stored whole (no read of
+            // the other phase's floats between ours).
+            const y0 = yc + <usize>load<i32>(e, 4);
+            const y2 = yc + <usize>load<i32>(e, 2 * TILE_ENTRY + 4);
+            let off: usize = 0;
+            for (let oh = 0; oh < 4; oh++) {
+              const s = outScratch + <usize>(oh * 64);
+              const r0 = f32x4.add(v128.load(s), b);
+              const r1 = f32x4.add(v128.load(s, 16), b);
+              const r2 = f32x4.add(v128.load(s, 32), b);
+              const r3 = f32x4.add(v128.load(s, 48), b);
+              v128.store(y0 + off, v128.shuffle<f64>(r0, r1, 0, 2));
+              v128.store(y0 + off, v128.shuffle<f64>(r2, r3, 0, 2), 16);
+              v128.store(y2 + off, v128.shuffle<f64>(r0, r1, 1, 3));
+              v128.store(y2 + off, v128.shuffle<f64>(r2, r3, 1, 3), 16);
+              off += rowStep;
+            }
+            continue;
+          }
+          if (whole && colStep <= 8) {
             // Four whole tiles (the common case): each tile's rows stored straight from the
             // transpose, no table reads per row.
             const y0 = yc + <usize>load<i32>(e, 4);
