@@ -7,7 +7,9 @@
  * statistics). The engine then releases such a value once its node has run, by which time
  * every op that read it has run its backward too (reverse topological order), unless the graph
  * is retained or the value shares memory with one of its node's inputs (a view: a reshape or
- * flatten) or with a gradient still in use.
+ * flatten) or with a gradient still in use. A Sequential gives one back sooner, right after
+ * the forward step that read it, when no backward reads it at all (a batch-norm output fed
+ * to max pooling) and unmarks it, so the engine never releases it a second time.
  *
  * Consumable gradients: while an op's backward runs, the engine marks the gradient it passes
  * when nothing else (the seed, another pending gradient) shares its memory, so the op may
@@ -21,6 +23,11 @@ const privateValues = new WeakSet<Variable>();
 /** Marks `v` as unreachable from outside the code that made it. */
 export function markPrivate(v: Variable): void {
   privateValues.add(v);
+}
+
+/** Takes the mark off `v` (its memory was given back early: the engine must not release it again). */
+export function unmarkPrivate(v: Variable): void {
+  privateValues.delete(v);
 }
 
 /** Whether `v` was marked private. */

@@ -23,8 +23,17 @@ export function record(
   output: Tensor,
   inputs: readonly Variable[],
   backward: (gradOutput: Tensor) => readonly (Tensor | null)[],
+  /** What only `backward` reads, to give back when the node is dropped (or at once when none is recorded). */
+  release?: () => void,
 ): Variable {
   const needsGrad = isGradEnabled() && inputs.some((v) => v.requiresGrad);
-  if (!needsGrad) return new Variable(output);
-  return new Variable(output, true, { name, inputs, backward });
+  if (!needsGrad) {
+    release?.();
+    return new Variable(output);
+  }
+  return new Variable(
+    output,
+    true,
+    release ? { name, inputs, backward, release } : { name, inputs, backward },
+  );
 }

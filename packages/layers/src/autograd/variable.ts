@@ -17,6 +17,11 @@ export interface Node {
   readonly inputs: readonly Variable[];
   /** The gradient of each input (null where it needs none) from the output's gradient. */
   backward(gradOutput: Tensor): readonly (Tensor | null)[];
+  /**
+   * Optional: called once when the engine drops the node (after its backward ran, without
+   * retainGraph), so the op can give back what only its backward read (max pooling's argmax).
+   */
+  release?(): void;
 }
 
 export class Variable {
@@ -173,6 +178,9 @@ function runBackward(root: Variable, seed: Tensor, retainGraph: boolean): void {
     ) {
       release(value);
     }
-    if (!retainGraph) v.gradFn = null;
+    if (!retainGraph) {
+      v.gradFn = null;
+      node.release?.();
+    }
   }
 }

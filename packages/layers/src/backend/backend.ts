@@ -156,4 +156,9 @@ export interface Backend {
    * buffers of its backward kernels).
    */
   release?(gradient: Tensor): void;
+  /**
+   * Optional: nothing will read this argmax of `maxPool` again (its node was dropped after a
+   * backward pass without retainGraph, or nothing was recorded); the CPU backend recycles it.
+   */
+  releaseArgmax?(argmax: Int32Array): void;
 }

@@ -39,7 +39,7 @@ import {
   maxPool,
   maxPoolBackward,
 } from '../cpu/pooling';
-import { releaseBuffer } from '../cpu/recycled-buffers';
+import { releaseBuffer, releaseIndices } from '../cpu/recycled-buffers';
 import { softmax, softmaxBackward } from '../cpu/softmax';
 import { assignInto } from '../cpu/strided';
 import {
@@ -99,4 +99,5 @@ export const cpuBackend: Backend = Object.freeze({
   release: (gradient: Tensor) => {
     if (gradient.offset === 0 && gradient.size === gradient.data.length) releaseBuffer(gradient.data);
   },
+  releaseArgmax: releaseIndices,
 });

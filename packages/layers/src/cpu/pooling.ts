@@ -8,7 +8,7 @@
 import { layerMaxPool2x2, layerMaxPool2x2Backward } from '@convkit/kernels-cpu';
 import { type ConvGeometry, shapeSize, Tensor } from '@convkit/tensor';
 import { flatValues } from './flat-values';
-import { takeBuffer } from './recycled-buffers';
+import { takeBuffer, takeIndices } from './recycled-buffers';
 
 /** Per-dim values padded at the front to three dims (1-D and 2-D run as 3-D). */
 function three(values: readonly number[], fill: number): [number, number, number] {
@@ -114,6 +114,7 @@ export function maxPool(input: Tensor, geometry: ConvGeometry): MaxPoolResult {
       [geometry.batch * geometry.inChannels, IH, IW],
       {
         out: takeBuffer(shapeSize(geometry.outputShape)), // every element is written
+        argmax: takeIndices(shapeSize(geometry.outputShape)),
       },
     );
     return { output: new Tensor(output, geometry.outputShape), argmax };
@@ -128,7 +129,7 @@ export function maxPool(input: Tensor, geometry: ConvGeometry): MaxPoolResult {
     );
   if (simple) {
     const out = takeBuffer(shapeSize(geometry.outputShape)); // every element is written
-    const argmax = new Int32Array(out.length);
+    const argmax = takeIndices(out.length);
     maxPoolInside(x, geometry, out, argmax);
     return { output: new Tensor(out, geometry.outputShape), argmax };
   }
@@ -142,7 +143,7 @@ export function maxPool(input: Tensor, geometry: ConvGeometry): MaxPoolResult {
   const inPlane = ID * IH * IW;
   const outPlane = OD * OH * OW;
   const out = new Float32Array(planes * outPlane);
-  const argmax = new Int32Array(planes * outPlane);
+  const argmax = takeIndices(planes * outPlane);
   for (let p = 0; p < planes; p++) {
     const base = p * inPlane;
     // od, oh, ow index the output; kd, kh, kw the window taps.

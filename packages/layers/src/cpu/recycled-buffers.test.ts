@@ -9,6 +9,7 @@ import { cpuBackend } from '../backend/cpu-backend';
 import { setBackend } from '../backend/use-backend';
 import { relu } from '../functional/activations';
 import { add, mul, sum } from '../functional/arithmetic';
+import { maxPool } from '../functional/pooling';
 import { flatten } from '../functional/shape-ops';
 import { manualSeed } from '../init/global-rng';
 import { ReLU } from '../modules/activations';
@@ -19,7 +20,15 @@ import { Module } from '../modules/module';
 import { BatchNorm2d } from '../modules/normalization';
 import { MaxPool2d } from '../modules/pooling';
 import { Flatten, Linear } from '../modules/simple';
-import { MAX_IDLE_TAKES, MAX_POOLED_BYTES, pooledBytes, releaseBuffer, takeBuffer } from './recycled-buffers';
+import {
+  MAX_IDLE_TAKES,
+  MAX_POOLED_BYTES,
+  pooledBytes,
+  releaseBuffer,
+  releaseIndices,
+  takeBuffer,
+  takeIndices,
+} from './recycled-buffers';
 
 describe('gradient buffers', () => {
   it('recycles only the buffers it handed out, whole, once', () => {
@@ -57,6 +66,20 @@ describe('gradient buffers', () => {
     expect(takeBuffer(777)).not.toBe(idle);
   });
 
+  it('hands out index arrays over its buffers and takes back only its own, whole', () => {
+    for (let i = 0; i <= MAX_IDLE_TAKES; i++) takeBuffer(5);
+    const indices = takeIndices(333);
+    expect(indices).toBeInstanceOf(Int32Array);
+    expect(indices.length).toBe(333);
+    releaseIndices(indices);
+    expect(pooledBytes()).toBe(333 * 4);
+    // The same bytes serve a float buffer of that length next.
+    expect(takeBuffer(333).buffer).toBe(indices.buffer);
+    releaseIndices(new Int32Array(333));
+    releaseIndices(takeIndices(666).subarray(0, 333));
+    expect(pooledBytes()).toBe(0);
+  });
+
   it('holds at most MAX_POOLED_BYTES, dropping the oldest', () => {
     const big = MAX_POOLED_BYTES / 4 / 3 + 1; // three of these do not fit
     const buffers = [takeBuffer(big), takeBuffer(big), takeBuffer(big)];
@@ -76,6 +99,7 @@ const noRecycling: Backend = {
   ...cpuBackend,
   name: 'cpu-plain',
   release: undefined,
+  releaseArgmax: undefined,
   unaryInPlace: undefined,
   unaryBackwardInPlace: undefined,
 };
@@ -251,6 +275,70 @@ describe('recycling in the backward pass', () => {
       return gradsOf([w1, w2]);
     };
     expect(run()).toEqual(withBackend(noRecycling, run));
+  });
+
+  it("recycles max pooling's argmax when its node is dropped, not while retainGraph keeps it", () => {
+    const released: Int32Array[] = [];
+    const spying: Backend = {
+      ...cpuBackend,
+      releaseArgmax: (argmax) => {
+        released.push(argmax);
+        cpuBackend.releaseArgmax!(argmax);
+      },
+    };
+    const x = new Parameter(createRng(21).normalTensor([2, 3, 8, 8]));
+    const upstream = createRng(22).normalTensor([2, 3, 4, 4]);
+    const run = (backend: Backend) =>
+      withBackend(backend, () => {
+        x.grad = null;
+        const loss = sum(mul(maxPool(x, 2, { kernelSize: 2 }), upstream));
+        loss.backward(undefined, { retainGraph: true });
+        const once = x.grad!.toFloat32Array();
+        const kept = released.length;
+        // The second pass reads the same argmax: it must not have been recycled.
+        takeIndices(2 * 3 * 4 * 4).fill(-1);
+        loss.backward();
+        return { once, twice: x.grad!.toFloat32Array(), kept };
+      });
+    const fresh = run(noRecycling);
+    const recycled = run(spying);
+    expect(recycled.kept).toBe(0);
+    expect(released).toHaveLength(1);
+    expect(recycled).toEqual(fresh);
+    expect(recycled.twice).toEqual(recycled.once.map((v) => 2 * v));
+    // Without a tape nothing will read it: it goes back at once.
+    noGrad(() => withBackend(spying, () => maxPool(x, 2, { kernelSize: 2 })));
+    expect(released).toHaveLength(2);
+  });
+
+  it('gives back a batch-norm output fed to max pooling right after the pooling reads it', () => {
+    manualSeed(9);
+    const model = new Sequential(
+      new Conv2d({ inChannels: 1, outChannels: 4, kernelSize: 3, padding: 1 }),
+      new BatchNorm2d({ numFeatures: 4 }),
+      new ReLU(),
+      new MaxPool2d({ kernelSize: 2 }),
+      new Flatten(),
+    );
+    const x = createRng(23).normalTensor([3, 1, 12, 12]);
+    const upstream = createRng(24).normalTensor([3, 4 * 6 * 6]);
+    const run = () => {
+      for (const p of model.parameters()) p.grad = null;
+      const before = pooledBytes();
+      const y = model.forward(x);
+      const during = pooledBytes() - before;
+      const loss = sum(mul(y, upstream));
+      // Twice: no backward reads the value given back.
+      loss.backward(undefined, { retainGraph: true });
+      loss.backward();
+      return { during, values: [y.data.toFloat32Array(), ...gradsOf(model.parameters())] };
+    };
+    // Drain the pool so the batch-norm output is a fresh buffer that goes in during forward.
+    for (let i = 0; i <= MAX_IDLE_TAKES; i++) takeBuffer(5);
+    const recycled = run();
+    expect(recycled.during).toBe(3 * 4 * 12 * 12 * 4);
+    const fresh = withBackend(noRecycling, run);
+    expect(recycled.values).toEqual(fresh.values);
   });
 
   it('never recycles the seed gradient a caller passed in', () => {

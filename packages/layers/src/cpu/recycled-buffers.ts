@@ -73,6 +73,19 @@ export function releaseBuffer(data: Float32Array): void {
   while (poolBytes > MAX_POOLED_BYTES && pool.length > 0) dropOldest();
 }
 
+/**
+ * An Int32Array of `length` elements over a buffer of the pool (max pooling's argmax: the
+ * same bytes as the float values of its output, so the two share sizes), stale contents.
+ */
+export function takeIndices(length: number): Int32Array {
+  return new Int32Array(takeBuffer(length).buffer);
+}
+
+/** Gives back an Int32Array takeIndices handed out (whole); a no-op for any other. */
+export function releaseIndices(indices: Int32Array): void {
+  releaseBuffer(new Float32Array(indices.buffer, indices.byteOffset, indices.length));
+}
+
 /** The bytes the pool holds now (tests). */
 export function pooledBytes(): number {
   return poolBytes;

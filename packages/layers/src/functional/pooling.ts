@@ -75,7 +75,14 @@ export function maxPool(x: Input, dims: 1 | 2 | 3, options: MaxPoolOptions): Var
   const geometry = poolGeometry(op, v, dims, options);
   const be = getBackend();
   const { output, argmax } = be.maxPool(v.data, geometry);
-  return record(op, output, [v], (g) => [be.maxPoolBackward(g, argmax, geometry)]);
+  // The argmax is read by the backward pass only: recycled once the node is dropped.
+  return record(
+    op,
+    output,
+    [v],
+    (g) => [be.maxPoolBackward(g, argmax, geometry)],
+    () => be.releaseArgmax?.(argmax),
+  );
 }
 
 export function avgPool(x: Input, dims: 1 | 2 | 3, options: AvgPoolOptions): Variable {

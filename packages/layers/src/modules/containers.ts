@@ -4,7 +4,7 @@
  */
 import type { LayerSpec } from '@convkit/analysis';
 import { ArgumentError } from '@convkit/tensor';
-import { isPrivate, markPrivate } from '../autograd/private-values';
+import { isPrivate, markPrivate, unmarkPrivate } from '../autograd/private-values';
 import { asVariable, type Input } from '../autograd/record';
 import type { Variable } from '../autograd/variable';
 import { getBackend } from '../backend/use-backend';
@@ -60,6 +60,9 @@ const OUTPUT_UNUSED_IN_BACKWARD: ReadonlySet<unknown> = new Set<unknown>([
 ]);
 
 const MAX_POOLS: ReadonlySet<unknown> = new Set<unknown>([MaxPool1d, MaxPool2d, MaxPool3d]);
+
+/** Of those, the ones whose backward does not read their input (max pooling: its argmax only). */
+const INPUT_UNUSED_IN_BACKWARD = MAX_POOLS;
 
 /**
  * The order a Sequential runs its children in: its own, except that a built-in ReLU directly
@@ -149,6 +152,20 @@ export class Sequential extends Module {
       // kept the private value this child read: its memory goes back at once (unless the
       // child wrote its result over it).
       if (!next.requiresGrad && isPrivate(y) && next.data.data.buffer !== y.data.data.buffer) {
+        getBackend().release?.(y.data);
+      } else if (
+        // Recorded, but no backward will read the value: neither its maker's (a batch norm's
+        // reads its input) nor this child's (max pooling keeps its argmax). It goes back now,
+        // for the gradients of the backward pass to reuse, and the tape keeps only its shape.
+        next.requiresGrad &&
+        isPrivate(y) &&
+        i > 0 &&
+        OUTPUT_UNUSED_IN_BACKWARD.has(classOf(order[i - 1]!)) &&
+        INPUT_UNUSED_IN_BACKWARD.has(classOf(child)) &&
+        next.data.data.buffer !== y.data.data.buffer &&
+        !(y.gradFn?.inputs ?? []).some((input) => input.data.data.buffer === y.data.data.buffer)
+      ) {
+        unmarkPrivate(y);
         getBackend().release?.(y.data);
       }
       y = next;
