@@ -62,6 +62,7 @@ function main(): void {
 
   const convkitOut = join(out, 'convkit');
   runChild(process.execPath, [
+    '--expose-gc',
     '--experimental-wasm-relaxed-simd',
     '--conditions=convkit-source',
     '--import',

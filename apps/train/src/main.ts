@@ -10,9 +10,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { noGrad, saveSafetensors } from '@convkit/layers';
-import { Tensor } from '@convkit/tensor';
+import { wasmInfo } from '@convkit/kernels-cpu';
+import { saveSafetensors } from '@convkit/layers';
 import { DEFAULT_DATA_DIR, loadFashionMnist } from './fashion-mnist';
+import { batchActivationBytes, formatMemory, MemoryMeter } from './memory-meter';
 import { fashionCnn } from './model';
 import { plotSvg } from './plot-svg';
 import { ProgressBar } from './progress-bar';
@@ -64,36 +65,17 @@ function main(): void {
   process.stdout.write(
     `Fashion-MNIST: ${data.train.count} train / ${data.test.count} test images from ${dataDir}; model width ${width} (${model.numParameters()} parameters); Adam lr ${options.lr}, batch ${options.batchSize}, ${options.epochs} epochs\n`,
   );
-  // Memory: the activations of one training batch (each layer's output, what the tape holds)
-  // against the growth of the resident set during training.
-  const probe = new Tensor(data.train.images.slice(0, options.batchSize * 784), [
-    options.batchSize,
-    1,
-    28,
-    28,
-  ]);
-  let activationBytes = probe.size * 4;
-  // In eval mode: a training-mode probe would move the batch-norm running statistics.
-  model.eval();
-  noGrad(() => {
-    let y = probe;
-    for (const layer of model.children()) {
-      y = layer.forward(y).data;
-      activationBytes += y.size * 4;
-    }
-  });
-  model.train();
-  const baseline = process.memoryUsage();
-  let peakTrainRss = baseline.rss;
-  let peakBuffers = baseline.arrayBuffers;
+  // Memory (memory-meter.ts): the peak RSS growth over the baseline taken here, across the
+  // training steps and the evaluation batches, against one training batch's activations.
+  const activationBytes = batchActivationBytes(model, data.train.images, options.batchSize);
+  const meter = new MemoryMeter();
   const bar = new ProgressBar(process.stdout);
   const started = performance.now();
   const history = train(model, data, {
     ...options,
+    onEvaluationBatch: () => meter.sample(),
     onProgress: (state, final, epoch) => {
-      const now = process.memoryUsage();
-      peakTrainRss = Math.max(peakTrainRss, now.rss);
-      peakBuffers = Math.max(peakBuffers, now.arrayBuffers);
+      meter.sample();
       if (!final) bar.update(state);
       else
         bar.finish(
@@ -109,15 +91,8 @@ function main(): void {
     saveSafetensors(model.stateDict(), { metadata: { format: 'pt' } }),
   );
   writeFileSync(join(outDir, 'plot.svg'), plotSvg(history));
+  const memory = meter.report(activationBytes, wasmInfo().memoryBytes);
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  const memory = {
-    peakRssMb,
-    rssBeforeTrainingMb: baseline.rss / 2 ** 20,
-    rssGrowthInTrainingMb: (peakTrainRss - baseline.rss) / 2 ** 20,
-    /** Typed-array memory (activations, gradients, weights) above what the data set holds. */
-    arrayBufferGrowthInTrainingMb: (peakBuffers - baseline.arrayBuffers) / 2 ** 20,
-    batchActivationsMb: activationBytes / 2 ** 20,
-  };
   writeFileSync(
     join(outDir, 'history.json'),
     `${JSON.stringify({ options: { ...options, width, data: dataDir }, totalSeconds: total, memory, ...history }, null, 2)}\n`,
@@ -125,7 +100,7 @@ function main(): void {
   const last = history.epochs[history.epochs.length - 1]!;
   const perEpoch = history.epochs.reduce((a, e) => a + e.seconds, 0) / history.epochs.length;
   process.stdout.write(
-    `test accuracy ${(100 * last.testAccuracy).toFixed(2)}%; ${perEpoch.toFixed(1)} s per epoch (training only), ${total.toFixed(1)} s in all; peak RSS ${peakRssMb.toFixed(0)} MB; in training RSS grew ${memory.rssGrowthInTrainingMb.toFixed(0)} MB and typed arrays ${memory.arrayBufferGrowthInTrainingMb.toFixed(0)} MB, for ${memory.batchActivationsMb.toFixed(0)} MB of batch activations\nwrote ${join(outDir, 'checkpoint.safetensors')}, plot.svg, history.json\n`,
+    `test accuracy ${(100 * last.testAccuracy).toFixed(2)}%; ${perEpoch.toFixed(1)} s per epoch (training only), ${total.toFixed(1)} s in all; peak RSS of the process ${peakRssMb.toFixed(0)} MB\n${formatMemory(memory)}\nwrote ${join(outDir, 'checkpoint.safetensors')}, plot.svg, history.json\n`,
   );
 }
 

@@ -1,7 +1,8 @@
 /**
  * The training loop: shuffled mini-batches (a seeded permutation per epoch), forward,
  * cross-entropy, backward, Adam step; after each epoch the test accuracy in eval mode without
- * the tape. Reports progress (loss and accuracy over the epoch so far, images per second) and
+ * the tape, in batches of the training batch size (a larger one would make evaluation, not
+ * training, the memory peak). Reports progress (loss and accuracy over the epoch so far, images per second) and
  * returns the history the plot is drawn from.
  */
 import { Adam, crossEntropy, type Module, manualSeed, noGrad } from '@convkit/layers';
@@ -16,6 +17,8 @@ export interface TrainOptions {
   seed: number;
   /** Called after every batch, and with `final` at the end of each epoch. */
   onProgress?: (state: ProgressState, final: boolean, epoch: EpochRecord | null) => void;
+  /** Called after every evaluation batch (the memory meter samples there). */
+  onEvaluationBatch?: () => void;
 }
 
 export interface EpochRecord {
@@ -64,7 +67,12 @@ function correct(logits: Tensor, labels: Tensor): number {
 }
 
 /** Loss and accuracy on a split, in eval mode, without recording. */
-export function evaluate(model: Module, split: Split, batchSize = 500): { loss: number; accuracy: number } {
+export function evaluate(
+  model: Module,
+  split: Split,
+  batchSize = 128,
+  onBatch?: () => void,
+): { loss: number; accuracy: number } {
   const wasTraining = model.training;
   model.eval();
   const order = Array.from({ length: split.count }, (_, i) => i);
@@ -77,6 +85,7 @@ export function evaluate(model: Module, split: Split, batchSize = 500): { loss: 
       const logits = model.forward(x);
       loss += crossEntropy(logits, y, { reduction: 'sum' }).item();
       hits += correct(logits.data, y);
+      onBatch?.();
     }
   });
   model.train(wasTraining);
@@ -129,7 +138,7 @@ export function train(
       options.onProgress?.(state(), false, null);
     }
     const seconds = (performance.now() - started) / 1000;
-    const test = evaluate(model, data.test);
+    const test = evaluate(model, data.test, options.batchSize, options.onEvaluationBatch);
     const record: EpochRecord = {
       epoch,
       trainLoss: lossSum / n,

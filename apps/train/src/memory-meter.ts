@@ -1,0 +1,109 @@
+/**
+ * The trainer's memory measure, the figure the Fashion-MNIST comparison quotes:
+ *
+ *   ratio = (peak RSS while training and evaluating - RSS just before training)
+ *           / (the activations of one training batch)
+ *
+ * The peak is the kernel's high-water mark of the resident set (`maxRSS`, which catches peaks
+ * inside a step) when training raised it, else the largest RSS sampled after each training
+ * step and evaluation batch. The activations are what a tape needs for one batch: the input
+ * and every top-level layer's output, float32 (`batchActivationBytes`). RSS counts everything
+ * the process touched since the baseline: live tensors, buffers the layers keep for reuse,
+ * kernels-cpu's WebAssembly memory (reported on its own: it only grows), and arrays that are
+ * garbage but not yet collected.
+ */
+import { type Module, noGrad } from '@convkit/layers';
+import { Tensor } from '@convkit/tensor';
+
+const MB = 2 ** 20;
+
+/**
+ * Bytes of one batch's activations: the input and each child's output, from a one-image
+ * probe in eval mode without recording (no running statistics move, nothing large is made
+ * before the baseline), times the batch size.
+ */
+export function batchActivationBytes(model: Module, image: Float32Array, batchSize: number): number {
+  const probe = new Tensor(image.slice(0, 784), [1, 1, 28, 28]);
+  let elements = probe.size;
+  const wasTraining = model.training;
+  model.eval();
+  noGrad(() => {
+    let y = probe;
+    for (const layer of model.children()) {
+      y = layer.forward(y).data;
+      elements += y.size;
+    }
+  });
+  model.train(wasTraining);
+  return elements * 4 * batchSize;
+}
+
+export interface MemoryReport {
+  /** RSS just before training (the data set, the model, the runtime). */
+  rssBeforeTrainingMb: number;
+  /** The peak RSS during training and evaluation, and its growth over the baseline. */
+  peakRssMb: number;
+  peakRssGrowthMb: number;
+  /** Whether the peak is the kernel's high-water mark (true) or the largest sample. */
+  peakFromHighWaterMark: boolean;
+  /** Typed-array memory growth at the samples (V8's count, WebAssembly memory excluded). */
+  arrayBufferGrowthMb: number;
+  /** kernels-cpu's WebAssembly memory at the end (a part of the growth). */
+  wasmMemoryMb: number;
+  batchActivationsMb: number;
+  /** peakRssGrowthMb / batchActivationsMb: the issue's "no more than 2x". */
+  ratio: number;
+}
+
+export class MemoryMeter {
+  private readonly baselineRss: number;
+  private readonly baselineHighWater: number;
+  private readonly baselineBuffers: number;
+  private peakSampledRss: number;
+  private peakBuffers: number;
+
+  /**
+   * Takes the baseline: call right before training. Where the runtime exposes its collector
+   * (`node --expose-gc`, as the train script runs), the garbage of loading the data set is
+   * collected first: freed during training, it would hide that much of the growth.
+   */
+  constructor() {
+    (globalThis as { gc?: () => void }).gc?.();
+    const now = process.memoryUsage();
+    this.baselineRss = now.rss;
+    this.baselineBuffers = now.arrayBuffers;
+    this.baselineHighWater = process.resourceUsage().maxRSS * 1024;
+    this.peakSampledRss = now.rss;
+    this.peakBuffers = now.arrayBuffers;
+  }
+
+  /** After each training step and evaluation batch. */
+  sample(): void {
+    const now = process.memoryUsage();
+    this.peakSampledRss = Math.max(this.peakSampledRss, now.rss);
+    this.peakBuffers = Math.max(this.peakBuffers, now.arrayBuffers);
+  }
+
+  report(batchActivations: number, wasmMemoryBytes: number): MemoryReport {
+    this.sample();
+    const highWater = process.resourceUsage().maxRSS * 1024;
+    const fromHighWater = highWater > this.baselineHighWater;
+    const peak = fromHighWater ? Math.max(highWater, this.peakSampledRss) : this.peakSampledRss;
+    const growth = peak - this.baselineRss;
+    return {
+      rssBeforeTrainingMb: this.baselineRss / MB,
+      peakRssMb: peak / MB,
+      peakRssGrowthMb: growth / MB,
+      peakFromHighWaterMark: fromHighWater,
+      arrayBufferGrowthMb: (this.peakBuffers - this.baselineBuffers) / MB,
+      wasmMemoryMb: wasmMemoryBytes / MB,
+      batchActivationsMb: batchActivations / MB,
+      ratio: growth / batchActivations,
+    };
+  }
+}
+
+/** One line for the console. */
+export function formatMemory(m: MemoryReport): string {
+  return `memory: peak RSS ${m.peakRssMb.toFixed(0)} MB, ${m.peakRssGrowthMb.toFixed(0)} MB over the ${m.rssBeforeTrainingMb.toFixed(0)} MB before training = ${m.ratio.toFixed(2)}x the ${m.batchActivationsMb.toFixed(0)} MB of one batch's activations (kernels-cpu's WebAssembly memory ${m.wasmMemoryMb.toFixed(0)} MB of it; typed arrays grew ${m.arrayBufferGrowthMb.toFixed(0)} MB)`;
+}
