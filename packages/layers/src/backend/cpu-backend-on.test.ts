@@ -1,9 +1,9 @@
 import * as kernels from '@convkit/kernels-cpu';
-import { ArgumentError, createRng, type Tensor, tensor } from '@convkit/tensor';
-import { describe, expect, it } from 'vitest';
+import { ArgumentError, assertClose, createRng, type Tensor, tensor } from '@convkit/tensor';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Variable } from '../autograd/variable';
 import { mul, sum } from '../functional/arithmetic';
-import { deformConv } from '../functional/convolution';
+import { conv, deformConv } from '../functional/convolution';
 import { crossEntropy } from '../functional/losses';
 import { manualSeed } from '../init/global-rng';
 import { ReLU } from '../modules/activations';
@@ -172,5 +172,59 @@ describe('cpuBackendOn', () => {
     expect(() => cpuBackendOn(context)).toThrow(
       /ops is a CpuContext, .* pass its synchronous ops, ctx\.sync/,
     );
+  });
+});
+
+describe('cpuBackendOn on a 2-thread CpuContext', () => {
+  let context: kernels.CpuContext;
+  beforeAll(async () => {
+    context = await kernels.createCpuContext({ threads: 2 });
+  });
+  afterAll(() => context.dispose());
+  /** The context's count of calls it split into pieces (its test hook). */
+  const splitCalls = () => (context as unknown as { splitCallsForTest(): number }).splitCallsForTest();
+
+  it('trains the model within 1e-4 of one thread, with calls split across both', () => {
+    expect(context.sync.threads).toBe(2);
+    const { images, labels } = batch();
+    const net = model();
+    const plain = onBackend(cpuBackend, () => step(net, images, labels));
+    const before = splitCalls();
+    const pooled = onBackend(cpuBackendOn(context.sync), () => step(net, images, labels));
+    expect(splitCalls() - before).toBeGreaterThan(0);
+    expect(pooled).toHaveLength(plain.length);
+    pooled.forEach((values, i) => {
+      assertClose(values, plain[i]!, { atol: 1e-4, rtol: 1e-4, label: `value ${i}` });
+    });
+  });
+
+  it('gives the same bits where the split adds nothing up differently (samples, one algorithm)', () => {
+    // Split by samples, each piece runs the whole convolution of its samples: the output and
+    // the input gradient are the same sums; the weight and bias gradients add the pieces.
+    const rng = createRng(3);
+    const [xt, wt, bt] = [
+      rng.normalTensor([8, 16, 16, 16]),
+      rng.normalTensor([32, 16, 3, 3]),
+      rng.normalTensor([32]),
+    ];
+    const upstream = rng.normalTensor([8, 32, 16, 16]);
+    const run = () => {
+      const [x, w, b] = [xt, wt, bt].map((t) => new Variable(t, true)) as [Variable, Variable, Variable];
+      const y = conv(x, w, b, { padding: 1, algorithm: 'im2col' });
+      sum(mul(y, upstream)).backward();
+      return { y: y.data, gx: x.grad!, gw: w.grad!, gb: b.grad! };
+    };
+    const plain = onBackend(cpuBackend, run);
+    const before = splitCalls();
+    const pooled = onBackend(cpuBackendOn(context.sync), run);
+    expect(splitCalls() - before).toBe(2); // the forward and the backward call
+    expect(pooled.y.toFloat32Array()).toEqual(plain.y.toFloat32Array());
+    expect(pooled.gx.toFloat32Array()).toEqual(plain.gx.toFloat32Array());
+    assertClose(pooled.gw, plain.gw, { atol: 1e-4, rtol: 1e-4 });
+    assertClose(pooled.gb, plain.gb, { atol: 1e-4, rtol: 1e-4 });
+  });
+
+  it('refuses the context itself (its ops are asynchronous)', () => {
+    expect(() => cpuBackendOn(context as never)).toThrow(/pass its synchronous ops, ctx\.sync/);
   });
 });

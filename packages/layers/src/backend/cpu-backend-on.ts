@@ -9,33 +9,26 @@
  *   const ctx = await createCpuContext({ threads: 2 });
  *   setBackend(cpuBackendOn(ctx.sync));
  */
-import type {
-  conv,
-  convBackward,
-  convTranspose,
-  convTransposeBackward,
-  deformConv,
-  deformConvBackward,
-} from '@convkit/kernels-cpu';
+import type { CpuSyncOps } from '@convkit/kernels-cpu';
 import { ArgumentError, describeValue } from '@convkit/tensor';
 import type { Backend } from './backend';
 import { cpuBackend } from './cpu-backend';
 
 /**
- * The convolution ops cpuBackendOn needs, with the signatures, results and errors of
- * kernels-cpu's synchronous ops (which satisfy it, given a `threads` count); a CpuContext's
- * `sync` ops do too.
+ * The part of a CpuContext's `ctx.sync` that cpuBackendOn uses: `threads` and the six
+ * convolution ops, with the signatures, results and errors of kernels-cpu's synchronous ops
+ * (so those ops with a `threads` count fit too).
  */
-export interface SyncConvOps {
-  /** The threads a call is split among, the caller's included. */
-  readonly threads: number;
-  conv: typeof conv;
-  convBackward: typeof convBackward;
-  convTranspose: typeof convTranspose;
-  convTransposeBackward: typeof convTransposeBackward;
-  deformConv: typeof deformConv;
-  deformConvBackward: typeof deformConvBackward;
-}
+export type SyncConvOps = Pick<
+  CpuSyncOps,
+  | 'threads'
+  | 'conv'
+  | 'convBackward'
+  | 'convTranspose'
+  | 'convTransposeBackward'
+  | 'deformConv'
+  | 'deformConvBackward'
+>;
 
 const OP_NAMES = [
   'conv',
