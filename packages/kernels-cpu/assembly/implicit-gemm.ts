@@ -1,9 +1,11 @@
 /**
- * implicit-gemm: convolution as a GEMM whose B operand is never packed: for a convolution
- * with unit width stride on channels-first data, the column matrix's row k = (channel, kd,
- * kh, kw) restricted to one output row is a run of consecutive floats of the (zero-padded)
- * input: output columns ow .. ow + 7 of tap k read input columns ow + kw dW .. ow + kw dW + 7
- * of one input row. So once the input sits in WebAssembly memory with its padding made
+ * implicit-gemm: convolution as a GEMM whose B operand is never packed: on channels-first
+ * data the column matrix's row k = (channel, kd, kh, kw) restricted to one output row is a
+ * run of consecutive floats of the (zero-padded) input at unit width stride: output columns
+ * ow .. ow + 7 of tap k read input columns ow + kw dW .. ow + kw dW + 7 of one input row. At
+ * width stride s the padded copy splits each row into s phase rows (column j at phase j % s,
+ * index j / s), and the same 8 outputs read phase (kw dW) % s at index ow + (kw dW) / s:
+ * consecutive again. So once the input sits in WebAssembly memory with its padding made
  * explicit (one pass, `implicitPad`), the 4x8 micro-kernel of ./gemm-4x8.ts can load its two
  * B vectors per k step straight from that buffer at `row + offset[k]`, with one i32 byte
  * offset per k from a small table (the idea of XNNPACK's indirect convolution, Dukhan 2019,
@@ -218,10 +220,42 @@ export function implicitProduct(
 }
 
 /**
+ * Writes `count` source floats (from s) as padded columns pW .. pW + count - 1 of one row
+ * split by the width stride into `phases` phase rows of `phaseLen` floats at o: padded column
+ * j goes to phase j % phases, index j / phases. The row must be zeroed first. At stride 2
+ * eight source floats at a time are split into their even and odd lanes by two shuffles.
+ */
+function splitRow(s: usize, o: usize, count: i32, pW: i32, phases: i32, phaseLen: i32): void {
+  let i = 0;
+  if (phases == 2) {
+    // Source i even lands in phase pW % 2 at index (pW + i) / 2; odd i in the other phase.
+    const evenPhase = pW & 1;
+    let even = o + (<usize>(evenPhase * phaseLen + (pW >> 1)) << 2);
+    let odd = o + (<usize>((1 - evenPhase) * phaseLen + ((pW + 1) >> 1)) << 2);
+    for (; i + 8 <= count; i += 8) {
+      const lo = v128.load(s + (<usize>i << 2));
+      const hi = v128.load(s + (<usize>i << 2), 16);
+      v128.store(even, v128.shuffle<f32>(lo, hi, 0, 2, 4, 6));
+      v128.store(odd, v128.shuffle<f32>(lo, hi, 1, 3, 5, 7));
+      even += 16;
+      odd += 16;
+    }
+  }
+  for (; i < count; i++) {
+    const j = pW + i;
+    const phase = j % phases;
+    store<f32>(o + (<usize>(phase * phaseLen + j / phases) << 2), load<f32>(s + (<usize>i << 2)));
+  }
+}
+
+/**
  * Copies the [d, h, w] corner of `planes` source planes of a buffer [bufD, bufH, bufW]
  * (row-major, contiguous planes) into padded planes [dp, hp, wp] at dst, the copied corner at
  * (pD, pH, pW) and zeros everywhere else; source positions that fall past the padded plane
- * are left out. dst is only written.
+ * are left out. With `phases` (the width stride) above 1 each padded row is stored split
+ * into that many phase rows of `phaseLen` floats (padded column j at phase j % phases, index
+ * j / phases; phaseLen * phases >= wp), so that a strided output row's taps are consecutive
+ * floats too. dst is only written.
  */
 export function implicitPad(
   src: usize,
@@ -238,9 +272,12 @@ export function implicitPad(
   dp: i32,
   hp: i32,
   wp: i32,
+  phases: i32,
+  phaseLen: i32,
   dst: usize,
 ): void {
-  const rowBytes = <usize>wp << 2;
+  const rowLen = phases == 1 ? wp : phases * phaseLen;
+  const rowBytes = <usize>rowLen << 2;
   const sliceBytes = <usize>hp * rowBytes;
   const copyW = max(0, min(w, wp - pW));
   const before = <usize>pW << 2;
@@ -262,9 +299,14 @@ export function implicitPad(
       o += <usize>pH * rowBytes;
       let s = plane + (<usize>(zIn * bufH) * <usize>bufW << 2);
       for (let r = 0; r < rowsIn; r++) {
-        if (before > 0) memory.fill(o, 0, before);
-        memory.copy(o + before, s, inner);
-        if (after > 0) memory.fill(o + before + inner, 0, after);
+        if (phases == 1) {
+          if (before > 0) memory.fill(o, 0, before);
+          memory.copy(o + before, s, inner);
+          if (after > 0) memory.fill(o + before + inner, 0, after);
+        } else {
+          memory.fill(o, 0, rowBytes);
+          splitRow(s, o, copyW, pW, phases, phaseLen);
+        }
         s += <usize>bufW << 2;
         o += rowBytes;
       }

@@ -1,25 +1,29 @@
 /**
- * The forward product of the 'wasm' algorithm for convolutions of unit width stride, as an
- * implicit GEMM (assembly/implicit-gemm.ts): the 4x8 micro-kernel reads its B rows straight
- * from the input in WebAssembly memory (zero-padded once per sample where the geometry pads
- * or crops), one byte offset per K step from a table, instead of gathering packed column
- * panels. Same sums, same order, as loweredProduct (the packed path): results are
- * bit-identical to it.
+ * The forward product of the 'wasm' algorithm as an implicit GEMM (assembly/implicit-gemm.ts):
+ * the 4x8 micro-kernel reads its B rows straight from the input in WebAssembly memory
+ * (zero-padded once per sample where the geometry pads, crops or strides along the width),
+ * one byte offset per K step from a table, instead of gathering packed column panels. Same
+ * sums, same order, as loweredProduct (the packed path): results are bit-identical to it.
  *
  * Plan for one geometry (1-3-D, lifted to D, H, W): the input is read as planes of
- * [PD, PH, PW] floats per channel: the input buffer itself when nothing is padded and every
- * read stays inside the geometry's input, else a padded copy whose extent is exactly what the
- * output reads ((o - 1) s + (k - 1) d + 1 per dim). Output rows of `cols` positions map to
- * input rows; when the plane's width equals the output width (1-wide kernels, no width
- * padding) and the height stride is 1, whole planes are one row (a 1x1 convolution is one
- * row of H W positions: no panel tail per output row).
+ * [PD, PH, row] floats per channel: the input buffer itself when nothing is padded, the
+ * width stride is 1 and every read stays inside the geometry's input; else a padded copy
+ * whose extent is exactly what the output reads ((o - 1) s + (k - 1) d + 1 per dim), each of
+ * its rows split by the width stride s into s phase rows (padded column j at phase j % s,
+ * index j / s), so that 8 consecutive outputs of one tap read 8 consecutive floats at every
+ * stride (the depthwise kernels' padded planes do the same). Output rows of `cols` positions
+ * map to input rows; when the plane's row equals the output width (1-wide kernels, no width
+ * padding) and the height stride is 1, whole planes are one row. Rows whose last panel would
+ * leave more than a tenth of the tile unused stay on the packed path (MIN_PANEL_USE).
  *
  * Measured against loweredProduct in one process (relaxed build, one thread, the shared
  * 2-core Xeon, kernels alone with the input already in WebAssembly memory, median / min of
  * 40 at load ~1-2): c3x3 (C64 56x56 -> 64, k3 p1) 4.79 / 4.67 ms -> 4.31 / 4.17 ms
  * (padding copy 0.05 ms included; 48 -> 54-56 GFLOP/s). pw1x1 (C128 28x28 -> 256) ran
  * 0.97 / 0.93 -> 0.99 / 0.96 ms, so a 1x1 convolution whose columns are its input stays on
- * the packed path (a plain copy into dense panels).
+ * the packed path (a plain copy into dense panels). Through the op, A/B against the former
+ * code in one process (min of 40 at load 3): stem7x7 (C3 224x224 -> 64, k7 s2 p3) 5.31 ->
+ * 4.84 ms, 5x5 C32 30x30 -> 64 2.01 -> 1.84 ms, c3x3 4.97 -> 4.40 ms.
  */
 import { type ConvGeometry, shapeSize } from '@convkit/tensor';
 import { liftSizesTo3d, liftTo3d } from '../reference/lift-to-3d';
@@ -54,6 +58,8 @@ export interface ImplicitGemmExports {
     dp: number,
     hp: number,
     wp: number,
+    phases: number,
+    phaseLength: number,
     dst: number,
   ): void;
   implicitWorkBytes(m: number, depth: number): number;
@@ -63,14 +69,26 @@ export interface ImplicitGemmExports {
 /** Readable floats the micro-kernel may load past the last used column of a B row (a panel's tail). */
 const READ_SLACK_BYTES = 64;
 
-/** The least share of computed columns that are stored (tails of short rows waste the rest of a panel). */
-const MIN_PANEL_USE = 0.75;
+/**
+ * The least share of computed columns that are stored: a row of `cols` outputs runs
+ * ceil(cols / 8) panels, the last one a tail whose unused columns are computed for nothing.
+ * Measured through the op against the packed path (whose panels run across rows, so they
+ * have no tails): rows of 28 or 14 (7/8 used) as fast at stride 1 (C128 28x28 5.17 vs 5.18 ms,
+ * C256 14x14 5.48 vs 5.40) and slower at stride 2 (C64 56x56 -> 128 s2: 2.73 vs 2.57 ms);
+ * rows of 30 (15/16) ahead (5x5 C32 30x30 -> 64: 1.91 vs 2.16 ms).
+ */
+const MIN_PANEL_USE = 0.9;
 
 /** How one geometry runs on the implicit product (see the module comment). */
 export interface ImplicitPlan {
   /** Pad (or crop) into a copy first; false: read the input buffer in place. */
   readonly padded: boolean;
-  /** Plane dims [PD, PH, PW] the offsets are computed in. */
+  /** The padded copy's extent [D, H, W] in input positions (what the output reads). */
+  readonly extent: readonly [number, number, number];
+  /** Phase rows per padded row (the width stride) and floats per phase row. */
+  readonly phases: number;
+  readonly phaseLength: number;
+  /** Plane dims [PD, PH, row length in floats] the offsets are computed in. */
   readonly plane: readonly [number, number, number];
   /** The parameter block: rows, cols, rowStep, planeRows, sliceStep, ldy (bytes). */
   readonly params: readonly number[];
@@ -80,14 +98,13 @@ export interface ImplicitPlan {
 
 /**
  * The plan for a (non-transposed, zero-padded) geometry over a buffer of `bufferSpatial`, or
- * null where the implicit product does not run it: a width stride other than 1, or output
- * rows so short that panel tails would waste more than a quarter of the tiles.
+ * null where the implicit product does not run it: output rows so short that panel tails
+ * would waste more than a quarter of the tiles, or a plain 1x1 convolution (below).
  */
 export function implicitPlan(geometry: ConvGeometry, bufferSpatial: readonly number[]): ImplicitPlan | null {
   if (geometry.transposed || geometry.paddingMode !== 'zeros') return null;
   const lifted = liftTo3d(geometry);
   const [sD, sH, sW] = lifted.stride;
-  if (sW !== 1) return null;
   const input = lifted.inputSize;
   const buffer = liftSizesTo3d(bufferSpatial, 1);
   const [oD, oH, oW] = lifted.outputSize;
@@ -96,9 +113,13 @@ export function implicitPlan(geometry: ConvGeometry, bufferSpatial: readonly num
   const extent = [0, 1, 2].map(
     (d) =>
       (lifted.outputSize[d]! - 1) * lifted.stride[d]! + (lifted.kernelSize[d]! - 1) * lifted.dilation[d]! + 1,
-  );
-  const inPlace = [0, 1, 2].every((d) => lifted.padBefore[d] === 0 && extent[d]! <= input[d]!);
-  const [PD, PH, PW] = inPlace ? buffer : (extent as [number, number, number]);
+  ) as [number, number, number];
+  // A width stride splits each padded row into sW phase rows (column j: phase j % sW, index
+  // j / sW), so the 8 outputs of a panel read 8 consecutive floats of one phase row.
+  const phases = sW;
+  const phaseLength = Math.ceil(extent[2] / sW);
+  const inPlace = sW === 1 && [0, 1, 2].every((d) => lifted.padBefore[d] === 0 && extent[d]! <= input[d]!);
+  const [PD, PH, PW] = inPlace ? buffer : [extent[0], extent[1], sW === 1 ? extent[2] : sW * phaseLength];
   const flatRows = PW === oW && sH === 1;
   const flatAll = flatRows && PH === oH && sD === 1;
   // The columns are the input itself (a 1x1 convolution, stride 1, nothing padded): the packed
@@ -115,13 +136,15 @@ export function implicitPlan(geometry: ConvGeometry, bufferSpatial: readonly num
   for (let c = 0; c < geometry.inChannelsPerGroup; c++) {
     for (let kd = 0; kd < kD; kd++) {
       for (let kh = 0; kh < kH; kh++) {
+        const row = ((c * PD + kd * dD) * PH + kh * dH) * PW;
         for (let kw = 0; kw < kW; kw++) {
-          table[k++] = (((c * PD + kd * dD) * PH + kh * dH) * PW + kw * dW) * 4;
+          const column = kw * dW;
+          table[k++] = (row + (column % sW) * phaseLength + Math.floor(column / sW)) * 4;
         }
       }
     }
   }
-  return { padded: !inPlace, plane: [PD, PH, PW], params, table };
+  return { padded: !inPlace, extent, phases, phaseLength, plane: [PD, PH, PW], params, table };
 }
 
 /**
@@ -174,7 +197,9 @@ export function implicitProduct(
         buffer[2],
         bufferVolume,
         ...lifted.padBefore,
-        ...plan.plane,
+        ...plan.extent,
+        plan.phases,
+        plan.phaseLength,
         heap.padded,
       );
       source = heap.padded;

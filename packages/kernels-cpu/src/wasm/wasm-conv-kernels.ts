@@ -144,7 +144,7 @@ function loweredProduct(
   bias: Float32Array | null,
 ): Float32Array {
   const { kernels, exports } = kernelsFor(geometry);
-  // Unit width stride: the implicit GEMM reads the input in place of gathered panels.
+  // Rows long enough for whole panels: the implicit GEMM reads the input in place of gathered panels.
   const plan = implicitPlan(geometry, bufferSpatial);
   if (plan !== null) return implicitProduct(kernels, geometry, plan, input, bufferSpatial, weight, bias);
   const { batch, inChannels, outChannels, groups, outputVolume } = geometry;
