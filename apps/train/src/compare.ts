@@ -1,9 +1,10 @@
 /**
- * The Fashion-MNIST comparison in one run: convkit (this app's trainer, in a child process)
- * and PyTorch (pytorch/train_fashion_mnist.py under /usr/bin/python3, at 1 and at 2 threads),
- * the same model, data, optimizer, batch size and epochs, one run at a time. Prints and
- * writes (compare.md, compare.json under --out) the training seconds per epoch, images per
- * second, final test accuracy, and convkit's time as a ratio to each PyTorch run.
+ * The Fashion-MNIST comparison in one run: convkit (this app's trainer, in a child process,
+ * `--threads N`) and PyTorch (pytorch/train_fashion_mnist.py under /usr/bin/python3), each at
+ * 1 and at 2 threads (`--threads 1,2`), the same model, data, optimizer, batch size and
+ * epochs, one run at a time (convkit then PyTorch at each thread count). Prints and writes
+ * (compare.md, compare.json under --out) the training seconds per epoch, images per second,
+ * final test accuracy, and convkit's time as a ratio to PyTorch's at the same thread count.
  *
  *   pnpm --filter @convkit/train compare -- --epochs 3
  *   pnpm --filter @convkit/train compare -- --epochs 1 --limit 2000     # a smoke run
@@ -58,25 +59,32 @@ function main(): void {
     ...(args.limit ? ['--limit', args.limit] : []),
     ...(args.data ? ['--data', args.data] : []),
   ];
+  const threadCounts = (args.threads ?? '1,2').split(',').map(Number);
+  if (threadCounts.some((t) => !Number.isInteger(t) || t < 1)) {
+    throw new Error(`--threads must be a comma-separated list of positive integers, got '${args.threads}'`);
+  }
   const runs: Run[] = [];
-
-  const convkitOut = join(out, 'convkit');
-  runChild(process.execPath, [
-    '--expose-gc',
-    '--experimental-wasm-relaxed-simd',
-    '--conditions=convkit-source',
-    '--import',
-    'tsx',
-    'src/main.ts',
-    ...shared,
-    '--out',
-    convkitOut,
-  ]);
-  const history = JSON.parse(readFileSync(join(convkitOut, 'history.json'), 'utf8')) as { epochs: Epoch[] };
-  runs.push({ engine: 'convkit (@convkit/layers, kernels-cpu auto)', threads: 1, epochs: history.epochs });
-
   const python = args.python ?? '/usr/bin/python3';
-  for (const threads of (args.threads ?? '1,2').split(',').map(Number)) {
+  for (const threads of threadCounts) {
+    const convkitOut = join(out, `convkit-${threads}`);
+    runChild(process.execPath, [
+      '--expose-gc',
+      '--experimental-wasm-relaxed-simd',
+      '--conditions=convkit-source',
+      '--import',
+      'tsx',
+      'src/main.ts',
+      ...shared,
+      '--threads',
+      String(threads),
+      '--out',
+      convkitOut,
+    ]);
+    const history = JSON.parse(readFileSync(join(convkitOut, 'history.json'), 'utf8')) as {
+      epochs: Epoch[];
+    };
+    runs.push({ engine: 'convkit (@convkit/layers, kernels-cpu auto)', threads, epochs: history.epochs });
+
     const json = join(out, `pytorch-${threads}.json`);
     runChild(python, [
       'pytorch/train_fashion_mnist.py',
@@ -90,9 +98,9 @@ function main(): void {
   }
 
   const mean = (r: Run) => r.epochs.reduce((a, e) => a + e.seconds, 0) / r.epochs.length;
-  const convkit = runs[0]!;
   const rows = runs.map((r) => {
     const last = r.epochs[r.epochs.length - 1]!;
+    const convkit = runs.find((c) => c.engine.startsWith('convkit') && c.threads === r.threads)!;
     const ratio = r === convkit ? '' : `${(mean(convkit) / mean(r)).toFixed(2)}x`;
     return `| ${r.engine} | ${r.threads} | ${mean(r).toFixed(1)} | ${(r.epochs.reduce((a, e) => a + e.imagesPerSecond, 0) / r.epochs.length).toFixed(0)} | ${(100 * last.testAccuracy).toFixed(2)}% | ${ratio} |`;
   });
@@ -100,7 +108,7 @@ function main(): void {
   const table = [
     `Fashion-MNIST, ${args.epochs ?? 3} epoch(s)${args.limit ? `, ${args.limit} images per split` : ''}; ${cpu}, ${cpus().length} cores`,
     '',
-    '| engine | threads | s per epoch (training) | images/s | test accuracy | convkit time / this |',
+    '| engine | threads | s per epoch (training) | images/s | test accuracy | convkit time / this (same threads) |',
     '|---|---:|---:|---:|---:|---:|',
     ...rows,
     '',

@@ -6,12 +6,14 @@
  *   pnpm --filter @convkit/train train -- --data apps/train/data/fashion-mnist-subset --epochs 2 --width 0.25
  *
  * Options: --data DIR (/usr/share/datasets/fashion-mnist), --epochs (3), --batch-size (128),
- * --lr (1e-3), --width (1), --seed (0), --limit N (images per split), --out DIR (train-output).
+ * --lr (1e-3), --width (1), --seed (0), --limit N (images per split), --out DIR (train-output),
+ * --threads N (1): above 1, the convolutions run on a kernels-cpu context of N threads, the
+ * caller's included (cpuBackendOn(ctx.sync)); everything else stays on the calling thread.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { wasmInfo } from '@convkit/kernels-cpu';
-import { saveSafetensors } from '@convkit/layers';
+import { type CpuContext, createCpuContext, wasmInfo } from '@convkit/kernels-cpu';
+import { cpuBackendOn, saveSafetensors, setBackend } from '@convkit/layers';
 import { DEFAULT_DATA_DIR, loadFashionMnist } from './fashion-mnist';
 import { batchActivationBytes, formatMemory, MemoryMeter } from './memory-meter';
 import { fashionCnn } from './model';
@@ -39,9 +41,15 @@ function number(args: Record<string, string>, key: string, fallback: number): nu
   return v;
 }
 
-function main(): void {
+function integer(args: Record<string, string>, key: string, fallback: number): number {
+  const v = number(args, key, fallback);
+  if (!Number.isInteger(v)) throw new Error(`--${key} must be a positive integer, got '${args[key]}'`);
+  return v;
+}
+
+async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const known = ['data', 'epochs', 'batch-size', 'lr', 'width', 'seed', 'limit', 'out'];
+  const known = ['data', 'epochs', 'batch-size', 'lr', 'width', 'seed', 'limit', 'out', 'threads'];
   for (const key of Object.keys(args))
     if (!known.includes(key))
       throw new Error(`unknown option --${key}; known: ${known.map((k) => `--${k}`).join(' ')}`);
@@ -62,8 +70,34 @@ function main(): void {
     lr: number(args, 'lr', 1e-3),
     seed: args.seed === undefined ? 0 : Number(args.seed),
   };
+  const threads = integer(args, 'threads', 1);
+  // One thread: the layers' own backend (kernels-cpu's synchronous ops, no workers).
+  const context: CpuContext | null = threads > 1 ? await createCpuContext({ threads }) : null;
+  if (context !== null) setBackend(cpuBackendOn(context.sync));
+  try {
+    run(model, data, { ...options, width, dataDir, outDir, threads: context?.sync.threads ?? 1 });
+  } finally {
+    context?.dispose();
+  }
+}
+
+function run(
+  model: ReturnType<typeof fashionCnn>,
+  data: ReturnType<typeof loadFashionMnist>,
+  settings: {
+    epochs: number;
+    batchSize: number;
+    lr: number;
+    seed: number;
+    width: number;
+    dataDir: string;
+    outDir: string;
+    threads: number;
+  },
+): void {
+  const { width, dataDir, outDir, threads, ...options } = settings;
   process.stdout.write(
-    `Fashion-MNIST: ${data.train.count} train / ${data.test.count} test images from ${dataDir}; model width ${width} (${model.numParameters()} parameters); Adam lr ${options.lr}, batch ${options.batchSize}, ${options.epochs} epochs\n`,
+    `Fashion-MNIST: ${data.train.count} train / ${data.test.count} test images from ${dataDir}; model width ${width} (${model.numParameters()} parameters); Adam lr ${options.lr}, batch ${options.batchSize}, ${options.epochs} epochs; ${threads} thread${threads === 1 ? '' : 's'}\n`,
   );
   // Memory (memory-meter.ts): the peak RSS growth over the baseline taken here, across the
   // training steps and the evaluation batches, against one training batch's activations.
@@ -95,7 +129,7 @@ function main(): void {
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   writeFileSync(
     join(outDir, 'history.json'),
-    `${JSON.stringify({ options: { ...options, width, data: dataDir }, totalSeconds: total, memory, ...history }, null, 2)}\n`,
+    `${JSON.stringify({ options: { ...options, width, threads, data: dataDir }, totalSeconds: total, memory, ...history }, null, 2)}\n`,
   );
   const last = history.epochs[history.epochs.length - 1]!;
   const perEpoch = history.epochs.reduce((a, e) => a + e.seconds, 0) / history.epochs.length;
@@ -104,4 +138,4 @@ function main(): void {
   );
 }
 
-main();
+await main();
