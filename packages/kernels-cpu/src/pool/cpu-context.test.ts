@@ -257,14 +257,19 @@ describe('createCpuContext', () => {
   });
 
   it('runs a piece itself when its worker has not started it (the same bits)', async () => {
-    // A fresh context's workers are still starting: the caller runs both pieces.
     const fresh = await createCpuContext({ threads: 2 });
     try {
       const x = rng.normalTensor([2, 16, 40, 40]);
       const w = rng.normalTensor([32, 16, 3, 3]);
+      // With taking back turned off a call's piece holds its worker until its reply comes in,
+      // which the caller reads only once it awaits: the next call's piece waits for that worker.
+      hooks(fresh).setStealingForTest(false);
+      const first = fresh.conv(x, w, { padding: 1 });
+      hooks(fresh).setStealingForTest(true);
       same(await fresh.conv(x, w, { padding: 1 }), conv(x, w, { padding: 1 }));
       expect(hooks(fresh).stolenPiecesForTest()).toBe(1);
-      // With taking back turned off, the worker runs its piece once it has started.
+      same(await first, conv(x, w, { padding: 1 }));
+      // With taking back turned off, the worker runs its piece.
       hooks(fresh).setStealingForTest(false);
       same(await fresh.conv(x, w, { padding: 1 }), conv(x, w, { padding: 1 }));
       expect(hooks(fresh).stolenPiecesForTest()).toBe(1);

@@ -75,6 +75,9 @@ import { WorkerPool } from './worker-pool';
  */
 export const INLINE_MACS = 1 << 22;
 
+/** How long createCpuContext waits for its workers to start (ms); calls find a late one starting. */
+const WORKER_START_MS = 10_000;
+
 export interface CpuContextOptions {
   /** Threads, the caller's included: a positive integer (at most the core count) or 'auto' (every core). */
   threads?: number | 'auto';
@@ -244,16 +247,19 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
     }
     threads = 0;
   }
-  // The caller is one of the threads: it runs the first piece of every split call itself.
-  const pool = threads > 1 ? new WorkerPool(threads - 1) : null;
+  // The caller's pieces run the kernels the workers run: a page's main thread loads the
+  // WebAssembly kernels only asynchronously, so load them now if nothing is loaded yet.
+  if (threads > 1 && wasmInfo().build === null) await initWasm();
+  // The caller is one of the threads: it runs the first piece of every split call itself. The
+  // workers start and load the caller's build before the context is handed out, so that its
+  // first calls do not find them starting (and run every piece on the caller).
+  const pool = threads > 1 ? new WorkerPool(threads - 1, wasmInfo().build) : null;
+  await pool?.ready(WORKER_START_MS);
   const parts = pool === null ? 1 : threads;
   const syncParts = pool !== null && callerMayBlock() ? parts : 1;
   let disposed = false;
   const arenas = new StagingArenas(Math.max(2, threads));
   const runner = new PieceRunner(pool, arenas, () => disposed);
-  // The caller's pieces run the kernels the workers run: a page's main thread loads the
-  // WebAssembly kernels only asynchronously, so load them now if nothing is loaded yet.
-  if (pool !== null && wasmInfo().build === null) await initWasm();
 
   const small = (geometry: ConvGeometry) => geometry.batch * geometry.macsPerSample < INLINE_MACS;
   /** The plan context of an asynchronous call: an aborted signal, a disposed context reject it. */

@@ -7,7 +7,7 @@ import { StagingArenas } from './staging-arenas';
 import { WorkerPool } from './worker-pool';
 
 const rng = createRng(79);
-const pool = new WorkerPool(1);
+const pool = new WorkerPool(1, null);
 afterAll(() => pool.dispose());
 
 /** A conv piece writing into `out` (its input channels need not match the weight's). */

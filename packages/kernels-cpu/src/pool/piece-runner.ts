@@ -37,9 +37,20 @@ import type { PoolJob, WorkerPool } from './worker-pool';
 
 /** How long the awaited form waits on a worker's piece after its own: half its own piece's time, within these (ms). */
 const WAIT_MIN_MS = 0.2;
-const WAIT_MAX_MS = 2;
-/** The most calls a context runs on the caller alone after finding its workers late. */
-const BACKOFF_MAX_CALLS = 32;
+const WAIT_MAX_MS = 20;
+/**
+ * Both forms poll a worker's claim word this long (ms) before they sleep on it: a thread asleep
+ * in Atomics.wait is woken only once the scheduler runs it, which on a virtual machine whose
+ * idle processor has halted takes longer than the worker's last fraction of a millisecond.
+ */
+const SPIN_MS = 1;
+/**
+ * The most calls a context runs on the caller alone after finding its workers late. Few: the
+ * workers are not tried meanwhile (and sleep, so the next try finds them slower to wake), and
+ * a loaded machine gives the second core back now and then (at 32, 66 of 70 calls of a traced
+ * c3x3 loop on the loaded machine ran on one thread after its first late calls).
+ */
+const BACKOFF_MAX_CALLS = 4;
 /** The blocking form's wait slice (ms): how often it checks whether the pool saw a worker stop. */
 const SYNC_SLICE_MS = 20;
 /**
@@ -50,6 +61,11 @@ const SYNC_SLICE_MS = 20;
  */
 export const SYNC_STALL_MIN_MS = 10_000;
 const SYNC_STALL_FACTOR = 100;
+
+/** Polls a claim word while a worker holds it (claimed, not yet done or failed), until `deadline`. */
+function spinWhileClaimed(claims: Int32Array, index: number, deadline: number): void {
+  while (Atomics.load(claims, index) === CLAIMED_BY_WORKER && performance.now() < deadline) {}
+}
 
 /** One call's pieces handed out: the arena, the claim words, the workers' jobs, what to copy back. */
 interface Dispatch {
@@ -127,19 +143,21 @@ export class PieceRunner {
   /**
    * A worker that did not start its piece while the caller ran its own, or finished it more
    * than half the caller's time after the caller: the machine does not give the workers their
-   * cores now (other work). Back off for 1, 2, 4, ... 32 calls.
+   * cores now (other work). Back off for 1, 2, then 4 calls.
    */
   private noteLateness(byWorker: boolean[], ownStart: number, ownEnd: number): void {
     if (!this.adaptive) return;
     const late = byWorker.includes(false) || performance.now() - ownEnd > (ownEnd - ownStart) / 2 + 0.2;
     if (late) {
       this.backoff = Math.min(BACKOFF_MAX_CALLS, 1 << this.strikes);
-      this.strikes = Math.min(this.strikes + 1, 5);
+      this.strikes = Math.min(this.strikes + 1, 2);
     } else this.strikes = 0;
   }
 
   /** Stages pieces 2.. in an arena and hands them to the pool. */
   private dispatch(pool: WorkerPool, pieces: PoolPiece[], signal: AbortSignal | undefined): Dispatch {
+    // Idle workers first: they wake while the caller stages their inputs.
+    pool.wake();
     const remote = pieces.slice(1);
     const own = pieces[0]!;
     // The caller's own strided inputs (a band of rows) go to the arena too: the op would copy
@@ -245,6 +263,7 @@ export class PieceRunner {
         performance.now() + Math.min(WAIT_MAX_MS, Math.max(WAIT_MIN_MS, (performance.now() - ownStart) / 2));
       if (isNode) {
         for (const i of waiting) {
+          spinWhileClaimed(claims, i, Math.min(until, performance.now() + SPIN_MS));
           const left = until - performance.now();
           if (left <= 0) break;
           Atomics.wait(claims, i, CLAIMED_BY_WORKER, left);
@@ -305,6 +324,7 @@ export class PieceRunner {
     for (let i = 0; i < byWorker.length; i++) {
       if (!byWorker[i]) continue;
       const job = jobs[i]!;
+      spinWhileClaimed(claims, i, performance.now() + SPIN_MS);
       for (;;) {
         const state = Atomics.load(claims, i);
         if (state === DONE_BY_WORKER) {

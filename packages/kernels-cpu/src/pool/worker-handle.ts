@@ -6,13 +6,16 @@
  * source, run through tsx.
  */
 
-import type { SerializedError } from './pool-errors';
+import type { WasmBuild } from '../wasm/wasm-runtime';
 import type { PoolTask } from './pool-task';
-
-export type WorkerReply = { id: number; ok: true } | { id: number; error: SerializedError };
+import { type InitMessage, type READY, WAKE, type WorkerReply } from './worker-messages';
 
 export interface WorkerHandle {
   post(id: number, task: PoolTask): void;
+  /** Loads `build` in the worker now, not on its first task; `ready` fires once it has. */
+  init(build: WasmBuild | null): void;
+  /** Wakes the worker without a task (no reply): it then polls for the next one for a while. */
+  wake(): void;
   terminate(): void;
   /** For the tests: ends the worker as a crash would, its exit reported only by the platform's event. */
   killForTest(): void;
@@ -20,6 +23,8 @@ export interface WorkerHandle {
 
 export interface WorkerEvents {
   message(reply: WorkerReply): void;
+  /** The worker has loaded the build of init() (or failed to: its first task reports why). */
+  ready(): void;
   /** The worker stopped: an uncaught error, a crash or terminate(). */
   exit(reason: string): void;
 }
@@ -27,7 +32,7 @@ export interface WorkerEvents {
 interface NodeWorker {
   postMessage(message: unknown): void;
   terminate(): Promise<number>;
-  on(event: 'message', listener: (data: WorkerReply) => void): void;
+  on(event: 'message', listener: (data: WorkerReply | typeof READY) => void): void;
   on(event: 'error', listener: (error: Error) => void): void;
   on(event: 'exit', listener: (code: number) => void): void;
   ref(): void;
@@ -100,6 +105,7 @@ function spawnNodeWorker(events: WorkerEvents): WorkerHandle {
   // a posted task has no reply yet (a worker may hold a second task behind a finished one).
   let posted = 0;
   worker.on('message', (reply) => {
+    if ('ready' in reply) return events.ready();
     if (--posted === 0) worker.unref();
     events.message(reply);
   });
@@ -111,6 +117,8 @@ function spawnNodeWorker(events: WorkerEvents): WorkerHandle {
       if (posted++ === 0) worker.ref();
       worker.postMessage({ id, task });
     },
+    wake: () => worker.postMessage(WAKE),
+    init: (build) => worker.postMessage({ init: build } satisfies InitMessage),
     terminate: () => {
       stop('it was terminated');
       void worker.terminate();
@@ -123,7 +131,7 @@ function spawnNodeWorker(events: WorkerEvents): WorkerHandle {
 interface BrowserWorker {
   postMessage(message: unknown): void;
   terminate(): void;
-  onmessage: ((event: { data: WorkerReply }) => void) | null;
+  onmessage: ((event: { data: WorkerReply | typeof READY }) => void) | null;
   onerror: ((event: { message: string }) => void) | null;
 }
 declare const Worker: new (url: URL, options: { type: 'module' }) => BrowserWorker;
@@ -136,10 +144,16 @@ function spawnBrowserWorker(events: WorkerEvents): WorkerHandle {
     stopped = true;
     events.exit(reason);
   };
-  worker.onmessage = (event) => events.message(event.data);
+  worker.onmessage = (event) => {
+    const reply = event.data;
+    if ('ready' in reply) events.ready();
+    else events.message(reply);
+  };
   worker.onerror = (event) => stop(`it threw ${event.message}`);
   return {
     post: (id, task) => worker.postMessage({ id, task }),
+    wake: () => worker.postMessage(WAKE),
+    init: (build) => worker.postMessage({ init: build } satisfies InitMessage),
     terminate: () => {
       stop('it was terminated');
       worker.terminate();

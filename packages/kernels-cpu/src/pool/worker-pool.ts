@@ -7,9 +7,12 @@
  * detached: it settles at once, leaves the queue if it was still there, its worker takes the
  * next task, and its late reply is ignored.
  */
+
+import type { WasmBuild } from '../wasm/wasm-runtime';
 import { AbortError, reviveError, WorkerError } from './pool-errors';
 import type { PoolTask } from './pool-task';
-import { spawnWorker, type WorkerHandle, type WorkerReply } from './worker-handle';
+import { spawnWorker, type WorkerHandle } from './worker-handle';
+import type { WorkerReply } from './worker-messages';
 
 /** A piece handed to the pool: `done` settles when a worker has run it (or failed to). */
 export interface PoolJob {
@@ -40,6 +43,8 @@ interface Queued {
 interface PoolWorker {
   handle: WorkerHandle;
   busy: Queued | null;
+  /** Settles when the worker has loaded the pool's build (or stopped first). */
+  ready: Promise<void>;
 }
 
 /** The pool: workers, a FIFO queue of pieces, replacement of workers that stop. */
@@ -49,17 +54,46 @@ export class WorkerPool {
   private nextId = 1;
   private disposed = false;
 
-  constructor(size: number) {
+  /** `size` workers, each of which loads `build` (the caller's WebAssembly build) as it starts. */
+  constructor(
+    size: number,
+    private readonly build: WasmBuild | null,
+  ) {
     for (let i = 0; i < size; i++) this.workers.push(this.spawn());
   }
 
   private spawn(): PoolWorker {
-    const slot: PoolWorker = { handle: undefined as unknown as WorkerHandle, busy: null };
+    let ready!: () => void;
+    const slot: PoolWorker = {
+      handle: undefined as unknown as WorkerHandle,
+      busy: null,
+      ready: new Promise<void>((resolve) => {
+        ready = resolve;
+      }),
+    };
     slot.handle = spawnWorker({
       message: (reply) => this.onReply(slot, reply),
-      exit: (reason) => this.onExit(slot, reason),
+      ready,
+      exit: (reason) => {
+        ready();
+        this.onExit(slot, reason);
+      },
     });
+    slot.handle.init(this.build);
     return slot;
+  }
+
+  /**
+   * Settles when every worker has started and loaded the build (a worker that stops first
+   * counts too: its replacement starts on its own), or after `timeoutMs`, whichever is first.
+   */
+  async ready(timeoutMs: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([Promise.all(this.workers.map((w) => w.ready)), timeout]);
+    clearTimeout(timer);
   }
 
   private onReply(worker: PoolWorker, reply: WorkerReply): void {
@@ -165,6 +199,16 @@ export class WorkerPool {
       job.worker = worker;
       worker.handle.post(job.id, job.task);
     }
+  }
+
+  /**
+   * Wakes the idle workers ahead of a task: the caller stages a call's inputs (a copy of up to
+   * megabytes) before it posts the pieces, and a worker asleep takes a while to be scheduled
+   * once messaged; woken first, it is up (polling its port, in Node) when its piece comes.
+   */
+  wake(): void {
+    if (this.disposed) return;
+    for (const worker of this.workers) if (!worker.busy || worker.busy.detached) worker.handle.wake();
   }
 
   /** The worker list, for tests that terminate one mid-call. */

@@ -1,0 +1,82 @@
+import { createRng } from '@convkit/tensor';
+import { describe, expect, it } from 'vitest';
+import { conv } from '../conv';
+import { wasmInfo } from '../wasm/wasm-runtime';
+import { AbortError } from './pool-errors';
+import { claimWords, DONE_BY_WORKER } from './pool-task';
+import { describeShared, toShared } from './shared-tensor';
+import { WorkerPool } from './worker-pool';
+
+const rng = createRng(81);
+
+/** A conv task on shared tensors, with its claim word; `output` receives the result. */
+function convTask() {
+  const x = toShared(rng.normalTensor([1, 4, 9, 9]));
+  const w = toShared(rng.normalTensor([6, 4, 3, 3]));
+  const output = toShared(rng.normalTensor([1, 6, 7, 7]));
+  const claims = claimWords(1);
+  const task = {
+    op: 'conv' as const,
+    build: wasmInfo().build,
+    args: [describeShared(x), describeShared(w)],
+    options: {},
+    tensorOptions: { bias: null },
+    outputs: { output: describeShared(output) },
+    claim: { buffer: claims.buffer as SharedArrayBuffer, index: 0 },
+  };
+  return { task, claims, output, want: () => conv(x, w) };
+}
+
+describe('WorkerPool', () => {
+  it('settles ready() once its workers have started and loaded the build, then runs tasks, woken or not', async () => {
+    const pool = new WorkerPool(2, wasmInfo().build);
+    try {
+      const started = performance.now();
+      await pool.ready(60_000);
+      expect(performance.now() - started).toBeLessThan(30_000);
+      for (let i = 0; i < 3; i++) {
+        if (i > 0) pool.wake();
+        const { task, claims, output, want } = convTask();
+        const job = pool.run(task);
+        await job.done;
+        expect(job.failure()).toBeNull();
+        expect(Atomics.load(claims, 0)).toBe(DONE_BY_WORKER);
+        expect([...output.data]).toEqual([...want().data]);
+      }
+    } finally {
+      pool.dispose();
+    }
+  });
+
+  it('counts a worker that stops while starting as ready (its replacement starts on its own)', async () => {
+    const pool = new WorkerPool(1, wasmInfo().build);
+    try {
+      // Stopped before it could answer: ready() must not wait for the timeout.
+      expect(pool.terminateBusyWorker()).toBe(false); // no task yet: nothing busy to stop
+      const { task } = convTask();
+      const job = pool.run(task);
+      job.done.catch(() => {});
+      expect(pool.terminateBusyWorker()).toBe(true);
+      const started = performance.now();
+      await pool.ready(60_000);
+      expect(performance.now() - started).toBeLessThan(30_000);
+      expect(job.failure()?.error).toBeDefined();
+    } finally {
+      pool.dispose();
+    }
+  });
+
+  it('gives a queued piece up (abandon) with an AbortError, and refuses tasks once disposed', async () => {
+    const pool = new WorkerPool(1, wasmInfo().build);
+    await pool.ready(60_000);
+    const first = pool.run(convTask().task);
+    const second = pool.run(convTask().task); // queued behind the first
+    second.abandon();
+    await expect(second.done).rejects.toThrow(AbortError);
+    expect(second.failure()?.error).toBeInstanceOf(AbortError);
+    await first.done;
+    pool.dispose();
+    const late = pool.run(convTask().task);
+    await expect(late.done).rejects.toThrow('conv: the CPU context was disposed');
+  });
+});
