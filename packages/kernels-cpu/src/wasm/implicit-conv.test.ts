@@ -1,8 +1,9 @@
 import { assertClose, convGeometry, createRng, tensor } from '@convkit/tensor';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { convBackwardInputReference } from '../reference/conv-backward-input-reference';
 import { convReference } from '../reference/conv-reference';
-import { implicitPlan, implicitProduct } from './implicit-conv';
+import { implicitInputGradient, implicitPlan, implicitProduct } from './implicit-conv';
 import { initWasmSync, type WasmBuild, wasmKernelsOfBuild, wasmSupport } from './wasm-runtime';
 
 const BUILDS: readonly WasmBuild[] = ['simd', 'relaxed-simd'];
@@ -101,6 +102,69 @@ for (const build of BUILDS) {
         { numRuns: 300, seed: 1401 },
       );
       expect(ran).toBeGreaterThan(100);
+    });
+
+    it('computes the input gradient of stride-1 convolutions as its adjoint forward (random geometries)', () => {
+      const kernels = wasmKernelsOfBuild(build);
+      let ran = 0;
+      fc.assert(
+        fc.property(implicitCase(), (c) => {
+          const geometry = convGeometry({
+            batch: c.batch,
+            inChannels: c.groups * c.inPerGroup,
+            outChannels: c.groups * c.outPerGroup,
+            inputSpatial: c.spatial,
+            kernelSize: c.kernelSize,
+            dilation: c.dilation,
+            padding: c.padding,
+            groups: c.groups,
+          });
+          const gradOutput = randomArray(
+            c.seed,
+            geometry.batch * geometry.outChannels * geometry.outputVolume,
+          );
+          const weight = randomArray(
+            c.seed + 1,
+            geometry.outChannels * geometry.inChannelsPerGroup * geometry.kernelVolume,
+          );
+          const got = implicitInputGradient(kernels, geometry, gradOutput, weight);
+          const reach = geometry.kernelSize.map((k, d) => geometry.dilation[d]! * (k - 1));
+          const wide = [...geometry.padBefore, ...geometry.padAfter].some(
+            (p, i) => p > reach[i % reach.length]!,
+          );
+          if (wide) expect(got).toBeNull();
+          if (got === null) return;
+          ran++;
+          const want = convBackwardInputReference(gradOutput, weight, geometry);
+          const shape = [geometry.batch, geometry.inChannels, geometry.inputVolume];
+          assertClose(tensor(got, shape), tensor(want, shape), { atol: 1e-4, rtol: 1e-4 });
+        }),
+        { numRuns: 200, seed: 1402 },
+      );
+      expect(ran).toBeGreaterThan(40);
+    });
+
+    it('leaves the input gradient to the scatter for strides, wide padding and non-finite weights', () => {
+      const kernels = wasmKernelsOfBuild(build);
+      const base = { batch: 1, inChannels: 3, outChannels: 4, inputSpatial: [10, 40], kernelSize: [3, 3] };
+      const run = (args: Partial<Parameters<typeof convGeometry>[0]>, weight?: Float32Array) => {
+        const geometry = convGeometry({ ...base, ...args });
+        const gradOutput = randomArray(7, geometry.batch * geometry.outChannels * geometry.outputVolume);
+        return implicitInputGradient(kernels, geometry, gradOutput, weight ?? randomArray(8, 4 * 3 * 9));
+      };
+      expect(run({ padding: 1 })).not.toBeNull();
+      expect(run({ padding: 1, stride: 2 })).toBeNull();
+      expect(
+        run({
+          padding: [
+            [1, 3],
+            [1, 1],
+          ],
+        }),
+      ).toBeNull();
+      const infinite = randomArray(8, 4 * 3 * 9);
+      infinite[5] = Number.POSITIVE_INFINITY;
+      expect(run({ padding: 1 }, infinite)).toBeNull();
     });
 
     it('reads a cropped corner of a larger buffer as the input (positions past it are zeros, never read)', () => {

@@ -25,7 +25,7 @@
  * code in one process (min of 40 at load 3): stem7x7 (C3 224x224 -> 64, k7 s2 p3) 5.31 ->
  * 4.84 ms, 5x5 C32 30x30 -> 64 2.01 -> 1.84 ms, c3x3 4.97 -> 4.40 ms.
  */
-import { type ConvGeometry, shapeSize } from '@convkit/tensor';
+import { type ConvGeometry, convGeometry, shapeSize } from '@convkit/tensor';
 import { liftSizesTo3d, liftTo3d } from '../reference/lift-to-3d';
 import { planHeap, readFloats, writeFloats } from './wasm-heap';
 import type { WasmGlobal, WasmKernels } from './wasm-runtime';
@@ -219,4 +219,62 @@ export function implicitProduct(
     }
   }
   return readFloats(kernels, heap.y, batch * sampleOut);
+}
+
+/** Whether every value is finite (NaN and infinities are not). */
+function allFinite(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return false;
+  return true;
+}
+
+/**
+ * The input gradient of a stride-1 convolution as the forward product of its adjoint: a
+ * stride-1 convolution of gradOutput, padded by d (k - 1) - p on each side, with the flipped
+ * kernel and the channel roles swapped per group (gradInput[ci] = sum over co and taps of
+ * W[co, ci, k - 1 - t] * gradOutput_padded[co, i + t d]); on the implicit product it skips
+ * the column tile and the col2im scatter of the packed route. Null where it does not apply:
+ * a stride other than 1, padding wider than d (k - 1) on a side (the adjoint would crop),
+ * other padding modes, rows its plan refuses, or a non-finite weight (the adjoint multiplies
+ * the zeros of its padding by the weights, where the scatter adds only the taps that land).
+ */
+export function implicitInputGradient(
+  kernels: WasmKernels,
+  geometry: ConvGeometry,
+  gradOutput: Float32Array,
+  weight: Float32Array,
+): Float32Array | null {
+  if (geometry.transposed || geometry.paddingMode !== 'zeros' || geometry.stride.some((s) => s !== 1))
+    return null;
+  const reach = geometry.kernelSize.map((k, d) => geometry.dilation[d]! * (k - 1));
+  if (geometry.padBefore.some((p, d) => p > reach[d]!) || geometry.padAfter.some((p, d) => p > reach[d]!)) {
+    return null;
+  }
+  const adjoint = convGeometry({
+    op: geometry.op,
+    batch: geometry.batch,
+    inChannels: geometry.outChannels,
+    outChannels: geometry.inChannels,
+    inputSpatial: geometry.outputSpatial,
+    kernelSize: geometry.kernelSize,
+    dilation: geometry.dilation,
+    padding: reach.map((r, d) => [r - geometry.padBefore[d]!, r - geometry.padAfter[d]!] as [number, number]),
+    groups: geometry.groups,
+  });
+  const plan = implicitPlan(adjoint, adjoint.inputSpatial);
+  if (plan === null || !allFinite(weight)) return null;
+  // W [C_out, C_in/g, k] -> W' [C_in, C_out/g, flipped k], group by group.
+  const kernelVolume = geometry.kernelVolume;
+  const inPerGroup = geometry.inChannelsPerGroup;
+  const outPerGroup = geometry.outChannelsPerGroup;
+  const flipped = new Float32Array(geometry.outChannels * inPerGroup * kernelVolume);
+  for (let g = 0; g < geometry.groups; g++) {
+    for (let co = 0; co < outPerGroup; co++) {
+      for (let ci = 0; ci < inPerGroup; ci++) {
+        const from = ((g * outPerGroup + co) * inPerGroup + ci) * kernelVolume;
+        const to = ((g * inPerGroup + ci) * outPerGroup + co) * kernelVolume + kernelVolume - 1;
+        for (let t = 0; t < kernelVolume; t++) flipped[to - t] = weight[from + t]!;
+      }
+    }
+  }
+  return implicitProduct(kernels, adjoint, plan, gradOutput, adjoint.inputSpatial, flipped, null);
 }

@@ -23,7 +23,7 @@
 import { adjointConvGeometry, type ConvGeometry, shapeSize, UnsupportedError } from '@convkit/tensor';
 import { fillBias } from '../im2col/fill-bias';
 import { liftSizesTo3d, liftTo3d } from '../reference/lift-to-3d';
-import { implicitPlan, implicitProduct } from './implicit-conv';
+import { implicitInputGradient, implicitPlan, implicitProduct } from './implicit-conv';
 import { foldPaddedGradient, paddedGeometry, padInput } from './padded-input';
 import { planHeap, readFloats, viewFloats, writeFloats } from './wasm-heap';
 import { type WasmGlobal, type WasmKernels, wasmKernels } from './wasm-runtime';
@@ -315,6 +315,8 @@ export function convBackwardInputWasm(
     foldedProduct(padded, gradOutput, weight, gradPadded, padded.inputSpatial);
     return foldPaddedGradient(gradPadded, geometry);
   }
+  const implicit = implicitInputGradient(kernelsFor(geometry).kernels, geometry, gradOutput, weight);
+  if (implicit !== null) return implicit;
   const gradInput = new Float32Array(geometry.batch * geometry.inChannels * geometry.inputVolume);
   return foldedProduct(geometry, gradOutput, weight, gradInput, geometry.inputSpatial);
 }
