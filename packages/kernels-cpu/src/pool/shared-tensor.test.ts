@@ -8,6 +8,7 @@ import {
   sharedZeros,
   tightView,
   toShared,
+  touchPages,
 } from './shared-tensor';
 
 const rng = createRng(5);
@@ -95,5 +96,21 @@ describe('tightView', () => {
     expect(tightView(x)).toBe(x);
     const band = x.slice(1, 1, 2);
     expect(tightView(band)).toBe(band);
+  });
+});
+
+describe('touchPages', () => {
+  it('leaves every bit of a view and of the memory around it as it was (NaN payloads and -0 too)', () => {
+    const data = new Float32Array(3 * 5000);
+    const bits = new Uint32Array(data.buffer);
+    for (let i = 0; i < bits.length; i++) bits[i] = (i * 2654435761) >>> 0; // NaNs with payloads among them
+    bits[1024] = 0x7fa00001; // a signalling NaN where a page starts
+    bits[2048] = 0x80000000; // -0
+    const before = [...bits];
+    const t = new Tensor(data, [3, 50, 100]);
+    for (const view of [t, t.slice(0, 1, 3), t.slice(1, 10, 40), t.slice(2, 20, 70)]) {
+      touchPages(view);
+      expect([...bits]).toEqual(before);
+    }
   });
 });
