@@ -43,17 +43,19 @@
  * L1 set. The packing returns the sum of squares of what it copies, from which the caller
  * refuses non-finite data and estimates the error, with no pass of its own.
  *
- * Measured (min of 30, one thread, relaxed SIMD, stage by stage on the shared 2-core Xeon
- * with AVX-512, load 5-7; 67 GFLOP/s is this engine's f32x4 multiply-add peak there):
- *   c3x3 (C64 56x56 -> 64, p1, 196 tiles, blocks of 64): input transform 0.107 ms (0.29
- *   before the odd strides), GEMMs 1.02 ms = 58 GFLOP/s of transform-domain products (86% of
- *   peak; 58 MFLOP), output transform 0.095 ms, packing 0.065 ms, weight transform 0.03 ms
- *   (0.10 before); the call around them adds the copy in (0.06 ms) and the copy out into a
- *   fresh array (0.08-0.37 ms: its first touch of new pages). dil3x3 (d2 p2, four 28x28
- *   phases): the same GEMMs, packing 0.10 ms, output transform 0.13 ms. conv1d (C256 L1024
- *   -> 256, F(6, 3)), per sample, a sample's 176 tiles in one block: input transform 0.07 ms,
- *   GEMMs 3.1 ms (59 GFLOP/s, 88%), output transform 0.08 ms. The micro-kernel is the limit: unrolling its k loop made V8
- *   spill (44 GFLOP/s), and larger blocks (128, 200 tiles) changed nothing.
+ * Measured (min of 40, one thread, relaxed SIMD, stage by stage on the shared 2-core Xeon
+ * with AVX-512, load 3-4; 67 GFLOP/s is this engine's f32x4 multiply-add peak there):
+ *   c3x3 (C64 56x56 -> 64, p1, 196 tiles, blocks of 24): input transform 0.11 ms (0.29
+ *   before the odd strides), GEMMs 1.04-1.10 ms = 55 GFLOP/s of transform-domain products
+ *   (82% of peak; 58 MFLOP), output transform 0.09 ms, packing 0.035 ms, weight transform
+ *   0.03 ms (0.10 before the vector path); the call around them adds the copy in (0.02 ms)
+ *   and the copy out into a fresh array (0.3-0.4 ms: its first touch of new pages). dil3x3
+ *   (d2 p2, four 28x28 phases): the same GEMMs, packing 0.056 ms (0.07 with a pass per
+ *   column phase), output transform 0.08 ms (0.13 with read-blend-write stores). conv1d
+ *   (C256 L1024 -> 256, F(6, 3)), 8 samples, each sample's 171 tiles in one block: input
+ *   transform 0.97 ms, GEMMs 26.3-26.9 ms (54.6 GFLOP/s, 81%), output transform 0.79 ms.
+ *   The micro-kernel is the limit (83-85% of peak even in L1): unrolling its k loop made V8
+ *   spill (44 GFLOP/s), and a 3x12 tile was no faster on these operands.
  * NNPACK and XNNPACK follow the same three stages; this code is written from the paper.
  *
  * Accuracy against the float64 reference (measured, see the package README): every stride-1
