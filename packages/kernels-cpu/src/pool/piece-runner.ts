@@ -39,11 +39,11 @@ import type { PoolJob, WorkerPool } from './worker-pool';
 const WAIT_MIN_MS = 0.2;
 const WAIT_MAX_MS = 20;
 /**
- * Both forms poll a worker's claim word this long (ms) before they sleep on it: a thread asleep
- * in Atomics.wait is woken only once the scheduler runs it, which on a virtual machine whose
- * idle processor has halted takes longer than the worker's last fraction of a millisecond.
+ * Both forms poll a worker's claim word this long (ms) before they sleep on it (Atomics.wait,
+ * which the worker notifies): long enough for a piece that is about to finish, short because on
+ * a loaded machine the worker may be running on the caller's own core, which polling holds.
  */
-const SPIN_MS = 1;
+const SPIN_MS = 0.1;
 /**
  * The most calls a context runs on the caller alone after finding its workers late. Few: the
  * workers are not tried meanwhile (and sleep, so the next try finds them slower to wake), and

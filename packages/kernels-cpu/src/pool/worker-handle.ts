@@ -104,6 +104,13 @@ function spawnNodeWorker(events: WorkerEvents): WorkerHandle {
   // does), so a script that awaits a pooled call gets its result before Node exits: ref while
   // a posted task has no reply yet (a worker may hold a second task behind a finished one).
   let posted = 0;
+  // The worker's doorbell (see InitMessage): rung after every message.
+  const doorbell = new Int32Array(new SharedArrayBuffer(4));
+  const send = (message: unknown) => {
+    worker.postMessage(message);
+    Atomics.add(doorbell, 0, 1);
+    Atomics.notify(doorbell, 0);
+  };
   worker.on('message', (reply) => {
     if ('ready' in reply) return events.ready();
     if (--posted === 0) worker.unref();
@@ -115,10 +122,11 @@ function spawnNodeWorker(events: WorkerEvents): WorkerHandle {
   return {
     post: (id, task) => {
       if (posted++ === 0) worker.ref();
-      worker.postMessage({ id, task });
+      send({ id, task });
     },
-    wake: () => worker.postMessage(WAKE),
-    init: (build) => worker.postMessage({ init: build } satisfies InitMessage),
+    wake: () => send(WAKE),
+    init: (build) =>
+      send({ init: build, doorbell: doorbell.buffer as SharedArrayBuffer } satisfies InitMessage),
     terminate: () => {
       stop('it was terminated');
       void worker.terminate();

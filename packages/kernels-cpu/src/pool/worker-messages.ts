@@ -9,9 +9,15 @@ import type { SerializedError } from './pool-errors';
 /** The message that only wakes a worker (see WorkerHandle.wake). */
 export const WAKE = { wake: true } as const;
 
-/** The message that loads a WebAssembly build in a worker before its first task; it answers READY. */
+/**
+ * The message that loads a WebAssembly build in a worker before its first task; it answers
+ * READY. A Node worker also gets its doorbell: one Int32 the caller increments (and notifies)
+ * after each message it posts, which the worker, idle after a piece, sleeps on (Atomics.wait)
+ * between looks at its port, so that the next message wakes it at once (see cpu-worker.ts).
+ */
 export interface InitMessage {
   init: WasmBuild | null;
+  doorbell?: SharedArrayBuffer;
 }
 
 /** A worker's answer to an InitMessage. */

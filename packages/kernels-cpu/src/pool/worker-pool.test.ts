@@ -48,6 +48,33 @@ describe('WorkerPool', () => {
     }
   });
 
+  it('runs tasks that come while its worker sleeps on its doorbell and after it went back to its event loop', async () => {
+    const pool = new WorkerPool(1, wasmInfo().build);
+    try {
+      await pool.ready(60_000);
+      // 1 ms apart: the worker is on its doorbell (WORKER_IDLE_MS); 60 ms: in its event loop.
+      for (const pause of [0, 1, 1, 60, 1]) {
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        const { task, output, want } = convTask();
+        await pool.run(task).done;
+        expect([...output.data]).toEqual([...want().data]);
+      }
+      // Stopped while it sleeps on the doorbell: the next task runs on its replacement.
+      const started = performance.now();
+      expect(pool.terminateBusyWorker()).toBe(false);
+      const { task } = convTask();
+      const job = pool.run(task);
+      pool.terminateBusyWorker();
+      await expect(job.done).rejects.toThrow('a pool worker stopped while it ran part of the call');
+      const next = convTask();
+      await pool.run(next.task).done;
+      expect([...next.output.data]).toEqual([...next.want().data]);
+      expect(performance.now() - started).toBeLessThan(30_000);
+    } finally {
+      pool.dispose();
+    }
+  });
+
   it('counts a worker that stops while starting as ready (its replacement starts on its own)', async () => {
     const pool = new WorkerPool(1, wasmInfo().build);
     try {
