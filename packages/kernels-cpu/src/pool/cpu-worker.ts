@@ -17,10 +17,13 @@ import { type InitMessage, READY, type WAKE } from './worker-messages';
  * load, 2.8 ms at the 90th percentile; asleep on the doorbell (Atomics.wait, a futex the caller
  * notifies with each message) it wakes in 0.05 ms median, 0.11 at the 90th percentile, and
  * costs no processor time meanwhile (polling would: on a loaded machine the worker may be
- * running on its caller's core, and a polling worker then holds the caller back). Back-to-back
- * calls (a training step, a loop of calls) find their worker on its doorbell.
+ * running on its caller's core, and a polling worker then holds the caller back). Calls that
+ * come within the idle time (a training step's convolutions between its other layers, a bench
+ * that waits for quiet before each run) find their worker on its doorbell. Its event loop has
+ * nothing else to do meanwhile: messages come through receiveMessageOnPort, and terminate()
+ * interrupts Atomics.wait.
  */
-const WORKER_IDLE_MS = 20;
+const WORKER_IDLE_MS = 200;
 /** After a wake-up, which comes just before a piece: as long as staging a large piece can take. */
 const WAKE_IDLE_MS = 5;
 

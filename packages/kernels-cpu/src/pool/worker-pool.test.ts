@@ -52,8 +52,8 @@ describe('WorkerPool', () => {
     const pool = new WorkerPool(1, wasmInfo().build);
     try {
       await pool.ready(60_000);
-      // 1 ms apart: the worker is on its doorbell (WORKER_IDLE_MS); 60 ms: in its event loop.
-      for (const pause of [0, 1, 1, 60, 1]) {
+      // 1 ms apart: the worker is on its doorbell (WORKER_IDLE_MS); 300 ms: in its event loop.
+      for (const pause of [0, 1, 1, 300, 1]) {
         await new Promise((resolve) => setTimeout(resolve, pause));
         const { task, output, want } = convTask();
         await pool.run(task).done;
