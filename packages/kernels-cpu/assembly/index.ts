@@ -16,6 +16,7 @@ export {
 } from './im2col-gemm';
 export { peakLoop } from './peak';
 export { IMPLICIT_PARAMS_BYTES, implicitPad, implicitProduct, implicitWorkBytes } from './implicit-gemm';
+export { implicitWeightGrad } from './implicit-weight-grad';
 export { DW_GEOMETRY_BYTES, depthwiseConv, depthwiseConvChannelsLast, depthwiseWeightGrad } from './depthwise-conv';
 export {
   PHASE_BLOCK_POSITIONS,

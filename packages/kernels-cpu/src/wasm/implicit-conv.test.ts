@@ -2,8 +2,14 @@ import { assertClose, convGeometry, createRng, tensor } from '@convkit/tensor';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convBackwardInputReference } from '../reference/conv-backward-input-reference';
+import { convBackwardWeightReference } from '../reference/conv-backward-weight-reference';
 import { convReference } from '../reference/conv-reference';
-import { implicitInputGradient, implicitPlan, implicitProduct } from './implicit-conv';
+import {
+  implicitInputGradient,
+  implicitPlan,
+  implicitProduct,
+  implicitWeightGradient,
+} from './implicit-conv';
 import { initWasmSync, type WasmBuild, wasmKernelsOfBuild, wasmSupport } from './wasm-runtime';
 
 const BUILDS: readonly WasmBuild[] = ['simd', 'relaxed-simd'];
@@ -142,6 +148,64 @@ for (const build of BUILDS) {
         { numRuns: 200, seed: 1402 },
       );
       expect(ran).toBeGreaterThan(40);
+    });
+
+    it('computes the weight gradient from the input and gradOutput in place (random geometries, any rows)', () => {
+      const kernels = wasmKernelsOfBuild(build);
+      fc.assert(
+        fc.property(implicitCase(), (c) => {
+          const geometry = convGeometry({
+            batch: c.batch,
+            inChannels: c.groups * c.inPerGroup,
+            outChannels: c.groups * c.outPerGroup,
+            inputSpatial: c.spatial,
+            kernelSize: c.kernelSize,
+            stride: c.stride,
+            dilation: c.dilation,
+            padding: c.padding,
+            groups: c.groups,
+          });
+          // Every geometry has a plan when short rows are allowed.
+          const plan = implicitPlan(geometry, geometry.inputSpatial, { anyRows: true })!;
+          const input = randomArray(c.seed, geometry.batch * geometry.inChannels * geometry.inputVolume);
+          const gradOutput = randomArray(
+            c.seed + 1,
+            geometry.batch * geometry.outChannels * geometry.outputVolume,
+          );
+          const got = implicitWeightGradient(
+            kernels,
+            geometry,
+            plan,
+            gradOutput,
+            input,
+            geometry.inputSpatial,
+          );
+          const want = convBackwardWeightReference(gradOutput, input, geometry);
+          const shape = [geometry.outChannels, geometry.inChannelsPerGroup * geometry.kernelVolume];
+          assertClose(tensor(got, shape), tensor(want, shape), { atol: 1e-4, rtol: 1e-4 });
+        }),
+        { numRuns: 200, seed: 1403 },
+      );
+    });
+
+    it('holds the weight gradient of a large batch to the tolerance (sums folded into float64)', () => {
+      const kernels = wasmKernelsOfBuild(build);
+      const geometry = convGeometry({
+        batch: 64,
+        inChannels: 3,
+        outChannels: 16,
+        inputSpatial: [32, 32],
+        kernelSize: [3, 3],
+        padding: 1,
+      });
+      const input = new Float32Array(geometry.batch * geometry.inChannels * geometry.inputVolume);
+      for (let i = 0; i < input.length; i++) input[i] = Math.sin(i * 12.9898) * 0.5;
+      const gradOutput = new Float32Array(geometry.batch * geometry.outChannels * geometry.outputVolume);
+      for (let i = 0; i < gradOutput.length; i++) gradOutput[i] = Math.sin(i * 12.9898) * 0.5;
+      const plan = implicitPlan(geometry, geometry.inputSpatial, { anyRows: true })!;
+      const got = implicitWeightGradient(kernels, geometry, plan, gradOutput, input, geometry.inputSpatial);
+      const want = convBackwardWeightReference(gradOutput, input, geometry);
+      assertClose(tensor(got, [16, 27]), tensor(want, [16, 27]), { atol: 1e-4, rtol: 1e-4 });
     });
 
     it('leaves the input gradient to the scatter for strides, wide padding and non-finite weights', () => {

@@ -63,6 +63,15 @@ export interface ImplicitGemmExports {
     dst: number,
   ): void;
   implicitWorkBytes(m: number, depth: number): number;
+  implicitWeightGrad(
+    params: number,
+    m: number,
+    depth: number,
+    x: number,
+    table: number,
+    gy: number,
+    gw: number,
+  ): void;
   IMPLICIT_PARAMS_BYTES: WasmGlobal;
 }
 
@@ -101,7 +110,11 @@ export interface ImplicitPlan {
  * null where the implicit product does not run it: output rows so short that panel tails
  * would waste more than a quarter of the tiles, or a plain 1x1 convolution (below).
  */
-export function implicitPlan(geometry: ConvGeometry, bufferSpatial: readonly number[]): ImplicitPlan | null {
+export function implicitPlan(
+  geometry: ConvGeometry,
+  bufferSpatial: readonly number[],
+  { anyRows = false }: { anyRows?: boolean } = {},
+): ImplicitPlan | null {
   if (geometry.transposed || geometry.paddingMode !== 'zeros') return null;
   const lifted = liftTo3d(geometry);
   const [sD, sH, sW] = lifted.stride;
@@ -125,10 +138,10 @@ export function implicitPlan(geometry: ConvGeometry, bufferSpatial: readonly num
   // The columns are the input itself (a 1x1 convolution, stride 1, nothing padded): the packed
   // path copies them into dense panels, which its micro-kernel reads ~3% faster than rows a
   // whole plane apart (pw1x1: 0.93-0.97 against 0.96-1.00 ms, kernels alone, one process).
-  if (inPlace && flatAll && kD * kH * kW === 1) return null;
+  if (!anyRows && inPlace && flatAll && kD * kH * kW === 1) return null;
   const rows = flatAll ? 1 : flatRows ? oD : oD * oH;
   const cols = flatAll ? oD * oH * oW : flatRows ? oH * oW : oW;
-  if (cols / (Math.ceil(cols / 8) * 8) < MIN_PANEL_USE) return null;
+  if (!anyRows && cols / (Math.ceil(cols / 8) * 8) < MIN_PANEL_USE) return null;
   const params = [rows, cols, sH * PW * 4, flatRows ? 1 : oH, sD * PH * PW * 4, geometry.outputVolume * 4];
   const depth = geometry.inChannelsPerGroup * kD * kH * kW;
   const table = new Uint32Array(depth);
@@ -277,4 +290,76 @@ export function implicitInputGradient(
     }
   }
   return implicitProduct(kernels, adjoint, plan, gradOutput, adjoint.inputSpatial, flipped, null);
+}
+
+/**
+ * gradWeight [C_out, C_in/g * prod(k)] = sum over samples of gradOutput[n, g] * im2col(x[n, g])^T
+ * on assembly/implicit-weight-grad.ts: both operands read in place along output rows (the
+ * input padded once per sample as for the forward), sums folded into float64. `plan` from
+ * implicitPlan(geometry, bufferSpatial, { anyRows: true }).
+ */
+export function implicitWeightGradient(
+  kernels: WasmKernels,
+  geometry: ConvGeometry,
+  plan: ImplicitPlan,
+  gradOutput: Float32Array,
+  input: Float32Array,
+  bufferSpatial: readonly number[],
+): Float32Array {
+  const exports = kernels.exports as unknown as ImplicitGemmExports;
+  const { batch, inChannels, outChannels, groups, outputVolume } = geometry;
+  const m = geometry.outChannelsPerGroup;
+  const depth = plan.table.length;
+  const bufferVolume = shapeSize(bufferSpatial);
+  const sampleIn = inChannels * bufferVolume;
+  const sampleOut = outChannels * outputVolume;
+  const planeVolume = plan.plane[0] * plan.plane[1] * plan.plane[2];
+  const heap = planHeap(geometry.op, kernels, {
+    params: (exports.IMPLICIT_PARAMS_BYTES.value as number) >>> 0,
+    table: depth * 4,
+    x: batch * sampleIn * 4 + READ_SLACK_BYTES,
+    padded: plan.padded ? inChannels * planeVolume * 4 + READ_SLACK_BYTES : 0,
+    y: batch * sampleOut * 4 + READ_SLACK_BYTES,
+    gw: outChannels * depth * 8,
+  });
+  new Int32Array(kernels.memory.buffer, heap.params, plan.params.length).set(plan.params);
+  new Uint32Array(kernels.memory.buffer, heap.table, depth).set(plan.table);
+  writeFloats(kernels, heap.x, input.subarray(0, batch * sampleIn));
+  writeFloats(kernels, heap.y, gradOutput.subarray(0, batch * sampleOut));
+  const sums = new Float64Array(kernels.memory.buffer, heap.gw, outChannels * depth);
+  sums.fill(0);
+  const lifted = liftTo3d(geometry);
+  const buffer = liftSizesTo3d(bufferSpatial, 1);
+  const groupPlanes = geometry.inChannelsPerGroup * planeVolume * 4;
+  for (let n = 0; n < batch; n++) {
+    let source = heap.x + n * sampleIn * 4;
+    if (plan.padded) {
+      exports.implicitPad(
+        source,
+        inChannels,
+        ...lifted.inputSize,
+        buffer[1],
+        buffer[2],
+        bufferVolume,
+        ...lifted.padBefore,
+        ...plan.extent,
+        plan.phases,
+        plan.phaseLength,
+        heap.padded,
+      );
+      source = heap.padded;
+    }
+    for (let g = 0; g < groups; g++) {
+      exports.implicitWeightGrad(
+        heap.params,
+        m,
+        depth,
+        source + g * groupPlanes,
+        heap.table,
+        heap.y + (n * sampleOut + g * m * outputVolume) * 4,
+        heap.gw + g * m * depth * 8,
+      );
+    }
+  }
+  return Float32Array.from(sums);
 }

@@ -23,7 +23,12 @@
 import { adjointConvGeometry, type ConvGeometry, shapeSize, UnsupportedError } from '@convkit/tensor';
 import { fillBias } from '../im2col/fill-bias';
 import { liftSizesTo3d, liftTo3d } from '../reference/lift-to-3d';
-import { implicitInputGradient, implicitPlan, implicitProduct } from './implicit-conv';
+import {
+  implicitInputGradient,
+  implicitPlan,
+  implicitProduct,
+  implicitWeightGradient,
+} from './implicit-conv';
 import { foldPaddedGradient, paddedGeometry, padInput } from './padded-input';
 import { planHeap, readFloats, viewFloats, writeFloats } from './wasm-heap';
 import { type WasmGlobal, type WasmKernels, wasmKernels } from './wasm-runtime';
@@ -234,6 +239,20 @@ function foldedProduct(
   return target;
 }
 
+/**
+ * The largest depth (C_in/g * prod(k)) whose weight gradient runs the direct kernel
+ * (assembly/implicit-weight-grad.ts: gy and the input read in place along output rows, sums
+ * folded into float64) instead of the GEMM below, whose A operand is then a few rows and
+ * whose B is a transposed gather of gy. Measured through convBackward (weight only, relaxed
+ * build, A/B in one process, median of 10 at load 2.6): N128 C1 28x28 -> 32 k3 (depth 9)
+ * 7.92 -> 6.37 ms, N64 C3 32x32 -> 16 k3 (27) 3.79 -> 3.10, N64 C1 28x28 -> 20 k5 (25) 2.84 ->
+ * 2.16, N64 C2 28x28 -> 32 k3 (18) 4.15 -> 3.48; C4 (36) 5.49 vs 5.36; deeper ones are
+ * slower direct (stem7x7, 147: 6.35 vs 6.24 min; c3x3, 576: 6.99 vs 5.26). The float64 folds
+ * also keep large batches inside the tolerance: N64 C3 32x32 reached 1.48x the 1e-4
+ * tolerance on the GEMM (float32 sums over samples), 0.14x direct.
+ */
+const DIRECT_WEIGHT_GRADIENT_DEPTH = 32;
+
 /** Σ_n source[n, g] · im2col(x[n, g])^T per group, [C_out, C_in/g * prod(k)]. */
 function columnCorrelation(
   geometry: ConvGeometry,
@@ -242,6 +261,10 @@ function columnCorrelation(
   bufferSpatial: readonly number[],
 ): Float32Array {
   const { kernels, exports } = kernelsFor(geometry);
+  if (geometry.inChannelsPerGroup * geometry.kernelVolume <= DIRECT_WEIGHT_GRADIENT_DEPTH) {
+    const plan = implicitPlan(geometry, bufferSpatial, { anyRows: true });
+    if (plan !== null) return implicitWeightGradient(kernels, geometry, plan, source, input, bufferSpatial);
+  }
   const { batch, inChannels, outChannels, groups, outputVolume } = geometry;
   const m = geometry.outChannelsPerGroup;
   const depth = geometry.inChannelsPerGroup * geometry.kernelVolume;
