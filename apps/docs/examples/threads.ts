@@ -23,6 +23,10 @@ const singleGrads = convBackward(gradOutput, x, w, { padding: 1 });
 const scale = maxAbsDiff(singleGrads.gradWeight, zeros(singleGrads.gradWeight.shape)); // largest |value|
 console.log(maxAbsDiff(pooledGrads.gradWeight, singleGrads.gradWeight) < 1e-6 * scale); // true
 
+// The same ops, blocking, for synchronous code (a training loop): the same bits as the awaited call.
+const blocking = cpu.sync.conv2d(x, w, { padding: 1 });
+console.log(maxAbsDiff(blocking, pooled)); // 0
+
 // An AbortSignal cancels a call; dispose() ends the workers.
 const controller = new AbortController();
 controller.abort();
