@@ -107,9 +107,13 @@ function run(
   const started = performance.now();
   const history = train(model, data, {
     ...options,
-    onEvaluationBatch: () => meter.sample(),
+    onEvaluationBatch: (epoch, batch) => meter.sample(`evaluation batch ${batch} of epoch ${epoch}`),
     onProgress: (state, final, epoch) => {
-      meter.sample();
+      meter.sample(
+        final
+          ? `the end of epoch ${state.epoch}`
+          : `training step ${Math.ceil(state.done / options.batchSize)} of epoch ${state.epoch}`,
+      );
       if (!final) bar.update(state);
       else
         bar.finish(
@@ -119,13 +123,13 @@ function run(
     },
   });
   const total = (performance.now() - started) / 1000;
+  const memory = meter.report(activationBytes, wasmInfo().memoryBytes);
   mkdirSync(outDir, { recursive: true });
   writeFileSync(
     join(outDir, 'checkpoint.safetensors'),
     saveSafetensors(model.stateDict(), { metadata: { format: 'pt' } }),
   );
   writeFileSync(join(outDir, 'plot.svg'), plotSvg(history));
-  const memory = meter.report(activationBytes, wasmInfo().memoryBytes);
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   writeFileSync(
     join(outDir, 'history.json'),

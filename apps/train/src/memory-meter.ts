@@ -46,6 +46,8 @@ export interface MemoryReport {
   peakRssGrowthMb: number;
   /** Whether the peak is the kernel's high-water mark (true) or the largest sample. */
   peakFromHighWaterMark: boolean;
+  /** The sample at or before which the peak was reached ('training step 12 of epoch 1', 'evaluation batch 3 of epoch 1'). */
+  peakAt: string;
   /** Typed-array memory growth at the samples (V8's count, WebAssembly memory excluded). */
   arrayBufferGrowthMb: number;
   /** kernels-cpu's WebAssembly memory at the end (a part of the growth). */
@@ -61,6 +63,8 @@ export class MemoryMeter {
   private readonly baselineBuffers: number;
   private peakSampledRss: number;
   private peakBuffers: number;
+  private highWater: number;
+  private peakAt = 'before training';
 
   /**
    * Takes the baseline: call right before training. Where the runtime exposes its collector
@@ -75,18 +79,23 @@ export class MemoryMeter {
     this.baselineHighWater = process.resourceUsage().maxRSS * 1024;
     this.peakSampledRss = now.rss;
     this.peakBuffers = now.arrayBuffers;
+    this.highWater = this.baselineHighWater;
   }
 
-  /** After each training step and evaluation batch. */
-  sample(): void {
+  /** After each training step and evaluation batch; `at` names it. */
+  sample(at = 'the end'): void {
     const now = process.memoryUsage();
+    const highWater = process.resourceUsage().maxRSS * 1024;
+    if (highWater > this.highWater || now.rss > this.peakSampledRss) this.peakAt = at;
+    this.highWater = Math.max(this.highWater, highWater);
     this.peakSampledRss = Math.max(this.peakSampledRss, now.rss);
     this.peakBuffers = Math.max(this.peakBuffers, now.arrayBuffers);
   }
 
+  /** Right after the last sample (before the results are written). */
   report(batchActivations: number, wasmMemoryBytes: number): MemoryReport {
-    this.sample();
     const highWater = process.resourceUsage().maxRSS * 1024;
+    if (highWater > this.highWater) this.peakAt = 'the end';
     const fromHighWater = highWater > this.baselineHighWater;
     const peak = fromHighWater ? Math.max(highWater, this.peakSampledRss) : this.peakSampledRss;
     const growth = peak - this.baselineRss;
@@ -95,6 +104,7 @@ export class MemoryMeter {
       peakRssMb: peak / MB,
       peakRssGrowthMb: growth / MB,
       peakFromHighWaterMark: fromHighWater,
+      peakAt: this.peakAt,
       arrayBufferGrowthMb: (this.peakBuffers - this.baselineBuffers) / MB,
       wasmMemoryMb: wasmMemoryBytes / MB,
       batchActivationsMb: batchActivations / MB,
@@ -105,5 +115,5 @@ export class MemoryMeter {
 
 /** One line for the console. */
 export function formatMemory(m: MemoryReport): string {
-  return `memory: peak RSS ${m.peakRssMb.toFixed(0)} MB, ${m.peakRssGrowthMb.toFixed(0)} MB over the ${m.rssBeforeTrainingMb.toFixed(0)} MB before training = ${m.ratio.toFixed(2)}x the ${m.batchActivationsMb.toFixed(0)} MB of one batch's activations (kernels-cpu's WebAssembly memory ${m.wasmMemoryMb.toFixed(0)} MB of it; typed arrays grew ${m.arrayBufferGrowthMb.toFixed(0)} MB)`;
+  return `memory: peak RSS ${m.peakRssMb.toFixed(0)} MB, ${m.peakRssGrowthMb.toFixed(0)} MB over the ${m.rssBeforeTrainingMb.toFixed(0)} MB before training = ${m.ratio.toFixed(2)}x the ${m.batchActivationsMb.toFixed(0)} MB of one batch's activations, reached by ${m.peakAt} (kernels-cpu's WebAssembly memory ${m.wasmMemoryMb.toFixed(0)} MB of it; typed arrays grew ${m.arrayBufferGrowthMb.toFixed(0)} MB)`;
 }

@@ -17,8 +17,8 @@ export interface TrainOptions {
   seed: number;
   /** Called after every batch, and with `final` at the end of each epoch. */
   onProgress?: (state: ProgressState, final: boolean, epoch: EpochRecord | null) => void;
-  /** Called after every evaluation batch (the memory meter samples there). */
-  onEvaluationBatch?: () => void;
+  /** Called after every evaluation batch (the memory meter samples there), with the epoch and the batch's number. */
+  onEvaluationBatch?: (epoch: number, batch: number) => void;
 }
 
 export interface EpochRecord {
@@ -71,7 +71,7 @@ export function evaluate(
   model: Module,
   split: Split,
   batchSize = 128,
-  onBatch?: () => void,
+  onBatch?: (batch: number) => void,
 ): { loss: number; accuracy: number } {
   const wasTraining = model.training;
   model.eval();
@@ -85,7 +85,7 @@ export function evaluate(
       const logits = model.forward(x);
       loss += crossEntropy(logits, y, { reduction: 'sum' }).item();
       hits += correct(logits.data, y);
-      onBatch?.();
+      onBatch?.(s / batchSize + 1);
     }
   });
   model.train(wasTraining);
@@ -138,7 +138,9 @@ export function train(
       options.onProgress?.(state(), false, null);
     }
     const seconds = (performance.now() - started) / 1000;
-    const test = evaluate(model, data.test, options.batchSize, options.onEvaluationBatch);
+    const test = evaluate(model, data.test, options.batchSize, (batch) =>
+      options.onEvaluationBatch?.(epoch, batch),
+    );
     const record: EpochRecord = {
       epoch,
       trainLoss: lossSum / n,
