@@ -274,7 +274,7 @@ function columnCorrelation(
     params: global(exports.IM2COL_PARAMS_BYTES),
     x: batch * sampleIn * 4 + INPUT_SLACK_BYTES,
     y: batch * sampleOut * 4,
-    gw: outChannels * depth * 4,
+    gw: outChannels * depth * 8,
     temp: depth * m * 4,
     ktab: depth * global(exports.KTAB_ENTRY_BYTES),
     work: global(exports.GEMM_WORK_BYTES),
@@ -282,7 +282,8 @@ function columnCorrelation(
   writeParams(kernels, heap.params, geometry, bufferSpatial);
   writeFloats(kernels, heap.x, input);
   writeFloats(kernels, heap.y, source);
-  viewFloats(kernels, heap.gw, outChannels * depth).fill(0);
+  const sums = new Float64Array(kernels.memory.buffer, heap.gw, outChannels * depth);
+  sums.fill(0);
   for (let n = 0; n < batch; n++) {
     for (let g = 0; g < groups; g++) {
       exports.columnCorrelation(
@@ -292,14 +293,14 @@ function columnCorrelation(
         heap.y + (n * sampleOut + g * m * outputVolume) * 4,
         heap.x + n * sampleIn * 4,
         g * geometry.inChannelsPerGroup,
-        heap.gw + g * m * depth * 4,
+        heap.gw + g * m * depth * 8,
         heap.temp,
         heap.ktab,
         heap.work,
       );
     }
   }
-  return readFloats(kernels, heap.gw, outChannels * depth);
+  return Float32Array.from(sums);
 }
 
 /** A fresh [N, C, ...spatial] output holding the bias (zeros without one). */
