@@ -370,6 +370,7 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
       setStealingForTest: (on: boolean) => runner.setAdaptive(on),
       stolenPiecesForTest: () => runner.stolenPieces,
       splitCallsForTest: () => runner.splitCalls,
+      backedOffCallsForTest: () => runner.backedOffCalls,
       setSyncStallForTest: (ms: number) => {
         runner.stallMinMs = ms;
       },

@@ -23,6 +23,7 @@ interface TestHooks {
   setStealingForTest(on: boolean): void;
   stolenPiecesForTest(): number;
   splitCallsForTest(): number;
+  backedOffCallsForTest(): number;
   setSyncStallForTest(ms: number): void;
   setAfterSyncDispatchForTest(hook: (() => void) | null): void;
 }
@@ -230,6 +231,35 @@ describe('CpuContext.sync', () => {
     own.dispose();
     expect(() => own.sync.conv(x, w4)).toThrow(AbortError);
     expect(() => own.sync.conv(x, w4)).toThrow('conv2d: the CPU context was disposed');
+  });
+
+  it('after a call whose worker was late runs the next 1, then 2, then at most 4 calls on the caller alone', async () => {
+    const own = await createCpuContext({ threads: 2 });
+    try {
+      const x = rng.normalTensor([2, 16, 40, 40]);
+      const w = rng.normalTensor([32, 16, 3, 3]);
+      const want = conv(x, w, { padding: 1 });
+      // An awaited call whose piece holds the worker until its reply is read (taking back off):
+      // the blocking calls below never read it, so each finds the worker busy.
+      hooks(own).setStealingForTest(false);
+      const first = own.conv(x, w, { padding: 1 });
+      hooks(own).setStealingForTest(true);
+      const schedule: string[] = [];
+      for (let call = 0; call < 14; call++) {
+        const stolen = hooks(own).stolenPiecesForTest();
+        const backedOff = hooks(own).backedOffCallsForTest();
+        same(own.sync.conv(x, w, { padding: 1 }), want);
+        if (hooks(own).stolenPiecesForTest() > stolen) schedule.push('late');
+        else if (hooks(own).backedOffCallsForTest() > backedOff) schedule.push('alone');
+        else schedule.push('?');
+      }
+      expect(schedule.join(' ')).toBe(
+        'late alone late alone alone late alone alone alone alone late alone alone alone',
+      );
+      same(await first, want);
+    } finally {
+      own.dispose();
+    }
   });
 
   it('with one thread runs every call on the caller', async () => {

@@ -123,9 +123,10 @@ export class PieceRunner {
   adaptive = true;
   private backoff = 0;
   private strikes = 0;
-  /** For the tests: pieces the caller took back, calls split, the blocking form's stall bound. */
+  /** For the tests: pieces the caller took back, calls split, calls backed off, the blocking form's stall bound. */
   stolenPieces = 0;
   splitCalls = 0;
+  backedOffCalls = 0;
   stallMinMs = SYNC_STALL_MIN_MS;
   /** For the tests: called by the blocking form once it has handed the pieces to the pool. */
   afterSyncDispatch: (() => void) | null = null;
@@ -147,6 +148,7 @@ export class PieceRunner {
   private backingOff(): boolean {
     if (!this.adaptive || this.backoff === 0) return false;
     this.backoff--;
+    this.backedOffCalls++;
     return true;
   }
 
