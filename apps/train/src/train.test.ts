@@ -5,7 +5,15 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSafetensors, noGrad, saveSafetensors } from '@convkit/layers';
+import { createCpuContext } from '@convkit/kernels-cpu';
+import {
+  cpuBackendOn,
+  loadSafetensors,
+  manualSeed,
+  noGrad,
+  saveSafetensors,
+  setBackend,
+} from '@convkit/layers';
 import { assertClose, Tensor } from '@convkit/tensor';
 import { describe, expect, it } from 'vitest';
 import { loadFashionMnist, missingDataMessage } from './fashion-mnist';
@@ -66,6 +74,30 @@ describe('Fashion-MNIST training (committed subset)', () => {
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('accuracy');
     expect(svg.match(/<path /g)).toHaveLength(4);
+  });
+
+  it('trains with the convolutions on two threads (--threads 2) as on one', async () => {
+    const context = await createCpuContext({ threads: 2 });
+    const run = () => {
+      manualSeed(0); // the same initial weights
+      return train(fashionCnn(0.25), data, { epochs: 1, batchSize: 50, lr: 2e-3, seed: 0 }).epochs[0]!;
+    };
+    const one = run();
+    const previous = setBackend(cpuBackendOn(context.sync));
+    let two: ReturnType<typeof run>;
+    try {
+      two = run();
+    } finally {
+      setBackend(previous);
+      context.dispose();
+    }
+    expect(two.testAccuracy).toBeGreaterThan(0.6);
+    // The same training up to the order of the split weight gradients' sums, which 30 Adam
+    // steps carry into the weights: the training loss within 1e-4, the test loss after the
+    // epoch within 1%, the accuracy within 2 points (not bit for bit).
+    expect(Math.abs(two.trainLoss - one.trainLoss)).toBeLessThan(1e-4 * (1 + one.trainLoss));
+    expect(Math.abs(two.testLoss - one.testLoss)).toBeLessThan(1e-2 * one.testLoss);
+    expect(Math.abs(two.testAccuracy - one.testAccuracy)).toBeLessThanOrEqual(0.02);
   });
 
   it('says how to install the data set when it is missing', () => {
