@@ -38,7 +38,6 @@ import { fma } from './fma';
 import { KC, MR, NR, packAUnit } from './gemm-4x8';
 
 /** Bytes of the parameter block: i32 slots, order below. */
-const IKC: i32 = 600;
 export const IMPLICIT_PARAMS_BYTES: i32 = 16 * 4;
 // Slots: 0 rows (output rows: outD * outH, or 1 when flattened) 1 cols (output columns per
 // row) 2 rowStep (bytes between the input rows of consecutive output rows) 3 planeRows
