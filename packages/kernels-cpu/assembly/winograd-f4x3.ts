@@ -50,8 +50,9 @@
  *   (82% of peak; 58 MFLOP), output transform 0.09 ms, packing 0.035 ms, weight transform
  *   0.03 ms (0.10 before the vector path); the call around them adds the copy in (0.02 ms)
  *   and the copy out into a fresh array (0.3-0.4 ms: its first touch of new pages). dil3x3
- *   (d2 p2, four 28x28 phases): the same GEMMs, packing 0.056 ms (0.07 with a pass per
- *   column phase), output transform 0.08 ms (0.13 with read-blend-write stores). conv1d
+ *   (d2 p2, four 28x28 phases): the same GEMMs, packing 0.07 ms (a pass per column phase
+ *   reading each source row once for both was 0.057 ms, not worth its 1.8 KB of code),
+ *   output transform 0.08 ms (0.13 with read-blend-write stores). conv1d
  *   (C256 L1024 -> 256, F(6, 3)), 8 samples, each sample's 171 tiles in one block: input
  *   transform 0.97 ms, GEMMs 26.3-26.9 ms (54.6 GFLOP/s, 81%), output transform 0.79 ms.
  *   The micro-kernel is the limit (83-85% of peak even in L1): unrolling its k loop made V8
@@ -377,7 +378,6 @@ export function winogradPackInput(
   planeW: i32,
 ): f64 {
   const rowBytes = <usize>(planeW * 4);
-  if (dW == 2) return packColumnPairs(x, channels, inH, inW, padH, padW, dH, planes, planeH, planeW);
   let dst = planes;
   let squares: f64 = 0;
   for (let ph = 0; ph < dH; ph++) {
@@ -428,100 +428,6 @@ export function winogradPackInput(
           dst += rowBytes;
         }
       }
-    }
-  }
-  return squares;
-}
-
-/**
- * winogradPackInput for dilation 2 along w: each source row is read once for both column
- * phases (one pair of vectors gives four values of each: the even floats to phase 0, the odd
- * ones to phase 1) instead of once per phase (dil3x3's packing 0.068-0.074 -> 0.057-0.058 ms,
- * min and median of 40, load 4).
- */
-function packColumnPairs(
-  x: usize,
-  channels: i32,
-  inH: i32,
-  inW: i32,
-  padH: i32,
-  padW: i32,
-  dH: i32,
-  planes: usize,
-  planeH: i32,
-  planeW: i32,
-): f64 {
-  const rowBytes = <usize>(planeW * 4);
-  const planeBytes = <usize>planeH * rowBytes;
-  // Columns j of phase pw whose source pw + 2 j - padW lies in [0, inW), as in winogradPackInput.
-  const lo0 = -padW;
-  const lo1 = 1 - padW;
-  const a0 = min(lo0 >= 0 ? 0 : (-lo0 + 1) / 2, planeW);
-  const a1 = min(lo1 >= 0 ? 0 : (-lo1 + 1) / 2, planeW);
-  const b0 = max(min(inW - lo0 <= 0 ? 0 : (inW - lo0 + 1) / 2, planeW), a0);
-  const b1 = max(min(inW - lo1 <= 0 ? 0 : (inW - lo1 + 1) / 2, planeW), a1);
-  // Both phases' columns in [both0, both1): four of each per pair of vectors.
-  const both0 = max(a0, a1);
-  const both1 = max(min(b0, b1), both0);
-  let squares: f64 = 0;
-  let acc = f32x4.splat(0);
-  for (let ph = 0; ph < dH; ph++) {
-    for (let c = 0; c < channels; c++) {
-      const plane = x + <usize>c * <usize>(inH * inW * 4);
-      // Phase (ph, 0) and (ph, 1) planes of channel c.
-      let d0 = planes + (<usize>(ph * 2) * <usize>channels + <usize>c) * planeBytes;
-      let d1 = d0 + <usize>channels * planeBytes;
-      for (let i = 0; i < planeH; i++) {
-        const sh = ph + i * dH - padH;
-        if (sh < 0 || sh >= inH) {
-          zeroFloats(d0, planeW);
-          zeroFloats(d1, planeW);
-        } else {
-          const row = plane + <usize>(sh * inW * 4);
-          zeroFloats(d0, a0);
-          zeroFloats(d1, a1);
-          for (let j = a0; j < min(both0, b0); j++) {
-            const v = load<f32>(row + <usize>((2 * j + lo0) * 4));
-            store<f32>(d0 + <usize>(j * 4), v);
-            squares += <f64>v * <f64>v;
-          }
-          for (let j = a1; j < min(both0, b1); j++) {
-            const v = load<f32>(row + <usize>((2 * j + lo1) * 4));
-            store<f32>(d1 + <usize>(j * 4), v);
-            squares += <f64>v * <f64>v;
-          }
-          let j = both0;
-          let src = row + <usize>((2 * j + lo0) * 4);
-          for (; j + 4 <= both1; j += 4) {
-            const v = v128.load(src);
-            const w = v128.load(src, 16);
-            const even = v128.shuffle<f32>(v, w, 0, 2, 4, 6);
-            const odd = v128.shuffle<f32>(v, w, 1, 3, 5, 7);
-            v128.store(d0 + <usize>(j * 4), even);
-            v128.store(d1 + <usize>(j * 4), odd);
-            acc = fma(even, even, fma(odd, odd, acc));
-            src += 32;
-          }
-          for (let k = j; k < b0; k++) {
-            const v = load<f32>(row + <usize>((2 * k + lo0) * 4));
-            store<f32>(d0 + <usize>(k * 4), v);
-            squares += <f64>v * <f64>v;
-          }
-          for (let k = j; k < b1; k++) {
-            const v = load<f32>(row + <usize>((2 * k + lo1) * 4));
-            store<f32>(d1 + <usize>(k * 4), v);
-            squares += <f64>v * <f64>v;
-          }
-          zeroFloats(d0 + <usize>(b0 * 4), planeW - b0);
-          zeroFloats(d1 + <usize>(b1 * 4), planeW - b1);
-        }
-        d0 += rowBytes;
-        d1 += rowBytes;
-      }
-      // Keep the float32 partial sums short: fold them into float64 once per channel.
-      squares += <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1);
-      squares += <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);
-      acc = f32x4.splat(0);
     }
   }
   return squares;
