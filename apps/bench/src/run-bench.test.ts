@@ -11,6 +11,9 @@ import { EngineUnsupportedError } from './engine-unsupported-error';
 import type { Problem } from './problem';
 import { referenceCache } from './reference-cache';
 import { runBench } from './run-bench';
+import { TIMING_PRESETS } from './timing-settings';
+
+const QUICK = TIMING_PRESETS.quick;
 
 interface FakeBehaviour {
   /** Milliseconds each run reports. */
@@ -81,14 +84,14 @@ async function run(engines: Record<string, FakeBehaviour>, timing = {}, mode: 'q
 }
 
 describe('runBench', () => {
-  it('verifies, warms up once, then takes the quick mode repeats of a fast engine', async () => {
+  it('verifies, warms up, then takes the quick mode repeats of a fast engine', async () => {
     const { result, log, report } = await run({ fast: { ms: 10 } });
     const r = result('fast');
     expect(r.status).toBe('ok');
     expect(r.verification).toEqual({ maxAbsDiff: 0, mismatches: 0, elements: 4 * 6 * 6 });
     expect(r.timing).toMatchObject({
-      runs: 5,
-      warmupRuns: 1,
+      runs: QUICK.repeats,
+      warmupRuns: QUICK.warmupRuns,
       cold: false,
       medianMs: 10,
       minMs: 10,
@@ -97,12 +100,7 @@ describe('runBench', () => {
     expect(r.timing!.gflops).toBeCloseTo(report.configs[0]!.flops / 10e6, 12);
     expect(log.filter((l) => l.startsWith('fast:'))).toEqual([
       'fast:verify',
-      'fast:run',
-      'fast:run',
-      'fast:run',
-      'fast:run',
-      'fast:run',
-      'fast:run',
+      ...Array<string>(QUICK.warmupRuns + QUICK.repeats).fill('fast:run'),
       'fast:dispose',
       'fast:close',
     ]);
@@ -241,9 +239,10 @@ describe('runBench', () => {
       },
     });
     const runs = log.flatMap((entry, i) => (entry.endsWith(':run') ? [i] : []));
-    expect(runs).toHaveLength(12);
+    const perEngine = QUICK.warmupRuns + QUICK.repeats;
+    expect(runs).toHaveLength(2 * perEngine);
     for (const i of runs) expect(log[i - 1]).toBe('idle');
-    expect(log.filter((entry) => entry === 'idle')).toHaveLength(12);
+    expect(log.filter((entry) => entry === 'idle')).toHaveLength(2 * perEngine);
     for (const i of log.flatMap((entry, j) => (entry.endsWith(':verify') ? [j] : []))) {
       expect(log[i - 1]).not.toBe('idle');
     }
