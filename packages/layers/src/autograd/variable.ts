@@ -148,8 +148,27 @@ function runBackward(root: Variable, seed: Tensor, retainGraph: boolean): void {
     if (g === undefined) continue;
     const node = v.gradFn;
     if (node === null) {
-      if (v.requiresGrad) v.grad = v.grad === null ? g.clone() : backend.binary('add', v.grad, g);
-      if (release && !sharesMemory(g, seed, [], grads)) release(g);
+      const unshared = !sharesMemory(g, seed, [], grads);
+      if (v.requiresGrad && v.grad === null) {
+        // A whole gradient nothing else holds becomes the leaf's .grad as it is (PyTorch
+        // steals it too): no copy, and it is never handed back for reuse.
+        if (
+          release &&
+          unshared &&
+          g.isContiguous &&
+          g.offset === 0 &&
+          g.size === g.data.length &&
+          g.data.byteOffset === 0 &&
+          g.data.byteLength === g.data.buffer.byteLength
+        ) {
+          v.grad = g;
+          continue;
+        }
+        v.grad = g.clone();
+      } else if (v.requiresGrad) {
+        v.grad = backend.binary('add', v.grad!, g);
+      }
+      if (release && unshared) release(g);
       continue;
     }
     const consumable = release !== undefined && !sharesMemory(g, seed, [], grads);

@@ -341,6 +341,40 @@ describe('recycling in the backward pass', () => {
     expect(recycled.values).toEqual(fresh.values);
   });
 
+  it('lets a leaf keep a gradient nothing else holds, uncopied, and never recycles it', () => {
+    const w = new Parameter(createRng(31).normalTensor([64]));
+    const c = createRng(32).normalTensor([64]);
+    const returned: Tensor[] = [];
+    const spying: Backend = {
+      ...cpuBackend,
+      unaryBackward: (...args: Parameters<Backend['unaryBackward']>) => {
+        const g = cpuBackend.unaryBackward(...args);
+        returned.push(g);
+        return g;
+      },
+      unaryBackwardInPlace: undefined,
+    };
+    withBackend(spying, () => sum(mul(relu(w), c)).backward());
+    // relu's backward made the gradient; the leaf holds that very tensor.
+    expect(returned).toHaveLength(1);
+    expect(w.grad).toBe(returned[0]);
+    const kept = w.grad!;
+    const copy = kept.toFloat32Array();
+    // More steps take (and overwrite) whatever was released: the kept gradient is untouched.
+    for (let i = 0; i < 3; i++) {
+      w.grad = null;
+      sum(mul(relu(w), createRng(40 + i).normalTensor([64]))).backward();
+      takeBuffer(64).fill(Number.NaN);
+    }
+    expect(kept.toFloat32Array()).toEqual(copy);
+    // A gradient that a second leaf still waits for is copied: add gives both the same tensor.
+    const a = new Parameter(createRng(33).normalTensor([8]));
+    const b = new Parameter(createRng(34).normalTensor([8]));
+    sum(mul(add(a, b), createRng(35).normalTensor([8]))).backward();
+    expect(a.grad!.data.buffer).not.toBe(b.grad!.data.buffer);
+    expect(a.grad!.toFloat32Array()).toEqual(b.grad!.toFloat32Array());
+  });
+
   it('never recycles the seed gradient a caller passed in', () => {
     const w = new Parameter(createRng(2).normalTensor([2, 8]));
     const seed: Tensor = createRng(5).normalTensor([2, 8]);
