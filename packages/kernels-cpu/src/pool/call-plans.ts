@@ -13,9 +13,11 @@
  * convolution of an input slice with its own zero padding, convRowBand in @convkit/tensor).
  */
 import {
+  ArgumentError,
   type ConvGeometry,
   checkGradOutput,
   convRowBands,
+  describeValue,
   opNameForWeight,
   optionBoolean,
   readOptions,
@@ -37,8 +39,15 @@ import type {
   DeformConvGradients,
   PartialConvGradients,
 } from '../options';
+import { checkInto } from './check-into';
 import type { PoolOp, PoolPiece } from './pool-task';
-import { addInto, tightView } from './shared-tensor';
+import { addInto, copyInto, tightView } from './shared-tensor';
+
+/**
+ * The gradients options of the pooled convBackward: the module op's, and `inputGradientInto`
+ * (a tensor to hold the input gradient, see checkInto).
+ */
+export type PoolConvBackwardGradientOptions = ConvBackwardGradientOptions & { inputGradientInto?: Tensor };
 
 /** What a plan needs from its context. */
 export interface PlanContext {
@@ -64,7 +73,11 @@ function withoutTensors(options: Options): Record<string, unknown> {
   return rest;
 }
 
-/** The plan of conv / conv1d / conv2d / conv3d (`op` names the call in errors). */
+/**
+ * The plan of conv / conv1d / conv2d / conv3d (`op` names the call in errors); with `into`
+ * (convInto's `out`, checked as checkInto does) the pieces write the result there, and a call
+ * run on the caller copies its result there.
+ */
 export function planConv(
   ctx: PlanContext,
   op: string,
@@ -72,11 +85,25 @@ export function planConv(
   weight: Tensor,
   options: Options,
   dims?: 1 | 2 | 3,
+  into?: { value: unknown },
 ): CallPlan<Tensor> {
   const call = resolveConvCall(op, input, weight, options, dims);
   const g = call.geometry;
+  const target = into
+    ? checkInto(op, 'out', into.value, g.outputShape, {
+        input: call.input,
+        weight: call.weight,
+        bias: call.bias,
+      })
+    : null;
   ctx.ready(op);
-  const inline = { inline: () => conv(call.input, call.weight, options) };
+  const whole = (): Tensor => {
+    const result = conv(call.input, call.weight, options);
+    if (target === null) return result;
+    copyInto(result, target);
+    return target;
+  };
+  const inline = { inline: whole };
   if (ctx.small(g)) return inline;
   const parts = ctx.parts;
   const x = call.input;
@@ -85,7 +112,8 @@ export function planConv(
   const rest = withoutTensors(options);
   const channelDim = g.layout === 'channels-last' ? g.dims + 1 : 1;
   const rowDim = g.layout === 'channels-last' ? 1 : 2;
-  const out = zeros(g.outputShape);
+  // Every piece writes a disjoint part of the result, together all of it.
+  const out = target ?? zeros(g.outputShape);
   const pieces: PoolPiece[] = [];
   const bands = g.batch < parts && g.groups < parts ? convRowBands(g, parts) : [];
   if (g.batch >= parts) {
@@ -136,43 +164,65 @@ export function planConv(
       );
     }
   } else {
-    return { inline: () => conv(x, w, options) };
+    return inline;
   }
   return { pieces, finish: () => out };
 }
 
-/** The plan of convBackward (`gradients: { inputGradient: false }` skips the input gradient). */
+/**
+ * The plan of convBackward (`gradients: { inputGradient: false }` skips the input gradient;
+ * `gradients.inputGradientInto`, checked as checkInto does, holds it: the pieces write it
+ * there, a call run on the caller copies it there).
+ */
 export function planConvBackward(
   ctx: PlanContext,
   gradOutput: Tensor,
   input: Tensor,
   weight: Tensor,
   options: Options,
-  gradients: ConvBackwardGradientOptions | undefined,
+  gradients: PoolConvBackwardGradientOptions | undefined,
 ): CallPlan<PartialConvGradients> {
   const op = 'convBackward';
   const call = resolveConvCall(op, input, weight, options);
-  const wantInput = optionBoolean(
-    op,
-    'inputGradient',
-    readOptions(op, gradients, ['inputGradient'], 'gradients').inputGradient,
-    true,
-  );
+  const read = readOptions(op, gradients, ['inputGradient', 'inputGradientInto'], 'gradients');
+  const wantInput = optionBoolean(op, 'inputGradient', read.inputGradient, true);
   const which = { inputGradient: wantInput };
   const g = call.geometry;
   const gy = checkGradOutput(op, gradOutput, g.outputShape, `conv${g.dims}d`);
+  const givenInto = read.inputGradientInto !== undefined && read.inputGradientInto !== null;
+  if (givenInto && !wantInput) {
+    throw new ArgumentError(
+      `${op}: gradients.inputGradientInto must not be given with inputGradient: false (no input gradient to hold), got ${describeValue(read.inputGradientInto)}`,
+    );
+  }
+  const target = givenInto
+    ? checkInto(op, 'gradients.inputGradientInto', read.inputGradientInto, g.inputShape, {
+        gradOutput: gy,
+        input: call.input,
+        weight: call.weight,
+      })
+    : null;
   ctx.ready(op);
   const parts = ctx.parts;
   const x = call.input;
   const w = call.weight;
-  if (ctx.small(g)) return { inline: () => convBackward(gy, x, w, options, which) };
+  const whole = (): PartialConvGradients => {
+    const result = convBackward(gy, x, w, options, which);
+    if (target === null || result.gradInput === null) return result;
+    copyInto(result.gradInput, target);
+    return { ...result, gradInput: target };
+  };
+  if (ctx.small(g)) return { inline: whole };
   const rest = withoutTensors(options);
   const rowDim = g.layout === 'channels-last' ? 1 : 2;
   const bands = g.batch < parts ? convRowBands(g, parts) : [];
-  if (g.batch < parts && bands.length < 2) return { inline: () => convBackward(gy, x, w, options, which) };
+  if (g.batch < parts && bands.length < 2) return { inline: whole };
   // Without the input gradient each piece runs the weight-only op and nothing is staged for it.
   const pieceOp = wantInput ? 'convBackward' : 'convBackwardWeight';
-  const gradInput = zeros(wantInput ? g.inputShape : [0]);
+  // Bands add their rows into it (rows two bands share get both): a given tensor starts at zero.
+  const bandsAdd = g.batch < parts && wantInput;
+  if (target !== null && bandsAdd) target.data.fill(0, target.offset, target.offset + target.size);
+  const gradInput = target ?? zeros(wantInput ? g.inputShape : [0]);
   const pieces: PoolPiece[] = [];
   const weightParts: Tensor[] = [];
   const biasParts: Tensor[] = [];

@@ -41,7 +41,6 @@ import {
   type Tensor,
 } from '@convkit/tensor';
 import type {
-  ConvBackwardGradientOptions,
   ConvGradients,
   ConvOptions,
   ConvTransposeOptions,
@@ -53,6 +52,7 @@ import { initWasm, wasmInfo } from '../wasm/wasm-runtime';
 import {
   type CallPlan,
   type PlanContext,
+  type PoolConvBackwardGradientOptions,
   planConv,
   planConvBackward,
   planConvTranspose,
@@ -95,18 +95,32 @@ export interface CpuContext {
   conv1d(input: Tensor, weight: Tensor, options?: ConvOptions & PoolCallOptions): Promise<Tensor>;
   conv2d(input: Tensor, weight: Tensor, options?: ConvOptions & PoolCallOptions): Promise<Tensor>;
   conv3d(input: Tensor, weight: Tensor, options?: ConvOptions & PoolCallOptions): Promise<Tensor>;
+  /**
+   * `conv` written into `out` (a contiguous float32 tensor of exactly the output's shape, not
+   * overlapping the input, weight or bias), which it resolves to: the pieces write there.
+   */
+  convInto(
+    out: Tensor,
+    input: Tensor,
+    weight: Tensor,
+    options?: ConvOptions & PoolCallOptions,
+  ): Promise<Tensor>;
   convTranspose(
     input: Tensor,
     weight: Tensor,
     options?: ConvTransposeOptions & PoolCallOptions,
   ): Promise<Tensor>;
-  /** `gradients: { inputGradient: false }` skips the input gradient (gradInput null), as the synchronous op. */
+  /**
+   * `gradients: { inputGradient: false }` skips the input gradient (gradInput null), as the
+   * synchronous op; `gradients.inputGradientInto` (a contiguous float32 tensor of the input's
+   * shape, not overlapping gradOutput, input or weight) holds it: the pieces write it there.
+   */
   convBackward(
     gradOutput: Tensor,
     input: Tensor,
     weight: Tensor,
     options: (ConvOptions & PoolCallOptions) | undefined,
-    gradients: ConvBackwardGradientOptions,
+    gradients: PoolConvBackwardGradientOptions,
   ): Promise<PartialConvGradients>;
   convBackward(
     gradOutput: Tensor,
@@ -152,14 +166,16 @@ export interface CpuSyncOps {
   conv1d(input: Tensor, weight: Tensor, options?: ConvOptions): Tensor;
   conv2d(input: Tensor, weight: Tensor, options?: ConvOptions): Tensor;
   conv3d(input: Tensor, weight: Tensor, options?: ConvOptions): Tensor;
+  /** `conv` written into `out`, which it returns (see CpuContext.convInto). */
+  convInto(out: Tensor, input: Tensor, weight: Tensor, options?: ConvOptions): Tensor;
   convTranspose(input: Tensor, weight: Tensor, options?: ConvTransposeOptions): Tensor;
-  /** `gradients: { inputGradient: false }` skips the input gradient (gradInput null), as the module op. */
+  /** `gradients` as CpuContext.convBackward's: `inputGradient: false`, `inputGradientInto`. */
   convBackward(
     gradOutput: Tensor,
     input: Tensor,
     weight: Tensor,
     options: ConvOptions | undefined,
-    gradients: ConvBackwardGradientOptions,
+    gradients: PoolConvBackwardGradientOptions,
   ): PartialConvGradients;
   convBackward(gradOutput: Tensor, input: Tensor, weight: Tensor, options?: ConvOptions): ConvGradients;
   convTransposeBackward(
@@ -307,6 +323,8 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
       blocking(planConv(syncPlan, 'conv2d', input, weight, opts(options), 2)),
     conv3d: (input, weight, options) =>
       blocking(planConv(syncPlan, 'conv3d', input, weight, opts(options), 3)),
+    convInto: (out, input, weight, options) =>
+      blocking(planConv(syncPlan, 'convInto', input, weight, opts(options), undefined, { value: out })),
     convTranspose: (input, weight, options) =>
       blocking(planConvTranspose(syncPlan, input, weight, opts(options))),
     convBackward: ((
@@ -314,7 +332,7 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
       input: Tensor,
       weight: Tensor,
       options?: ConvOptions,
-      gradients?: ConvBackwardGradientOptions,
+      gradients?: PoolConvBackwardGradientOptions,
     ) =>
       blocking(
         planConvBackward(syncPlan, gradOutput, input, weight, opts(options), gradients),
@@ -338,6 +356,10 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
       pooled(options, (ctx, plain) => planConv(ctx, 'conv2d', input, weight, plain, 2)),
     conv3d: (input, weight, options) =>
       pooled(options, (ctx, plain) => planConv(ctx, 'conv3d', input, weight, plain, 3)),
+    convInto: (out, input, weight, options) =>
+      pooled(options, (ctx, plain) =>
+        planConv(ctx, 'convInto', input, weight, plain, undefined, { value: out }),
+      ),
     convTranspose: (input, weight, options) =>
       pooled(options, (ctx, plain) => planConvTranspose(ctx, input, weight, plain)),
     convBackward: ((
@@ -345,7 +367,7 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
       input: Tensor,
       weight: Tensor,
       options?: ConvOptions & PoolCallOptions,
-      gradients?: ConvBackwardGradientOptions,
+      gradients?: PoolConvBackwardGradientOptions,
     ) =>
       pooled(options, (ctx, plain) =>
         planConvBackward(ctx, gradOutput, input, weight, plain, gradients),

@@ -56,6 +56,7 @@ describe('CpuContext.sync', () => {
         'conv2d',
         'conv3d',
         'convBackward',
+        'convInto',
         'convTranspose',
         'convTransposeBackward',
         'deformConv',
