@@ -1,4 +1,9 @@
-/** cpuBackend: the Backend of @convkit/kernels-cpu's convolutions and the TypeScript loops in cpu/. */
+/**
+ * cpuBackend: the Backend of @convkit/kernels-cpu's convolutions and the TypeScript loops in
+ * cpu/. Its activation-sized results (conv outputs, conv input gradients, the linear layers'
+ * and matmul's products, the element-wise, batch-norm and pooling results) are recycled
+ * buffers: the engine's `release` gives them back once nothing reads them.
+ */
 import {
   conv,
   convBackward,
@@ -8,6 +13,7 @@ import {
   deformConvBackward,
 } from '@convkit/kernels-cpu';
 import type { Tensor } from '@convkit/tensor';
+import { convIntoByCopy } from '../cpu/conv-into-by-copy';
 import {
   affine,
   binary,
@@ -40,6 +46,7 @@ import {
   maxPoolBackward,
 } from '../cpu/pooling';
 import { releaseBuffer, releaseIndices } from '../cpu/recycled-buffers';
+import { recycledConv, recycledConvBackward } from '../cpu/recycled-conv';
 import { softmax, softmaxBackward } from '../cpu/softmax';
 import { assignInto } from '../cpu/strided';
 import {
@@ -50,10 +57,14 @@ import {
 } from '../cpu/upsample';
 import type { Backend } from './backend';
 
-export const cpuBackend: Backend = Object.freeze({
+/** The module ops with their into-forms. */
+const moduleOps = convIntoByCopy({ conv, convBackward });
+
+export const cpuBackend: Backend = Object.freeze<Backend>({
   name: 'cpu',
-  conv,
-  convBackward,
+  conv: (input, weight, options) => recycledConv(moduleOps, input, weight, options),
+  convBackward: (gradOutput, input, weight, options, gradients) =>
+    recycledConvBackward(moduleOps, gradOutput, input, weight, options, gradients),
   convTranspose,
   convTransposeBackward,
   deformConv,
