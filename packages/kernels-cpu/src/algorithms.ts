@@ -68,15 +68,26 @@ import { prefersWinograd } from './wasm/winograd-preference';
  * `inChannels`, `inputSpatial`, `outputSpatial`... instead. Kernels never modify their inputs.
  */
 export interface ConvKernels {
-  /** input [N, C_in, ...in], weight [C_out, C_in/groups, ...k], bias [C_out] | null -> output [N, C_out, ...out]. */
+  /**
+   * input [N, C_in, ...in], weight [C_out, C_in/groups, ...k], bias [C_out] | null -> output
+   * [N, C_out, ...out]. With `out` (exactly the output's length, sharing no memory with the
+   * operands) a kernel may write the result there and return it; one that returns another
+   * array has the op copy that into `out`. Without it, a fresh array.
+   */
   conv(
     input: Float32Array,
     weight: Float32Array,
     bias: Float32Array | null,
     geometry: ConvGeometry,
+    out?: Float32Array,
   ): Float32Array;
-  /** gradOutput [N, C_out, ...out], weight -> gradInput [N, C_in, ...in]. */
-  convBackwardInput(gradOutput: Float32Array, weight: Float32Array, geometry: ConvGeometry): Float32Array;
+  /** gradOutput [N, C_out, ...out], weight -> gradInput [N, C_in, ...in]; `out` as for `conv`. */
+  convBackwardInput(
+    gradOutput: Float32Array,
+    weight: Float32Array,
+    geometry: ConvGeometry,
+    out?: Float32Array,
+  ): Float32Array;
   /** gradOutput [N, C_out, ...out], input [N, C_in, ...in] -> gradWeight [C_out, C_in/groups, ...k]. */
   convBackwardWeight(gradOutput: Float32Array, input: Float32Array, geometry: ConvGeometry): Float32Array;
   /** input [N, C_in, ...in], weight [C_in, C_out/groups, ...k], bias [C_out] | null -> output [N, C_out, ...out]. */
@@ -103,13 +114,14 @@ export interface ConvKernels {
   /**
    * Optional: the conv forward on channels-last buffers (input [N, ...in, C_in] -> output
    * [N, ...out, C_out]), or null for a geometry it does not run; with a result the op skips
-   * its two layout transposes.
+   * its two layout transposes. `out` as for `conv` (channels-last).
    */
   convChannelsLast?(
     input: Float32Array,
     weight: Float32Array,
     bias: Float32Array | null,
     geometry: ConvGeometry,
+    out?: Float32Array,
   ): Float32Array | null;
 }
 
@@ -127,8 +139,10 @@ const CONV_KERNELS = {
   // Lowering to columns + the cache-blocked GEMM (./im2col/*). The bias gradient is a plain
   // sum with nothing to lower, so it shares the reference's float64 loop.
   im2col: {
-    conv: convIm2col,
-    convBackwardInput: convBackwardInputIm2col,
+    // Their fifth parameter is a tile size (for the tests), not the `out` of ConvKernels.
+    conv: (input, weight, bias, geometry) => convIm2col(input, weight, bias, geometry),
+    convBackwardInput: (gradOutput, weight, geometry) =>
+      convBackwardInputIm2col(gradOutput, weight, geometry),
     convBackwardWeight: convBackwardWeightIm2col,
     convTranspose: convTransposeIm2col,
     convTransposeBackwardInput: convTransposeBackwardInputIm2col,

@@ -10,7 +10,8 @@ const BLOCK = 32;
 
 /**
  * out[n, b, a] = data[offset + n * rows * cols + a * cols + b] for a < rows, b < cols: each
- * sample's [rows, cols] matrix transposed into a fresh [N, cols, rows] buffer.
+ * sample's [rows, cols] matrix transposed into a fresh [N, cols, rows] buffer, or into `out`
+ * (batch * rows * cols floats, not overlapping `data`) when given, which is returned.
  */
 export function transposeChannels(
   data: Float32Array,
@@ -18,8 +19,9 @@ export function transposeChannels(
   batch: number,
   rows: number,
   cols: number,
+  into?: Float32Array,
 ): Float32Array {
-  const out = new Float32Array(batch * rows * cols);
+  const out = into ?? new Float32Array(batch * rows * cols);
   const sample = rows * cols;
   for (let n = 0; n < batch; n++) {
     const src = offset + n * sample;

@@ -10,6 +10,7 @@
  */
 import { CONV_OPTION_KEYS, type ConvGeometry, resolveConvCall, Tensor } from '@convkit/tensor';
 import { convKernelsFor } from './algorithms';
+import { checkOutTensor } from './check-out-tensor';
 import { fromChannelsFirst, toChannelsFirst } from './layout';
 import type { ConvOptions } from './options';
 import { opNameForWeight } from './validate';
@@ -37,9 +38,20 @@ function runConv(
   weight: Tensor,
   options: ConvOptions | undefined,
   dims?: 1 | 2 | 3,
+  withOut = false,
+  out?: unknown,
 ): Tensor {
   const call = resolveConvCall(op, input, weight, options, dims);
   const { geometry } = call;
+  // convInto: the caller's tensor, checked before any work; its row-major block is where the
+  // kernels write (or where the op copies a kernel's fresh result).
+  const into = !withOut
+    ? undefined
+    : checkOutTensor(op, 'out', out, geometry.outputShape, "the output's shape in the call's layout", {
+        input: call.input,
+        weight: call.weight,
+        bias: call.bias,
+      });
   const kernels = convKernelsFor(op, call.algorithm, geometry, 'forward');
   if (geometry.layout === 'channels-last' && kernels.convChannelsLast) {
     // A kernel that reads and writes channels-last itself: no transposes.
@@ -49,20 +61,25 @@ function runConv(
       call.weight.contiguous().data,
       bias,
       geometry,
+      into,
     );
-    if (output !== null) return new Tensor(output, geometry.outputShape);
+    if (output !== null) {
+      if (into === undefined) return new Tensor(output, geometry.outputShape);
+      if (output !== into) into.set(output.subarray(0, into.length));
+      return out as Tensor;
+    }
   }
+  const channelsFirstShape = [geometry.batch, geometry.outChannels, ...geometry.outputSpatial];
   const output = kernels.conv(
     toChannelsFirst(call.input, geometry.layout),
     call.weight.contiguous().data,
     call.bias ? call.bias.contiguous().data : null,
     geometry,
+    // A channels-last result goes through one transpose into `out`, so the kernel writes a fresh one.
+    geometry.layout === 'channels-first' ? into : undefined,
   );
-  return fromChannelsFirst(
-    output,
-    [geometry.batch, geometry.outChannels, ...geometry.outputSpatial],
-    geometry.layout,
-  );
+  if (into === undefined) return fromChannelsFirst(output, channelsFirstShape, geometry.layout);
+  return fromChannelsFirst(output, channelsFirstShape, geometry.layout, out as Tensor, into);
 }
 
 /**
@@ -72,6 +89,16 @@ function runConv(
  */
 export function conv(input: Tensor, weight: Tensor, options?: ConvOptions): Tensor {
   return runConv(opNameForWeight('conv', weight), input, weight, options);
+}
+
+/**
+ * `conv(input, weight, options)` written into `out` (same checks, algorithm and bits), which
+ * it returns. `out` must be a contiguous float32 Tensor of exactly the output's shape in the
+ * call's layout, sharing no memory with the input, the weight or the bias; its old values are
+ * never read. For callers that recycle their result buffers (a training loop's layers).
+ */
+export function convInto(out: Tensor, input: Tensor, weight: Tensor, options?: ConvOptions): Tensor {
+  return runConv('convInto', input, weight, options, undefined, true, out);
 }
 
 /** `conv` for a 3-D weight [C_out, C_in/groups, kL]; input [N, C_in, L] (or [N, L, C_in]). */

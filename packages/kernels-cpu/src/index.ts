@@ -13,7 +13,7 @@ export {
   resolveAlgorithm,
   selectConvAlgorithm,
 } from './algorithms';
-export { conv, conv1d, conv2d, conv3d } from './conv';
+export { conv, conv1d, conv2d, conv3d, convInto } from './conv';
 export { convBackward } from './conv-backward';
 export { convTranspose, convTranspose1d, convTranspose2d, convTranspose3d } from './conv-transpose';
 export { convTransposeBackward } from './conv-transpose-backward';

@@ -44,7 +44,35 @@ export function fromChannelsFirst(
   data: Float32Array,
   channelsFirstShape: readonly number[],
   layout: Layout,
+): Tensor;
+/**
+ * The same into a caller's tensor: `out` (contiguous, the result's shape in `layout`) gets the
+ * elements of `data` (unless `data` already is its block `outData`) and is returned.
+ */
+export function fromChannelsFirst(
+  data: Float32Array,
+  channelsFirstShape: readonly number[],
+  layout: Layout,
+  out: Tensor,
+  outData: Float32Array,
+): Tensor;
+export function fromChannelsFirst(
+  data: Float32Array,
+  channelsFirstShape: readonly number[],
+  layout: Layout,
+  out?: Tensor,
+  outData?: Float32Array,
 ): Tensor {
+  if (out !== undefined && outData !== undefined) {
+    if (layout === 'channels-first') {
+      if (data !== outData) outData.set(data.subarray(0, outData.length));
+    } else {
+      const [batch, channels, ...spatialShape] = channelsFirstShape;
+      const spatial = spatialShape.reduce((a, b) => a * b, 1);
+      transposeChannels(data, 0, batch!, channels!, spatial, outData);
+    }
+    return out;
+  }
   const result = new Tensor(data, channelsFirstShape);
   if (layout === 'channels-first') return result;
   const [batch, channels, ...spatialShape] = channelsFirstShape;

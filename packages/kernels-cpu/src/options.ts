@@ -71,6 +71,12 @@ export interface ConvGradients {
 export interface ConvBackwardGradientOptions {
   /** Compute gradInput (default true); false returns gradInput null. */
   inputGradient?: boolean;
+  /**
+   * Write gradInput into this tensor and return it (contiguous float32, the input's shape in
+   * the call's layout, sharing no memory with gradOutput, input, weight or bias); an error
+   * with `inputGradient: false`.
+   */
+  inputGradientInto?: Tensor;
 }
 
 /** `convBackward`'s result when asked for chosen gradients: gradInput null when not computed. */
