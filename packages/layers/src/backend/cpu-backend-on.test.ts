@@ -224,6 +224,40 @@ describe('cpuBackendOn on a 2-thread CpuContext', () => {
     assertClose(pooled.gb, plain.gb, { atol: 1e-4, rtol: 1e-4 });
   });
 
+  it("writes conv outputs and input gradients through ctx.sync's into-forms: the same bits as its fresh results, buffers reused", () => {
+    const { images, labels } = batch();
+    const net = model();
+    const sync = context.sync;
+    expect(typeof sync.convInto).toBe('function');
+    // The same ops without the into-forms: fresh results (no convInto, no inputGradientInto).
+    const withoutInto: SyncConvOps = {
+      threads: sync.threads,
+      conv: sync.conv,
+      convBackward: sync.convBackward,
+      convTranspose: sync.convTranspose,
+      convTransposeBackward: sync.convTransposeBackward,
+      deformConv: sync.deformConv,
+      deformConvBackward: sync.deformConvBackward,
+    };
+    const steps = (backend: Backend) =>
+      onBackend(backend, () => [0, 1, 2].map(() => step(net, images, labels)));
+    const fresh = steps(cpuBackendOn(withoutInto));
+    const outputs: ArrayBufferLike[] = [];
+    const recycled = cpuBackendOn(sync);
+    const recording: Backend = {
+      ...recycled,
+      conv: (input, weight, options) => {
+        const y = recycled.conv(input, weight, options);
+        outputs.push(y.data.buffer);
+        return y;
+      },
+    };
+    expect(steps(recording)).toEqual(fresh);
+    // Two convolutions a step: the later steps write into buffers the earlier ones gave back.
+    expect(outputs).toHaveLength(6);
+    expect(new Set(outputs).size).toBeLessThan(6);
+  });
+
   it('refuses the context itself (its ops are asynchronous)', () => {
     expect(() => cpuBackendOn(context as never)).toThrow(/pass its synchronous ops, ctx\.sync/);
   });
