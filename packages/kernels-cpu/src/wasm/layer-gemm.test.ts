@@ -73,6 +73,85 @@ describe('layerGemm', () => {
     }
   });
 
+  /** options.into against the fresh product, bit for bit, on random shapes. */
+  function checkInto(seed: number, numRuns: number): void {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 37 }),
+        fc.integer({ min: 1, max: 41 }),
+        fc.integer({ min: 0, max: 290 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 7 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        (m, n, k, transA, transB, offset, s) => {
+          const rng = createRng(s);
+          const a = randomArray(rng, m * k);
+          const b = randomArray(rng, k * n);
+          // A recycled block inside a larger buffer, full of NaN: never read.
+          const backing = new Float32Array(offset + m * n + 2).fill(Number.NaN);
+          const into = backing.subarray(offset, offset + m * n);
+          const got = layerGemm(m, n, k, a, b, { transA, transB, into });
+          expect(got).toBe(into);
+          const want = layerGemm(m, n, k, a, b, { transA, transB });
+          expect(Array.from(new Uint32Array(got.slice().buffer))).toEqual(
+            Array.from(new Uint32Array(want.buffer)),
+          );
+          expect(Number.isNaN(backing[offset + m * n]!)).toBe(true);
+          if (offset > 0) expect(Number.isNaN(backing[offset - 1]!)).toBe(true);
+        },
+      ),
+      { numRuns, seed },
+    );
+  }
+
+  for (const build of ['simd', 'relaxed-simd'] as const) {
+    it.skipIf(!supported(build))(`writes into options.into the bits of the fresh product [${build}]`, () => {
+      initWasmSync({ build });
+      checkInto(33, 80);
+    });
+  }
+
+  it('writes into options.into through the TypeScript gemm too', () => {
+    state.hideWasm = true;
+    try {
+      checkInto(34, 40);
+    } finally {
+      state.hideWasm = false;
+    }
+  });
+
+  it('refuses a bad options.into: wrong length or type, memory shared with a or b', () => {
+    const a = new Float32Array(6);
+    const b = new Float32Array(9);
+    expect(() => layerGemm(2, 3, 3, a, b, { into: new Float32Array(5) })).toThrow(
+      /layerGemm: options.into must be a Float32Array of m \* n = 6 values, got Float32Array of length 5/,
+    );
+    expect(() => layerGemm(2, 3, 3, a, b, { into: new Float64Array(6) as never })).toThrow(
+      /layerGemm: options.into must be a Float32Array of m \* n = 6 values, got Float64Array object/,
+    );
+    expect(() => layerGemm(2, 3, 3, a, b, { into: [0, 0, 0, 0, 0, 0] as never })).toThrow(ArgumentError);
+    const shared = new Float32Array(20);
+    const a2 = shared.subarray(0, 6);
+    const b2 = shared.subarray(6, 15);
+    expect(() => layerGemm(2, 3, 3, a2, b2, { into: shared.subarray(4, 10) })).toThrow(
+      /layerGemm: options.into must not share memory with a/,
+    );
+    expect(() => layerGemm(2, 3, 3, a2, b2, { into: shared.subarray(14, 20) })).toThrow(
+      /layerGemm: options.into must not share memory with b/,
+    );
+    // Right after b in the same buffer: fine.
+    const wider = new Float32Array(21);
+    const next = wider.subarray(15, 21);
+    expect(layerGemm(2, 3, 3, wider.subarray(0, 6), wider.subarray(6, 15), { into: next })).toBe(next);
+  });
+
+  it('zeros options.into for an empty inner dimension', () => {
+    const into = new Float32Array(6).fill(Number.NaN);
+    expect(layerGemm(2, 3, 0, new Float32Array(0), new Float32Array(0), { into })).toBe(into);
+    expect(Array.from(into)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
   it('covers the Linear layer shapes of the Fashion-MNIST model (all three products)', () => {
     const rng = createRng(4);
     const [rows, inF, outF] = [9, 3136, 13];

@@ -15,6 +15,7 @@ import {
   optionBoolean,
   readOptions,
 } from '@convkit/tensor';
+import { arraysOverlap } from '../check-out-tensor';
 import { gemm } from '../gemm';
 import { wasmGemm } from './wasm-gemm';
 import { wasmKernels } from './wasm-runtime';
@@ -24,11 +25,16 @@ export interface LayerGemmOptions {
   transA?: boolean;
   /** B holds op(B)^T: an n x k matrix (default false). */
   transB?: boolean;
+  /**
+   * Write C here (m * n floats, sharing no memory with a or b; its old values are never read)
+   * and return it, instead of a fresh array: for callers that recycle their result buffers.
+   */
+  into?: Float32Array;
 }
 
 const OP = 'layerGemm';
 
-/** Returns a fresh C (m x n, row-major) = op(A) op(B). */
+/** Returns C (m x n, row-major) = op(A) op(B): a fresh array, or `options.into`. */
 export function layerGemm(
   m: number,
   n: number,
@@ -46,7 +52,7 @@ export function layerGemm(
       throw new ArgumentError(`${OP}: ${name} must be a non-negative integer, got ${describeValue(v)}`);
     }
   }
-  const opts = readOptions(OP, options, ['transA', 'transB']);
+  const opts = readOptions(OP, options, ['transA', 'transB', 'into']);
   const transA = optionBoolean(OP, 'transA', opts.transA, false);
   const transB = optionBoolean(OP, 'transB', opts.transB, false);
   for (const [name, v, size] of [
@@ -59,8 +65,26 @@ export function layerGemm(
       );
     }
   }
-  const c = new Float32Array(checkAllocationBytes(OP, 'the product', m * n));
-  if (m === 0 || n === 0 || k === 0) return c;
+  const into = opts.into;
+  if (into !== undefined) {
+    if (!(into instanceof Float32Array) || into.length !== m * n) {
+      throw new ArgumentError(
+        `${OP}: options.into must be a Float32Array of m * n = ${m * n} values, got ${describeValue(into)}`,
+      );
+    }
+    for (const [name, v] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
+      if (arraysOverlap(into, v)) {
+        throw new ArgumentError(
+          `${OP}: options.into must not share memory with ${name}, got a Float32Array that overlaps ${name}; pass a separate buffer`,
+        );
+      }
+    }
+  }
+  const c = into ?? new Float32Array(checkAllocationBytes(OP, 'the product', m * n));
+  if (m === 0 || n === 0 || k === 0) return into === undefined ? c : c.fill(0);
   const kernels = wasmKernels();
   if (kernels !== null) {
     wasmGemm(kernels, m, n, k, a, b, c, { transA, transB });
