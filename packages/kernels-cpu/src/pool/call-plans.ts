@@ -40,6 +40,7 @@ import type {
   PartialConvGradients,
 } from '../options';
 import { checkInto } from './check-into';
+import { memoryBound } from './memory-bound';
 import type { PoolOp, PoolPiece } from './pool-task';
 import { addInto, copyInto, tightView } from './shared-tensor';
 
@@ -104,7 +105,7 @@ export function planConv(
     return target;
   };
   const inline = { inline: whole };
-  if (ctx.small(g)) return inline;
+  if (ctx.small(g) || memoryBound(g)) return inline;
   const parts = ctx.parts;
   const x = call.input;
   const w = call.weight;
@@ -212,7 +213,7 @@ export function planConvBackward(
     copyInto(result.gradInput, target);
     return { ...result, gradInput: target };
   };
-  if (ctx.small(g)) return { inline: whole };
+  if (ctx.small(g) || memoryBound(g)) return { inline: whole };
   const rest = withoutTensors(options);
   const rowDim = g.layout === 'channels-last' ? 1 : 2;
   const bands = g.batch < parts ? convRowBands(g, parts) : [];

@@ -63,9 +63,9 @@ describe('CpuContext.convInto', () => {
     { name: 'channel blocks', x: [1, 64, 40, 40], w: [64, 64, 3, 3], options: { padding: 1 }, split: true },
     {
       name: 'group blocks',
-      x: [1, 64, 96, 96],
-      w: [64, 1, 3, 3],
-      options: { padding: 1, groups: 64 },
+      x: [1, 64, 48, 48],
+      w: [64, 8, 3, 3],
+      options: { padding: 1, groups: 8 },
       split: true,
     },
     {
@@ -76,6 +76,14 @@ describe('CpuContext.convInto', () => {
       split: true,
     },
     { name: 'inline (small)', x: [1, 4, 8, 8], w: [6, 4, 3, 3], options: { padding: 1 }, split: false },
+    // 28.9M multiply-adds, 8.7 per float: memory-bound, run on the caller.
+    {
+      name: 'inline (memory-bound)',
+      x: [128, 1, 28, 28],
+      w: [32, 1, 3, 3],
+      options: { padding: 1 },
+      split: false,
+    },
   ];
   for (const c of cases) {
     it(`writes the same bits as the plain pooled call and returns out: ${c.name}`, async () => {

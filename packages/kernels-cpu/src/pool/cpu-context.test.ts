@@ -174,13 +174,14 @@ describe('createCpuContext', () => {
 
   it('splits grouped and depthwise calls into blocks of whole groups, matching the synchronous ops', async () => {
     const split = await splitCalls(cpu, async () => {
-      // Depthwise (one channel per group) and grouped, channels-first and channels-last, with bias.
-      const xd = rng.normalTensor([1, 64, 96, 96]);
-      const wd = rng.normalTensor([64, 1, 3, 3]);
+      // Grouped (8 groups of 8 channels; depthwise calls are memory-bound and run on the
+      // caller, see below), channels-first and channels-last, with bias.
+      const xd = rng.normalTensor([1, 64, 48, 48]);
+      const wd = rng.normalTensor([64, 8, 3, 3]);
       const bd = rng.normalTensor([64]);
       close(
-        await cpu.conv(xd, wd, { padding: 1, groups: 64, bias: bd }),
-        conv(xd, wd, { padding: 1, groups: 64, bias: bd }),
+        await cpu.conv(xd, wd, { padding: 1, groups: 8, bias: bd }),
+        conv(xd, wd, { padding: 1, groups: 8, bias: bd }),
       );
       const xg = rng.normalTensor([1, 32, 40, 40]);
       const wg = rng.normalTensor([48, 8, 3, 3]);
@@ -204,6 +205,14 @@ describe('createCpuContext', () => {
       );
     });
     expect(split).toBe(4);
+    // Depthwise 3x3: 4.5 multiply-adds per float of input and output, run on the caller (the
+    // module op's bits) however large.
+    const xw = rng.normalTensor([1, 64, 96, 96]);
+    const ww = rng.normalTensor([64, 1, 3, 3]);
+    const inline = await splitCalls(cpu, async () => {
+      same(await cpu.conv(xw, ww, { padding: 1, groups: 64 }), conv(xw, ww, { padding: 1, groups: 64 }));
+    });
+    expect(inline).toBe(0);
   });
 
   it('splits one-sample dense calls with enough channels into blocks of output channels', async () => {

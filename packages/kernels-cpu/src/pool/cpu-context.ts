@@ -23,8 +23,9 @@
  * in a different order than one thread's, so those agree within the 1e-4 tolerance, and repeat
  * the same bits run to run for a given thread count.
  *
- * Small calls (below INLINE_MACS multiply-adds), and calls that do not split, run on the
- * caller as the synchronous op: splitting costs more than it saves. A worker that stops while
+ * Small calls (below INLINE_MACS multiply-adds), memory-bound convolutions (too few
+ * multiply-adds per float they read and write, ./memory-bound.ts), and calls that do not split,
+ * run on the caller as the synchronous op: splitting costs more than it saves. A worker that stops while
  * it runs part of a call (crash, terminate) rejects that call with a WorkerError and is
  * replaced; an AbortSignal (`options.signal`, asynchronous ops only) cancels a call
  * (AbortError), terminating and replacing the workers running it. Browsers need a cross-origin
