@@ -7,13 +7,13 @@
 import {
   conv,
   convBackward,
+  convInto,
   convTranspose,
   convTransposeBackward,
   deformConv,
   deformConvBackward,
 } from '@convkit/kernels-cpu';
 import type { Tensor } from '@convkit/tensor';
-import { convIntoByCopy } from '../cpu/conv-into-by-copy';
 import {
   affine,
   binary,
@@ -46,7 +46,7 @@ import {
   maxPoolBackward,
 } from '../cpu/pooling';
 import { releaseBuffer, releaseIndices } from '../cpu/recycled-buffers';
-import { recycledConv, recycledConvBackward } from '../cpu/recycled-conv';
+import { type ConvIntoOps, recycledConv, recycledConvBackward } from '../cpu/recycled-conv';
 import { softmax, softmaxBackward } from '../cpu/softmax';
 import { assignInto } from '../cpu/strided';
 import {
@@ -57,8 +57,8 @@ import {
 } from '../cpu/upsample';
 import type { Backend } from './backend';
 
-/** The module ops with their into-forms. */
-const moduleOps = convIntoByCopy({ conv, convBackward });
+/** kernels-cpu's module ops with their into-forms. */
+const moduleOps: ConvIntoOps = { conv, convInto, convBackward };
 
 export const cpuBackend: Backend = Object.freeze<Backend>({
   name: 'cpu',

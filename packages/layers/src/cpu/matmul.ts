@@ -2,9 +2,9 @@
  * The matrix product on the CPU through kernels-cpu's `layerGemm` (the WebAssembly GEMM where
  * loaded): 2-D a @ b with optional transposes, the product in a recycled buffer.
  */
+import { layerGemm } from '@convkit/kernels-cpu';
 import { Tensor } from '@convkit/tensor';
 import { flatValues } from './flat-values';
-import { layerGemmInto } from './layer-gemm-into';
 import { takeBuffer } from './recycled-buffers';
 
 /** op(a) @ op(b) for 2-D tensors, op = transpose when the flag is set. */
@@ -14,6 +14,10 @@ export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Te
   const m = transA ? acols : ar;
   const k = transA ? ar : acols;
   const n = transB ? br : bcols;
-  const product = layerGemmInto(m, n, k, flatValues(a), flatValues(b), { transA, transB }, takeBuffer(m * n));
+  const product = layerGemm(m, n, k, flatValues(a), flatValues(b), {
+    transA,
+    transB,
+    into: takeBuffer(m * n),
+  });
   return new Tensor(product, [m, n]);
 }

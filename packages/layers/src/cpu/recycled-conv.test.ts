@@ -16,12 +16,17 @@ import { Conv2d } from '../modules/conv';
 import { BatchNorm2d } from '../modules/normalization';
 import { MaxPool2d } from '../modules/pooling';
 import { Flatten, Linear } from '../modules/simple';
-import { convIntoByCopy } from './conv-into-by-copy';
 import { flatValues } from './flat-values';
-import { layerGemmInto } from './layer-gemm-into';
 import type { LinearGradients } from './linear';
-import { pooledBytes, takeBuffer } from './recycled-buffers';
+import { pooledBytes, releaseBuffer, takeBuffer } from './recycled-buffers';
 import { type ConvIntoOps, recycledConv, recycledConvBackward } from './recycled-conv';
+
+/** kernels-cpu's module ops with their into-forms. */
+const moduleOps: ConvIntoOps = {
+  conv: kernels.conv,
+  convInto: kernels.convInto,
+  convBackward: kernels.convBackward,
+};
 
 /** The former linear kernels: fresh layerGemm results (the reference for the recycled ones). */
 function plainLinear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
@@ -279,7 +284,7 @@ describe('recycled convolution and linear results', () => {
     }
     // A buffer taken for a result that an op then refused goes back to the pool.
     const failing = {
-      ...convIntoByCopy(kernels),
+      ...moduleOps,
       convInto: (out: Tensor): Tensor => {
         taken.push(out.data);
         throw new ArgumentError('convInto: refused');
@@ -325,17 +330,20 @@ describe('recycled convolution and linear results', () => {
         plain.matmul(p, q, transA, transB).toFloat32Array(),
       );
     }
-    const into = new Float32Array(6);
-    expect(layerGemmInto(2, 3, 4, rng.normalTensor([8]).data, rng.normalTensor([12]).data, {}, into)).toBe(
-      into,
-    );
+    // The products are written into the pool's buffers: a released one of the size comes back filled.
+    const spare = takeBuffer(7 * 4);
+    spare.fill(Number.NaN);
+    releaseBuffer(spare);
+    const y = cpuBackend.linear(a.data, w.data, b.data);
+    expect(y.data).toBe(spare);
+    expect(y.toFloat32Array()).toEqual(plain.linear(a.data, w.data, b.data).toFloat32Array());
   });
 
   it('conv through recycledConv writes into the given ops, and recycledConvBackward asks only for a wanted input gradient', () => {
     const rng = createRng(37);
     const input = rng.normalTensor([2, 3, 6, 6]);
     const weight = rng.normalTensor([4, 3, 3, 3]);
-    const ops = convIntoByCopy(kernels);
+    const ops = moduleOps;
     const outs: Tensor[] = [];
     const intos: unknown[] = [];
     const spying = {
@@ -366,7 +374,6 @@ describe('recycled convolution and linear results', () => {
 
 describe('cpuBackendOn with into-forms', () => {
   const intoOps = (): { ops: SyncConvOps; into: number } => {
-    const byCopy = convIntoByCopy(kernels);
     const state = {
       into: 0,
       ops: {
@@ -374,9 +381,9 @@ describe('cpuBackendOn with into-forms', () => {
         conv: kernels.conv,
         convInto: (out: Tensor, input: Tensor, weight: Tensor, options?: kernels.ConvOptions) => {
           state.into++;
-          return byCopy.convInto(out, input, weight, options);
+          return kernels.convInto(out, input, weight, options);
         },
-        convBackward: byCopy.convBackward as typeof kernels.convBackward,
+        convBackward: kernels.convBackward,
         convTranspose: kernels.convTranspose,
         convTransposeBackward: kernels.convTransposeBackward,
         deformConv: kernels.deformConv,

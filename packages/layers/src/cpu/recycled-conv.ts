@@ -15,9 +15,6 @@ import type { ConvBackwardGradientOptions, ConvOptions, PartialConvGradients } f
 import { isTensor, resolveConvCall, Tensor } from '@convkit/tensor';
 import { releaseBuffer, takeBuffer } from './recycled-buffers';
 
-/** convBackward's gradient options with the input gradient's destination (kernels-cpu's into-form). */
-export type ConvBackwardIntoOptions = ConvBackwardGradientOptions & { inputGradientInto?: Tensor };
-
 /**
  * The synchronous ops a recycled convolution runs on: kernels-cpu's module ops or a
  * context's `ctx.sync`, with the into-forms.
@@ -30,7 +27,7 @@ export interface ConvIntoOps {
     input: Tensor,
     weight: Tensor,
     options: ConvOptions | undefined,
-    gradients: ConvBackwardIntoOptions,
+    gradients: ConvBackwardGradientOptions,
   ): PartialConvGradients;
 }
 
