@@ -10,7 +10,7 @@ import {
 } from '@convkit/tensor';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CONV_ALGORITHMS, type ConvAlgorithmName, convAlgorithmLimit } from './algorithms';
+import { CONV_ALGORITHMS, type ConvAlgorithmName, convAlgorithmLimit, convKernelsFor } from './algorithms';
 import { conv, convInto } from './conv';
 import { convBackward } from './conv-backward';
 import {
@@ -176,6 +176,92 @@ describe('convInto and convBackward inputGradientInto: the plain ops bit for bit
     const wT = rng.normalTensor([2, 3, 3, 3]).permute([1, 0, 2, 3]); // [3, 2, 3, 3], strided
     expect(bits(convInto(zeros([1, 3, 3, 3]), x, wT))).toEqual(bits(conv(x, wT)));
   });
+});
+
+describe('the WebAssembly kernels write into out themselves (no fresh result to copy)', () => {
+  const rng = createRng(1107);
+  // [name, geometry] pairs each algorithm runs, through its direct (not fallback) route.
+  const cases: [ConvAlgorithmName, ConvGeometry][] = [
+    // The implicit product (output rows of 32) and its stride-1 input gradient; then a
+    // strided one: the packed lowered product (rows of 5, too short) and the folded gradient.
+    [
+      'wasm',
+      convGeometry({ batch: 2, inChannels: 3, outChannels: 8, inputSpatial: [6, 34], kernelSize: [3, 3] }),
+    ],
+    [
+      'wasm',
+      convGeometry({
+        batch: 2,
+        inChannels: 5,
+        outChannels: 6,
+        inputSpatial: [9, 9],
+        kernelSize: [3, 3],
+        stride: 2,
+        padding: 1,
+      }),
+    ],
+    [
+      'winograd',
+      convGeometry({
+        batch: 2,
+        inChannels: 4,
+        outChannels: 8,
+        inputSpatial: [10, 10],
+        kernelSize: [3, 3],
+        padding: 1,
+      }),
+    ],
+    [
+      'depthwise',
+      convGeometry({
+        batch: 2,
+        inChannels: 6,
+        outChannels: 6,
+        groups: 6,
+        inputSpatial: [9, 9],
+        kernelSize: [3, 3],
+        padding: 1,
+      }),
+    ],
+  ];
+  for (const build of ['simd', 'relaxed-simd'] as const) {
+    it.skipIf(!supported(build))(
+      `wasm, winograd and depthwise return out, forward and input gradient (${build})`,
+      () => {
+        initWasmSync({ build });
+        for (const [name, g] of cases) {
+          const kernels = convKernelsFor('conv2d', name, g, 'forward');
+          const x = rng.normalTensor(g.inputShape).data;
+          const w = rng.normalTensor(g.weightShape).data;
+          const b = rng.normalTensor([g.outChannels]).data;
+          const gy = rng.normalTensor(g.outputShape).data;
+          const out = new Float32Array(g.batch * g.outChannels * g.outputVolume).fill(Number.NaN);
+          expect(kernels.conv(x, w, b, g, out)).toBe(out);
+          expect(Array.from(out)).toEqual(Array.from(kernels.conv(x, w, b, g)));
+          const gradIn = new Float32Array(g.batch * g.inChannels * g.inputVolume).fill(Number.NaN);
+          expect(kernels.convBackwardInput(gy, w, g, gradIn)).toBe(gradIn);
+          expect(Array.from(gradIn)).toEqual(Array.from(kernels.convBackwardInput(gy, w, g)));
+        }
+        // The channels-last depthwise kernel too.
+        const g = convGeometry({
+          batch: 2,
+          inChannels: 8,
+          outChannels: 8,
+          groups: 8,
+          inputSpatial: [7, 7],
+          kernelSize: [3, 3],
+          padding: 1,
+          layout: 'channels-last',
+        });
+        const kernels = convKernelsFor('conv2d', 'depthwise', g, 'forward');
+        const x = rng.normalTensor(g.inputShape).data;
+        const w = rng.normalTensor(g.weightShape).data;
+        const out = new Float32Array(2 * 7 * 7 * 8).fill(Number.NaN);
+        expect(kernels.convChannelsLast?.(x, w, null, g, out)).toBe(out);
+        expect(Array.from(out)).toEqual(Array.from(kernels.convChannelsLast?.(x, w, null, g) ?? []));
+      },
+    );
+  }
 });
 
 /** What fn threw (failing the test when it did not throw). */

@@ -63,6 +63,7 @@ export function convDepthwiseChannelsLast(
   weight: Float32Array,
   bias: Float32Array | null,
   geometry: ConvGeometry,
+  out?: Float32Array,
 ): Float32Array {
   const limit = depthwiseChannelsLastLimit(geometry);
   if (limit !== null)
@@ -102,7 +103,7 @@ export function convDepthwiseChannelsLast(
   writeFloats(kernels, heap.w, packed);
   if (bias !== null) writeFloats(kernels, heap.bias, bias);
   exports.depthwiseConvChannelsLast(heap.geo, heap.x, heap.w, heap.bias, heap.y, heap.taps);
-  return readFloats(kernels, heap.y, outLength);
+  return readFloats(kernels, heap.y, outLength, out);
 }
 
 /**
@@ -116,9 +117,10 @@ export function convChannelsLastDepthwise(
   weight: Float32Array,
   bias: Float32Array | null,
   geometry: ConvGeometry,
+  out?: Float32Array,
 ): Float32Array | null {
   if (depthwiseChannelsLastLimit(geometry) !== null) return null;
-  return convDepthwiseChannelsLast(input, weight, bias, geometry);
+  return convDepthwiseChannelsLast(input, weight, bias, geometry, out);
 }
 
 /** Weights tap-major ([prod(k), C]): one vector load gives four channels' weights of a tap. */

@@ -217,7 +217,7 @@ const BLOCK_FLOATS = 32768;
  * Runs depthwiseConv: `source` [N, C (mode 0) or C m (mode 1), ...source], `filters`
  * [C m, ...kernel], `bias` [C m] | null -> [N, C m (mode 0) or C (mode 1), ...output].
  * The weights go into WebAssembly memory once; the source goes in, and the result comes out
- * into the returned array, a block of input channels at a time (BLOCK_FLOATS).
+ * into the returned array (`out` when given), a block of input channels at a time (BLOCK_FLOATS).
  */
 function runConv(
   op: string,
@@ -225,6 +225,7 @@ function runConv(
   source: Float32Array,
   filters: Float32Array,
   bias: Float32Array | null,
+  out?: Float32Array,
 ): Float32Array {
   const { kernels, exports } = kernelsFor(op);
   const { batch, channels, multiplier, mode } = call;
@@ -258,7 +259,7 @@ function runConv(
   const channelSlot = new Int32Array(buffer, heap.geo + 4, 1);
   const sourceBlock = new Float32Array(buffer, heap.x, block * sourcePerChannel);
   const outputBlock = new Float32Array(buffer, heap.y, block * outputPerChannel);
-  const output = new Float32Array(batch * channels * outputPerChannel);
+  const output = out ?? new Float32Array(batch * channels * outputPerChannel);
   const filterBytes = multiplier * volume(call.kernel) * 4;
   for (let n = 0; n < batch; n++) {
     for (let c0 = 0; c0 < channels; c0 += block) {
@@ -403,19 +404,21 @@ export function convDepthwise(
   weight: Float32Array,
   bias: Float32Array | null,
   geometry: ConvGeometry,
+  out?: Float32Array,
 ): Float32Array {
   if (geometry.paddingMode !== 'zeros') {
     const padded = paddedGeometry(geometry);
-    return convDepthwise(padInput(input, geometry), weight, bias, padded);
+    return convDepthwise(padInput(input, geometry), weight, bias, padded, out);
   }
   const call = strided(geometry, 0, geometry.inputSpatial, geometry.outputSpatial);
-  return runConv(geometry.op, call, input, weight, bias);
+  return runConv(geometry.op, call, input, weight, bias, out);
 }
 
 export function convBackwardInputDepthwise(
   gradOutput: Float32Array,
   weight: Float32Array,
   geometry: ConvGeometry,
+  out?: Float32Array,
 ): Float32Array {
   if (!allFinite(weight)) return convBackwardInputReference(gradOutput, weight, geometry);
   if (geometry.paddingMode !== 'zeros') {
@@ -423,7 +426,7 @@ export function convBackwardInputDepthwise(
     return foldPaddedGradient(gradPadded, geometry);
   }
   const call = upsampled(geometry, 1, geometry.outputSpatial, geometry.inputSpatial);
-  return runConv(geometry.op, call, gradOutput, flipFilters(weight, geometry.kernelVolume), null);
+  return runConv(geometry.op, call, gradOutput, flipFilters(weight, geometry.kernelVolume), null, out);
 }
 
 export function convBackwardWeightDepthwise(

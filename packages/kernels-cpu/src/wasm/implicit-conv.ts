@@ -162,7 +162,7 @@ export function implicitPlan(
 
 /**
  * out[n, g] = bias + W_g · im2col(x[n, g]) on the implicit product, a fresh [N, C_out, ...out]
- * array; `plan` from implicitPlan for this geometry and buffer.
+ * array (or `out`, filled and returned); `plan` from implicitPlan for this geometry and buffer.
  */
 export function implicitProduct(
   kernels: WasmKernels,
@@ -172,6 +172,7 @@ export function implicitProduct(
   bufferSpatial: readonly number[],
   weight: Float32Array,
   bias: Float32Array | null,
+  out?: Float32Array,
 ): Float32Array {
   const exports = kernels.exports as unknown as ImplicitGemmExports;
   const { batch, inChannels, outChannels, groups, outputVolume } = geometry;
@@ -231,7 +232,7 @@ export function implicitProduct(
       );
     }
   }
-  return readFloats(kernels, heap.y, batch * sampleOut);
+  return readFloats(kernels, heap.y, batch * sampleOut, out);
 }
 
 /** Whether every value is finite (NaN and infinities are not). */
@@ -255,6 +256,7 @@ export function implicitInputGradient(
   geometry: ConvGeometry,
   gradOutput: Float32Array,
   weight: Float32Array,
+  out?: Float32Array,
 ): Float32Array | null {
   if (geometry.transposed || geometry.paddingMode !== 'zeros' || geometry.stride.some((s) => s !== 1))
     return null;
@@ -289,7 +291,7 @@ export function implicitInputGradient(
       }
     }
   }
-  return implicitProduct(kernels, adjoint, plan, gradOutput, adjoint.inputSpatial, flipped, null);
+  return implicitProduct(kernels, adjoint, plan, gradOutput, adjoint.inputSpatial, flipped, null, out);
 }
 
 /**

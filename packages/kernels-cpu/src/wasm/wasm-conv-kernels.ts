@@ -137,7 +137,8 @@ const INPUT_SLACK_BYTES = 64;
 
 /**
  * out[n, g] = bias + W_g · im2col(x[n, g]) for a (non-transposed) geometry whose input buffer
- * has `bufferSpatial` (>= the geometry's input per dim); a fresh [N, C_out, ...out] array.
+ * has `bufferSpatial` (>= the geometry's input per dim); a fresh [N, C_out, ...out] array, or
+ * `out` (filled and returned).
  * One copy in per operand and one out: the bias starts the GEMM's accumulators, so the output
  * is never filled, copied in or read before it is written.
  */
@@ -147,11 +148,12 @@ function loweredProduct(
   bufferSpatial: readonly number[],
   weight: Float32Array,
   bias: Float32Array | null,
+  out?: Float32Array,
 ): Float32Array {
   const { kernels, exports } = kernelsFor(geometry);
   // Rows long enough for whole panels: the implicit GEMM reads the input in place of gathered panels.
   const plan = implicitPlan(geometry, bufferSpatial);
-  if (plan !== null) return implicitProduct(kernels, geometry, plan, input, bufferSpatial, weight, bias);
+  if (plan !== null) return implicitProduct(kernels, geometry, plan, input, bufferSpatial, weight, bias, out);
   const { batch, inChannels, outChannels, groups, outputVolume } = geometry;
   const m = geometry.outChannelsPerGroup;
   const depth = geometry.inChannelsPerGroup * geometry.kernelVolume;
@@ -184,7 +186,7 @@ function loweredProduct(
       );
     }
   }
-  return readFloats(kernels, heap.y, batch * sampleOut);
+  return readFloats(kernels, heap.y, batch * sampleOut, out);
 }
 
 /**
@@ -320,18 +322,20 @@ export function convWasm(
   weight: Float32Array,
   bias: Float32Array | null,
   geometry: ConvGeometry,
+  out?: Float32Array,
 ): Float32Array {
   if (geometry.paddingMode !== 'zeros') {
     const padded = paddedGeometry(geometry);
-    return loweredProduct(padded, padInput(input, geometry), padded.inputSpatial, weight, bias);
+    return loweredProduct(padded, padInput(input, geometry), padded.inputSpatial, weight, bias, out);
   }
-  return loweredProduct(geometry, input, geometry.inputSpatial, weight, bias);
+  return loweredProduct(geometry, input, geometry.inputSpatial, weight, bias, out);
 }
 
 export function convBackwardInputWasm(
   gradOutput: Float32Array,
   weight: Float32Array,
   geometry: ConvGeometry,
+  out?: Float32Array,
 ): Float32Array {
   if (geometry.paddingMode !== 'zeros') {
     const padded = paddedGeometry(geometry);
@@ -339,9 +343,11 @@ export function convBackwardInputWasm(
     foldedProduct(padded, gradOutput, weight, gradPadded, padded.inputSpatial);
     return foldPaddedGradient(gradPadded, geometry);
   }
-  const implicit = implicitInputGradient(kernelsFor(geometry).kernels, geometry, gradOutput, weight);
+  const implicit = implicitInputGradient(kernelsFor(geometry).kernels, geometry, gradOutput, weight, out);
   if (implicit !== null) return implicit;
-  const gradInput = new Float32Array(geometry.batch * geometry.inChannels * geometry.inputVolume);
+  // The folded product adds into its target: zeros, in `out` when given.
+  const gradInput =
+    out?.fill(0) ?? new Float32Array(geometry.batch * geometry.inChannels * geometry.inputVolume);
   return foldedProduct(geometry, gradOutput, weight, gradInput, geometry.inputSpatial);
 }
 

@@ -212,7 +212,7 @@ const ERROR_BUDGET = 3e-5;
  * would spread it over the tile's neighbourhood) or when their scale puts the estimated
  * rounding error of the transforms over ERROR_BUDGET: the caller then runs the direct sum.
  */
-function runWinograd(problem: WinogradProblem, input: Float32Array): Float32Array | null {
+function runWinograd(problem: WinogradProblem, input: Float32Array, out?: Float32Array): Float32Array | null {
   const { kernels, exports } = kernelsFor(problem.op);
   const { dims, batch, inChannels, outChannels, groups } = problem;
   const cinG = inChannels / groups;
@@ -285,7 +285,9 @@ function runWinograd(problem: WinogradProblem, input: Float32Array): Float32Arra
   // The result is a fresh array (the one allocation a call must make); with one chunk it is
   // sliced from WebAssembly memory, which V8 allocates without zeroing it first (c3x3, min of
   // 100 interleaved runs, load 3: 1.95 -> 1.93 ms median, 1.81 -> 1.76 min).
-  let output: Float32Array | null = chunk >= batch ? null : new Float32Array(batch * sampleOutFloats);
+  // A caller's `out` takes every chunk's output in place of a fresh array.
+  let output: Float32Array | null =
+    out ?? (chunk >= batch ? null : new Float32Array(batch * sampleOutFloats));
   for (let n0 = 0; n0 < batch; n0 += chunk) {
     const samples = Math.min(chunk, batch - n0);
     // Each chunk's input goes in just before it is packed, while it is still in cache.
@@ -381,7 +383,13 @@ function problemOf(
 const flippedPadding = (geometry: ConvGeometry) =>
   geometry.padBefore.map((p, d) => 2 * geometry.dilation[d]! - p);
 
-function convZeros(input: Float32Array, weight: Float32Array, bias: Float32Array | null, g: ConvGeometry) {
+function convZeros(
+  input: Float32Array,
+  weight: Float32Array,
+  bias: Float32Array | null,
+  g: ConvGeometry,
+  out?: Float32Array,
+) {
   return runWinograd(
     {
       ...problemOf(g),
@@ -395,6 +403,7 @@ function convZeros(input: Float32Array, weight: Float32Array, bias: Float32Array
       bias,
     },
     input,
+    out,
   );
 }
 
@@ -403,15 +412,23 @@ export function convWinograd(
   weight: Float32Array,
   bias: Float32Array | null,
   geometry: ConvGeometry,
+  into?: Float32Array,
 ): Float32Array {
+  // A null result (the error bound refused the data) may have written into `into`: the
+  // fallback overwrites all of it.
   const out =
     geometry.paddingMode !== 'zeros'
-      ? convZeros(padInput(input, geometry), weight, bias, paddedGeometry(geometry))
-      : convZeros(input, weight, bias, geometry);
-  return out ?? convWasm(input, weight, bias, geometry);
+      ? convZeros(padInput(input, geometry), weight, bias, paddedGeometry(geometry), into)
+      : convZeros(input, weight, bias, geometry, into);
+  return out ?? convWasm(input, weight, bias, geometry, into);
 }
 
-function backwardInputZeros(gradOutput: Float32Array, weight: Float32Array, g: ConvGeometry) {
+function backwardInputZeros(
+  gradOutput: Float32Array,
+  weight: Float32Array,
+  g: ConvGeometry,
+  out?: Float32Array,
+) {
   return runWinograd(
     {
       ...problemOf(g),
@@ -425,6 +442,7 @@ function backwardInputZeros(gradOutput: Float32Array, weight: Float32Array, g: C
       bias: null,
     },
     gradOutput,
+    out,
   );
 }
 
@@ -432,15 +450,18 @@ export function convBackwardInputWinograd(
   gradOutput: Float32Array,
   weight: Float32Array,
   geometry: ConvGeometry,
+  out?: Float32Array,
 ): Float32Array {
   if (geometry.paddingMode !== 'zeros') {
+    // The padded gradient is larger than `out`: it is folded into a fresh array, which the op copies.
     const padded = backwardInputZeros(gradOutput, weight, paddedGeometry(geometry));
     return padded === null
-      ? convBackwardInputWasm(gradOutput, weight, geometry)
+      ? convBackwardInputWasm(gradOutput, weight, geometry, out)
       : foldPaddedGradient(padded, geometry);
   }
   return (
-    backwardInputZeros(gradOutput, weight, geometry) ?? convBackwardInputWasm(gradOutput, weight, geometry)
+    backwardInputZeros(gradOutput, weight, geometry, out) ??
+    convBackwardInputWasm(gradOutput, weight, geometry, out)
   );
 }
 
