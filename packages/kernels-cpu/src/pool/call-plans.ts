@@ -24,10 +24,11 @@ import {
   resolveConvCall,
   resolveConvTransposeCall,
   resolveDeformConvCall,
-  type Tensor,
+  Tensor,
   zeros,
 } from '@convkit/tensor';
-import { conv } from '../conv';
+import { checkOutTensor } from '../check-out-tensor';
+import { conv, convInto } from '../conv';
 import { convBackward } from '../conv-backward';
 import { convTranspose } from '../conv-transpose';
 import { convTransposeBackward } from '../conv-transpose-backward';
@@ -39,16 +40,18 @@ import type {
   DeformConvGradients,
   PartialConvGradients,
 } from '../options';
-import { checkInto } from './check-into';
 import { memoryBound } from './memory-bound';
 import type { PoolOp, PoolPiece } from './pool-task';
-import { addInto, copyInto, tightView } from './shared-tensor';
+import { addInto, tightView } from './shared-tensor';
 
 /**
- * The gradients options of the pooled convBackward: the module op's, and `inputGradientInto`
- * (a tensor to hold the input gradient, see checkInto).
+ * The caller's result tensor (convInto's `out`, convBackward's `gradients.inputGradientInto`)
+ * as a tensor of this package over its row-major block (as checkOutTensor returns it): the
+ * pieces write their parts there, and the call returns the caller's tensor itself.
  */
-export type PoolConvBackwardGradientOptions = ConvBackwardGradientOptions & { inputGradientInto?: Tensor };
+function ownView(block: Float32Array, shape: readonly number[]): Tensor {
+  return new Tensor(block, shape);
+}
 
 /** What a plan needs from its context. */
 export interface PlanContext {
@@ -76,8 +79,8 @@ function withoutTensors(options: Options): Record<string, unknown> {
 
 /**
  * The plan of conv / conv1d / conv2d / conv3d (`op` names the call in errors); with `into`
- * (convInto's `out`, checked as checkInto does) the pieces write the result there, and a call
- * run on the caller copies its result there.
+ * (convInto's `out`, checked as the module's convInto checks it) the pieces write the result
+ * there, and a call run on the caller runs the module's convInto.
  */
 export function planConv(
   ctx: PlanContext,
@@ -91,19 +94,20 @@ export function planConv(
   const call = resolveConvCall(op, input, weight, options, dims);
   const g = call.geometry;
   const target = into
-    ? checkInto(op, 'out', into.value, g.outputShape, {
-        input: call.input,
-        weight: call.weight,
-        bias: call.bias,
-      })
+    ? ownView(
+        checkOutTensor(op, 'out', into.value, g.outputShape, "the output's shape in the call's layout", {
+          input: call.input,
+          weight: call.weight,
+          bias: call.bias,
+        }),
+        g.outputShape,
+      )
     : null;
   ctx.ready(op);
-  const whole = (): Tensor => {
-    const result = conv(call.input, call.weight, options);
-    if (target === null) return result;
-    copyInto(result, target);
-    return target;
-  };
+  const whole = (): Tensor =>
+    into
+      ? convInto(into.value as Tensor, call.input, call.weight, options)
+      : conv(call.input, call.weight, options);
   const inline = { inline: whole };
   if (ctx.small(g) || memoryBound(g)) return inline;
   const parts = ctx.parts;
@@ -167,13 +171,13 @@ export function planConv(
   } else {
     return inline;
   }
-  return { pieces, finish: () => out };
+  return { pieces, finish: () => (into ? (into.value as Tensor) : out) };
 }
 
 /**
  * The plan of convBackward (`gradients: { inputGradient: false }` skips the input gradient;
- * `gradients.inputGradientInto`, checked as checkInto does, holds it: the pieces write it
- * there, a call run on the caller copies it there).
+ * `gradients.inputGradientInto`, checked as the module op checks it, holds it: the pieces
+ * write it there, a call run on the caller passes it to the module op).
  */
 export function planConvBackward(
   ctx: PlanContext,
@@ -181,7 +185,7 @@ export function planConvBackward(
   input: Tensor,
   weight: Tensor,
   options: Options,
-  gradients: PoolConvBackwardGradientOptions | undefined,
+  gradients: ConvBackwardGradientOptions | undefined,
 ): CallPlan<PartialConvGradients> {
   const op = 'convBackward';
   const call = resolveConvCall(op, input, weight, options);
@@ -190,29 +194,31 @@ export function planConvBackward(
   const which = { inputGradient: wantInput };
   const g = call.geometry;
   const gy = checkGradOutput(op, gradOutput, g.outputShape, `conv${g.dims}d`);
-  const givenInto = read.inputGradientInto !== undefined && read.inputGradientInto !== null;
-  if (givenInto && !wantInput) {
+  const given = read.inputGradientInto;
+  if (given !== undefined && !wantInput) {
+    // The module op's checks and messages (convBackward).
     throw new ArgumentError(
-      `${op}: gradients.inputGradientInto must not be given with inputGradient: false (no input gradient to hold), got ${describeValue(read.inputGradientInto)}`,
+      `${op}: gradients.inputGradientInto must be left out with gradients.inputGradient false (no input gradient is computed), got ${describeValue(given)}; drop one of the two`,
     );
   }
-  const target = givenInto
-    ? checkInto(op, 'gradients.inputGradientInto', read.inputGradientInto, g.inputShape, {
-        gradOutput: gy,
-        input: call.input,
-        weight: call.weight,
-      })
-    : null;
+  const target =
+    given === undefined
+      ? null
+      : ownView(
+          checkOutTensor(op, 'gradients.inputGradientInto', given, g.inputShape, "the input's shape", {
+            gradOutput: gy,
+            input: call.input,
+            weight: call.weight,
+            bias: call.bias,
+          }),
+          g.inputShape,
+        );
   ctx.ready(op);
   const parts = ctx.parts;
   const x = call.input;
   const w = call.weight;
-  const whole = (): PartialConvGradients => {
-    const result = convBackward(gy, x, w, options, which);
-    if (target === null || result.gradInput === null) return result;
-    copyInto(result.gradInput, target);
-    return { ...result, gradInput: target };
-  };
+  const whole = (): PartialConvGradients =>
+    convBackward(gy, x, w, options, given === undefined ? which : { inputGradientInto: given as Tensor });
   if (ctx.small(g) || memoryBound(g)) return { inline: whole };
   const rest = withoutTensors(options);
   const rowDim = g.layout === 'channels-last' ? 1 : 2;
@@ -280,7 +286,8 @@ export function planConvBackward(
       const gradBias = zeros([g.outChannels]);
       sumInto(gradWeight, weightParts);
       sumInto(gradBias, biasParts);
-      return { gradInput: wantInput ? gradInput : null, gradWeight, gradBias };
+      const gradInputResult = given === undefined ? gradInput : (given as Tensor);
+      return { gradInput: wantInput ? gradInputResult : null, gradWeight, gradBias };
     },
   };
 }

@@ -1,6 +1,6 @@
 import { ArgumentError, assertClose, createRng, ShapeError, Tensor } from '@convkit/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conv } from '../conv';
+import { conv, convInto } from '../conv';
 import { convBackward } from '../conv-backward';
 import { type CpuContext, createCpuContext } from './cpu-context';
 
@@ -106,50 +106,51 @@ describe('CpuContext.convInto', () => {
     });
   }
 
-  it('refuses a bad out with an ArgumentError naming convInto and out, before any work; bad inputs as conv', async () => {
+  it("refuses a bad out with the module convInto's ArgumentError, before any work; bad inputs as conv", async () => {
     const x = rng.normalTensor([2, 8, 20, 20]);
     const w = rng.normalTensor([8, 8, 3, 3]);
     const bias = rng.normalTensor([8]);
     const options = { padding: 1, bias };
-    const bad: [unknown, RegExp][] = [
-      [null, /convInto: out must be a Tensor, got null/],
-      [new Float32Array(6400), /convInto: out must be a Tensor/],
+    // Views over one buffer: out overlapping the weight, or the bias; out beside the weight.
+    const big = new Float32Array(6400 + 600);
+    const wOver = new Tensor(big, [8, 8, 3, 3], undefined, 6400 - 10);
+    const biasOver = new Tensor(big, [8], undefined, 100);
+    const outOver = new Tensor(big, [2, 8, 20, 20]);
+    const bad: [unknown, Tensor, Record<string, unknown>, RegExp][] = [
       [
-        rng.normalTensor([2, 8, 20, 20]).permute([0, 1, 3, 2]),
-        /out must be a contiguous float32 tensor, got a strided view/,
+        null,
+        w,
+        options,
+        /convInto: out must be a contiguous float32 Tensor of shape \[2, 8, 20, 20\].*got null/,
       ],
-      [
-        rng.normalTensor([2, 8, 20, 19]),
-        /out must have the result's shape \[2, 8, 20, 20\], got \[2, 8, 20, 19\]/,
-      ],
-      [rng.normalTensor([8, 2, 20, 20]), /got \[8, 2, 20, 20\]/],
-      [x, /out must not overlap input in memory/],
+      [new Float32Array(6400), w, options, /convInto: out must be/],
+      [rng.normalTensor([2, 8, 20, 20]).permute([0, 1, 3, 2]), w, options, /got a non-contiguous view/],
+      [rng.normalTensor([2, 8, 20, 19]), w, options, /got a Tensor of shape \[2, 8, 20, 19\]/],
+      [rng.normalTensor([8, 2, 20, 20]), w, options, /got a Tensor of shape \[8, 2, 20, 20\]/],
+      [x, w, options, /convInto: out must not share memory with input/],
+      [outOver, wOver, options, /convInto: out must not share memory with weight/],
+      [outOver, w, { padding: 1, bias: biasOver }, /convInto: out must not share memory with bias/],
     ];
-    for (const [out, message] of bad) {
+    for (const [out, weight, opts, message] of bad) {
+      const want = await failure(() => convInto(out as Tensor, x, weight, opts));
+      expect(want).toBeInstanceOf(ArgumentError);
+      expect(want.message).toMatch(message);
+      const before = hooks(cpu).splitCallsForTest();
       for (const run of [
-        () => cpu.sync.convInto(out as Tensor, x, w, options),
-        () => cpu.convInto(out as Tensor, x, w, options),
+        () => cpu.sync.convInto(out as Tensor, x, weight, opts),
+        () => cpu.convInto(out as Tensor, x, weight, opts),
       ]) {
         const error = await failure(run);
         expect(error).toBeInstanceOf(ArgumentError);
-        expect(error.message).toMatch(message);
+        expect(error.message).toBe(want.message);
       }
+      expect(hooks(cpu).splitCallsForTest()).toBe(before);
     }
-    // Overlap with the weight or the bias: out views over their buffers.
-    const big = new Float32Array(6400 + 600);
-    const wOver = new Tensor(big, [8, 8, 3, 3], undefined, 6400 - 10);
-    const outOverW = new Tensor(big, [2, 8, 20, 20]);
-    expect((await failure(() => cpu.sync.convInto(outOverW, x, wOver, options))).message).toMatch(
-      /convInto: out must not overlap weight in memory/,
-    );
-    const biasOver = new Tensor(big, [8], undefined, 100);
-    expect(
-      (await failure(() => cpu.convInto(outOverW, x, w, { padding: 1, bias: biasOver }))).message,
-    ).toMatch(/convInto: out must not overlap bias in memory/);
     // Disjoint views of one buffer are fine.
     const outBeside = new Tensor(big, [2, 8, 20, 20]);
     const wBeside = new Tensor(big, [8, 8, 3, 3], undefined, 6400);
-    same(cpu.sync.convInto(outBeside, x, wBeside, options), conv(x, wBeside, options));
+    wBeside.data.set(w.toFloat32Array(), 6400);
+    same(cpu.sync.convInto(outBeside, x, wBeside, options), conv(x, w, options));
     // The call's own checks come first, as conv's (a wrong input rank is a ShapeError).
     expect(
       await failure(() => cpu.sync.convInto(null as unknown as Tensor, x.reshape([16, 20, 20]), w)),
@@ -169,6 +170,20 @@ describe('convBackward with gradients.inputGradientInto', () => {
     // Bands add their rows into the target: a target full of NaN must still come out right.
     { name: 'row bands', x: [1, 16, 64, 64], w: [16, 16, 3, 3], options: { padding: 1 }, split: true },
     { name: 'inline (small)', x: [1, 3, 9, 9], w: [4, 3, 3, 3], options: { padding: 1 }, split: false },
+    {
+      name: 'channels-last bands',
+      x: [1, 45, 37, 16],
+      w: [24, 16, 3, 3],
+      options: { padding: 1, layout: 'channels-last' },
+      split: true,
+    },
+    {
+      name: 'inline (memory-bound)',
+      x: [64, 1, 28, 28],
+      w: [32, 1, 3, 3],
+      options: { padding: 1 },
+      split: false,
+    },
   ];
   for (const c of cases) {
     it(`writes the input gradient with the bits of the plain call, both forms: ${c.name}`, async () => {
@@ -194,48 +209,43 @@ describe('convBackward with gradients.inputGradientInto', () => {
     });
   }
 
-  it('refuses a bad inputGradientInto, and one given with inputGradient: false (ArgumentError)', async () => {
+  it("refuses a bad inputGradientInto, and one given with inputGradient: false, with the module op's ArgumentError", async () => {
     const x = rng.normalTensor([2, 4, 16, 16]);
     const w = rng.normalTensor([8, 4, 3, 3]);
     const gy = rng.normalTensor([2, 8, 16, 16]);
     const options = { padding: 1 };
-    const bad: [unknown, RegExp][] = [
-      [3, /convBackward: gradients.inputGradientInto must be a Tensor, got number 3/],
+    const bad: [Record<string, unknown>, RegExp][] = [
       [
-        rng.normalTensor([2, 4, 16, 15]),
-        /inputGradientInto must have the result's shape \[2, 4, 16, 16\], got \[2, 4, 16, 15\]/,
+        { inputGradientInto: 3 },
+        /convBackward: gradients.inputGradientInto must be a contiguous float32 Tensor .*got number 3/,
+      ],
+      [{ inputGradientInto: rng.normalTensor([2, 4, 16, 15]) }, /got a Tensor of shape \[2, 4, 16, 15\]/],
+      [
+        { inputGradientInto: rng.normalTensor([2, 16, 16, 4]).permute([0, 3, 1, 2]) },
+        /got a non-contiguous view/,
+      ],
+      [{ inputGradientInto: x }, /inputGradientInto must not share memory with input/],
+      [
+        { inputGradientInto: new Tensor(gy.data, [2, 4, 16, 16], undefined, 1000) },
+        /must not share memory with gradOutput/,
       ],
       [
-        rng.normalTensor([2, 16, 16, 4]).permute([0, 3, 1, 2]),
-        /inputGradientInto must be a contiguous float32 tensor/,
-      ],
-      [x, /inputGradientInto must not overlap input in memory/],
-      [
-        new Tensor(gy.data, [2, 4, 16, 16], undefined, 1000),
-        /inputGradientInto must not overlap gradOutput in memory/,
+        { inputGradient: false, inputGradientInto: rng.normalTensor([2, 4, 16, 16]) },
+        /convBackward: gradients.inputGradientInto must be left out with gradients.inputGradient false/,
       ],
     ];
-    for (const [into, message] of bad) {
-      const gradients = { inputGradientInto: into as Tensor };
+    for (const [gradients, message] of bad) {
+      const want = await failure(() => convBackward(gy, x, w, options, gradients));
+      expect(want).toBeInstanceOf(ArgumentError);
+      expect(want.message).toMatch(message);
       for (const run of [
         () => cpu.sync.convBackward(gy, x, w, options, gradients),
         () => cpu.convBackward(gy, x, w, options, gradients),
       ]) {
         const error = await failure(run);
         expect(error).toBeInstanceOf(ArgumentError);
-        expect(error.message).toMatch(message);
+        expect(error.message).toBe(want.message);
       }
-    }
-    const off = { inputGradient: false, inputGradientInto: rng.normalTensor([2, 4, 16, 16]) };
-    for (const run of [
-      () => cpu.sync.convBackward(gy, x, w, options, off),
-      () => cpu.convBackward(gy, x, w, options, off),
-    ]) {
-      const error = await failure(run);
-      expect(error).toBeInstanceOf(ArgumentError);
-      expect(error.message).toMatch(
-        /convBackward: gradients.inputGradientInto must not be given with inputGradient: false/,
-      );
     }
     // Without the input gradient and no target: gradInput null, as before.
     expect(cpu.sync.convBackward(gy, x, w, options, { inputGradient: false }).gradInput).toBeNull();

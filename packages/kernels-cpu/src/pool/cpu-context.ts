@@ -42,6 +42,7 @@ import {
   type Tensor,
 } from '@convkit/tensor';
 import type {
+  ConvBackwardGradientOptions,
   ConvGradients,
   ConvOptions,
   ConvTransposeOptions,
@@ -53,7 +54,6 @@ import { initWasm, wasmInfo } from '../wasm/wasm-runtime';
 import {
   type CallPlan,
   type PlanContext,
-  type PoolConvBackwardGradientOptions,
   planConv,
   planConvBackward,
   planConvTranspose,
@@ -121,7 +121,7 @@ export interface CpuContext {
     input: Tensor,
     weight: Tensor,
     options: (ConvOptions & PoolCallOptions) | undefined,
-    gradients: PoolConvBackwardGradientOptions,
+    gradients: ConvBackwardGradientOptions,
   ): Promise<PartialConvGradients>;
   convBackward(
     gradOutput: Tensor,
@@ -176,7 +176,7 @@ export interface CpuSyncOps {
     input: Tensor,
     weight: Tensor,
     options: ConvOptions | undefined,
-    gradients: PoolConvBackwardGradientOptions,
+    gradients: ConvBackwardGradientOptions,
   ): PartialConvGradients;
   convBackward(gradOutput: Tensor, input: Tensor, weight: Tensor, options?: ConvOptions): ConvGradients;
   convTransposeBackward(
@@ -333,7 +333,7 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
       input: Tensor,
       weight: Tensor,
       options?: ConvOptions,
-      gradients?: PoolConvBackwardGradientOptions,
+      gradients?: ConvBackwardGradientOptions,
     ) =>
       blocking(
         planConvBackward(syncPlan, gradOutput, input, weight, opts(options), gradients),
@@ -368,7 +368,7 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
       input: Tensor,
       weight: Tensor,
       options?: ConvOptions & PoolCallOptions,
-      gradients?: PoolConvBackwardGradientOptions,
+      gradients?: ConvBackwardGradientOptions,
     ) =>
       pooled(options, (ctx, plain) =>
         planConvBackward(ctx, gradOutput, input, weight, plain, gradients),

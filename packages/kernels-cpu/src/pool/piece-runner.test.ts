@@ -1,6 +1,6 @@
 import { assertClose, createRng, ShapeError } from '@convkit/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
-import { conv } from '../conv';
+import { conv, convInto } from '../conv';
 import { PieceRunner } from './piece-runner';
 import type { PoolPiece } from './pool-task';
 import { StagingArenas } from './staging-arenas';
@@ -25,9 +25,14 @@ describe('PieceRunner', () => {
   it("throws a worker's error from its error slot when blocking, and rejects with it when awaited", async () => {
     const runner = new PieceRunner(pool, new StagingArenas(2), () => false);
     runner.setAdaptive(false); // the worker runs its piece (the bad one)
+    // A piece whose output view is contiguous runs convInto (the error names it).
     const want = (() => {
       try {
-        conv(rng.normalTensor([1, 5, 20, 20]), rng.normalTensor([8, 4, 3, 3]));
+        convInto(
+          rng.normalTensor([1, 8, 20, 20]),
+          rng.normalTensor([1, 5, 20, 20]),
+          rng.normalTensor([8, 4, 3, 3]),
+        );
       } catch (error) {
         return error as Error;
       }

@@ -7,7 +7,7 @@
  * and the worker runs it with `runPoolTask`.
  */
 import type { Tensor } from '@convkit/tensor';
-import { conv } from '../conv';
+import { conv, convInto } from '../conv';
 import { convBackward } from '../conv-backward';
 import { convTranspose } from '../conv-transpose';
 import { convTransposeBackward } from '../conv-transpose-backward';
@@ -94,10 +94,10 @@ export function readTaskError(words: Int32Array, index: number): Error {
 /** Runs the piece's op synchronously and writes its results into their views. */
 export function runPiece(piece: PoolPiece): void {
   const options: Record<string, unknown> = { ...piece.options, ...piece.tensorOptions };
-  const results = callOp(piece.op, piece.args, options);
+  const results = callOp(piece.op, piece.args, options, piece.outputs);
   for (const [name, target] of Object.entries(piece.outputs)) {
     const value = results[name];
-    if (value) copyInto(value, target);
+    if (value && value !== target) copyInto(value, target);
   }
 }
 
@@ -132,17 +132,30 @@ export function runPoolTask(task: PoolTask): boolean {
   return true;
 }
 
-function callOp(op: PoolOp, args: Tensor[], options: Record<string, unknown>): Record<string, Tensor | null> {
+/**
+ * Runs the piece's op. A contiguous view for the output of conv or the input gradient of
+ * convBackward (a batch slice, a block of channels of one sample, a worker's region of the
+ * arena) gets it written in place (convInto, inputGradientInto: the same bits, no fresh result
+ * to copy); the other results come back fresh, for runPiece to copy into their views.
+ */
+function callOp(
+  op: PoolOp,
+  args: Tensor[],
+  options: Record<string, unknown>,
+  outputs: Record<string, Tensor>,
+): Record<string, Tensor | null> {
   const [a, b, c, d] = args as [Tensor, Tensor, Tensor, Tensor];
+  const output = outputs.output?.isContiguous ? outputs.output : undefined;
+  const gradInput = outputs.gradInput?.isContiguous ? outputs.gradInput : undefined;
   switch (op) {
     case 'conv':
-      return { output: conv(a, b, options) };
+      return { output: output ? convInto(output, a, b, options) : conv(a, b, options) };
     case 'convTranspose':
       return { output: convTranspose(a, b, options) };
     case 'deformConv':
       return { output: deformConv(a, b, c, options) };
     case 'convBackward':
-      return { ...convBackward(a, b, c, options) };
+      return { ...convBackward(a, b, c, options, gradInput ? { inputGradientInto: gradInput } : {}) };
     case 'convBackwardWeight':
       return { ...convBackward(a, b, c, options, { inputGradient: false }) };
     case 'convTransposeBackward':
