@@ -1,7 +1,8 @@
 /**
  * The convolution algorithms of the CPU package and the one place they are registered. An
  * algorithm is a set of kernels, one per pass of each op, that all read channels-first
- * Float32Arrays and a `ConvGeometry` and return a fresh output buffer. Registered: 'reference'
+ * Float32Arrays and a `ConvGeometry` and return a fresh output buffer (the forward and the
+ * input gradient: the caller's `out` when given and the kernel can write it). Registered: 'reference'
  * (the readable oracle) and 'im2col' (lowering + GEMM, ./im2col). Adding an algorithm
  * (Winograd, FFT...) means adding its kernel set to `CONV_KERNELS`; its name then
  * appears in `CONV_ALGORITHMS`, is accepted by every op's `algorithm` option and can be
