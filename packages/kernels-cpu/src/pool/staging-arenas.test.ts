@@ -56,14 +56,38 @@ describe('StagingArenas', () => {
     expect(arenas.acquire(1000)).toBe(large);
     arenas.release(small);
     arenas.release(large);
+    // Three calls at once: three arenas; released, the two largest are kept.
+    const a = arenas.acquire(1000);
+    const b = arenas.acquire(1000);
     const third = arenas.acquire(100_000);
     expect(third).not.toBe(small);
     expect(third).not.toBe(large);
+    expect([a, b]).toEqual([small, large]);
+    arenas.release(a);
+    arenas.release(b);
     arenas.release(third);
-    // Three released, two kept: the largest.
     expect(arenas.acquire(100_000)).toBe(third);
     expect(arenas.acquire(10)).toBe(large);
     expect(arenas.acquire(10)).not.toBe(small);
+    arenas.clear();
+  });
+
+  it('drops free arenas too small for a call, so calls one after the other keep one arena', () => {
+    const arenas = new StagingArenas(2);
+    const forward = arenas.acquire(2000);
+    arenas.release(forward);
+    const backward = arenas.acquire(50_000);
+    expect(backward).not.toBe(forward);
+    arenas.release(backward);
+    // The next step's forward and backward calls both take the one large arena.
+    expect(arenas.acquire(2000)).toBe(backward);
+    arenas.release(backward);
+    expect(arenas.acquire(50_000)).toBe(backward);
+    arenas.release(backward);
+    const again = arenas.acquire(2000);
+    const concurrent = arenas.acquire(2000);
+    expect(again).toBe(backward);
+    expect(concurrent).not.toBe(forward);
     arenas.clear();
   });
 

@@ -80,7 +80,7 @@ export class StagingArenas {
 
   constructor(private readonly keep: number) {}
 
-  /** An arena of at least `floats` floats: the smallest free one that fits, else a new one. */
+  /** An arena of at least `floats` floats: the smallest free one that fits, else a new one (the free ones, all too small, are dropped). */
   acquire(floats: number): StagingArena {
     let best = -1;
     for (let i = 0; i < this.free.length; i++) {
@@ -88,6 +88,11 @@ export class StagingArenas {
       if (length >= floats && (best < 0 || length < this.free[best]!.floats.length)) best = i;
     }
     if (best >= 0) return this.free.splice(best, 1)[0]!;
+    // Every free arena is too small for this call: drop them rather than keep one arena per
+    // call size. Calls that run one after the other (a training step's forward pieces, then
+    // its larger backward ones) then keep a single arena, the largest, where they kept one of
+    // each; calls that overlap still get an arena each.
+    this.free.length = 0;
     // Room to grow a little, so a call slightly larger than the last reuses this arena.
     const size = Math.max(1024, Math.ceil((floats * 1.25) / 1024) * 1024);
     return new StagingArena(new SharedArrayBuffer(size * 4));
