@@ -161,6 +161,37 @@ export function implicitPlan(
 }
 
 /**
+ * Where sample data at `sampleAt` (bytes, a buffer of `bufferSpatial`) is read from: the
+ * plan's zero-padded (or cropped) copy at `paddedAt`, written now, or the sample in place.
+ */
+function sampleSource(
+  exports: ImplicitGemmExports,
+  plan: ImplicitPlan,
+  geometry: ConvGeometry,
+  bufferSpatial: readonly number[],
+  sampleAt: number,
+  paddedAt: number,
+): number {
+  if (!plan.padded) return sampleAt;
+  const lifted = liftTo3d(geometry);
+  const buffer = liftSizesTo3d(bufferSpatial, 1);
+  exports.implicitPad(
+    sampleAt,
+    geometry.inChannels,
+    ...lifted.inputSize,
+    buffer[1],
+    buffer[2],
+    shapeSize(bufferSpatial),
+    ...lifted.padBefore,
+    ...plan.extent,
+    plan.phases,
+    plan.phaseLength,
+    paddedAt,
+  );
+  return paddedAt;
+}
+
+/**
  * out[n, g] = bias + W_g · im2col(x[n, g]) on the implicit product, a fresh [N, C_out, ...out]
  * array (or `out`, filled and returned); `plan` from implicitPlan for this geometry and buffer.
  */
@@ -197,27 +228,16 @@ export function implicitProduct(
   writeFloats(kernels, heap.x, input.subarray(0, batch * sampleIn));
   writeFloats(kernels, heap.w, weight.subarray(0, outChannels * depth));
   if (bias !== null) writeFloats(kernels, heap.bias, bias.subarray(0, outChannels));
-  const lifted = liftTo3d(geometry);
-  const buffer = liftSizesTo3d(bufferSpatial, 1);
   const groupPlanes = geometry.inChannelsPerGroup * planeVolume * 4;
   for (let n = 0; n < batch; n++) {
-    let source = heap.x + n * sampleIn * 4;
-    if (plan.padded) {
-      exports.implicitPad(
-        source,
-        inChannels,
-        ...lifted.inputSize,
-        buffer[1],
-        buffer[2],
-        bufferVolume,
-        ...lifted.padBefore,
-        ...plan.extent,
-        plan.phases,
-        plan.phaseLength,
-        heap.padded,
-      );
-      source = heap.padded;
-    }
+    const source = sampleSource(
+      exports,
+      plan,
+      geometry,
+      bufferSpatial,
+      heap.x + n * sampleIn * 4,
+      heap.padded,
+    );
     for (let g = 0; g < groups; g++) {
       exports.implicitProduct(
         heap.params,
@@ -330,27 +350,16 @@ export function implicitWeightGradient(
   writeFloats(kernels, heap.y, gradOutput.subarray(0, batch * sampleOut));
   const sums = new Float64Array(kernels.memory.buffer, heap.gw, outChannels * depth);
   sums.fill(0);
-  const lifted = liftTo3d(geometry);
-  const buffer = liftSizesTo3d(bufferSpatial, 1);
   const groupPlanes = geometry.inChannelsPerGroup * planeVolume * 4;
   for (let n = 0; n < batch; n++) {
-    let source = heap.x + n * sampleIn * 4;
-    if (plan.padded) {
-      exports.implicitPad(
-        source,
-        inChannels,
-        ...lifted.inputSize,
-        buffer[1],
-        buffer[2],
-        bufferVolume,
-        ...lifted.padBefore,
-        ...plan.extent,
-        plan.phases,
-        plan.phaseLength,
-        heap.padded,
-      );
-      source = heap.padded;
-    }
+    const source = sampleSource(
+      exports,
+      plan,
+      geometry,
+      bufferSpatial,
+      heap.x + n * sampleIn * 4,
+      heap.padded,
+    );
     for (let g = 0; g < groups; g++) {
       exports.implicitWeightGrad(
         heap.params,
