@@ -17,6 +17,16 @@ export function channelsFirstToLastOrder(rank: number): number[] {
   return [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1];
 }
 
+/** The dim of an activation's channels in `layout`: 1, or the last of a channels-last tensor of `spatialDims`. */
+export function channelDimOf(layout: Layout, spatialDims: number): number {
+  return layout === 'channels-last' ? spatialDims + 1 : 1;
+}
+
+/** The dim of an activation's first spatial axis (rows of a 2-D image, slices of a 3-D one) in `layout`. */
+export function firstSpatialDimOf(layout: Layout): number {
+  return layout === 'channels-last' ? 1 : 2;
+}
+
 /**
  * The elements of an activation in channels-first row-major order. The tensor's own buffer
  * is returned when it already is exactly that (kernels only read it); otherwise a copy.

@@ -34,6 +34,7 @@ import { convTranspose } from '../conv-transpose';
 import { convTransposeBackward } from '../conv-transpose-backward';
 import { deformConv } from '../deform-conv';
 import { deformConvBackward } from '../deform-conv-backward';
+import { channelDimOf, firstSpatialDimOf } from '../layout';
 import type {
   ConvBackwardGradientOptions,
   ConvGradients,
@@ -115,8 +116,8 @@ export function planConv(
   const w = call.weight;
   const bias = call.bias ?? null;
   const rest = withoutTensors(options);
-  const channelDim = g.layout === 'channels-last' ? g.dims + 1 : 1;
-  const rowDim = g.layout === 'channels-last' ? 1 : 2;
+  const channelDim = channelDimOf(g.layout, g.dims);
+  const rowDim = firstSpatialDimOf(g.layout);
   // Every piece writes a disjoint part of the result, together all of it.
   const out = target ?? zeros(g.outputShape);
   const pieces: PoolPiece[] = [];
@@ -221,7 +222,7 @@ export function planConvBackward(
     convBackward(gy, x, w, options, given === undefined ? which : { inputGradientInto: given as Tensor });
   if (ctx.small(g) || memoryBound(g)) return { inline: whole };
   const rest = withoutTensors(options);
-  const rowDim = g.layout === 'channels-last' ? 1 : 2;
+  const rowDim = firstSpatialDimOf(g.layout);
   const bands = g.batch < parts ? convRowBands(g, parts) : [];
   if (g.batch < parts && bands.length < 2) return { inline: whole };
   // Without the input gradient each piece runs the weight-only op and nothing is staged for it.
@@ -310,7 +311,7 @@ export function planConvTranspose(
   const parts = ctx.parts;
   const bias = call.bias ?? null;
   const rest = withoutTensors(options);
-  const channelDim = g.layout === 'channels-last' ? g.dims + 1 : 1;
+  const channelDim = channelDimOf(g.layout, g.dims);
   const out = zeros(g.outputShape);
   const pieces: PoolPiece[] = [];
   if (g.batch >= parts) {
