@@ -525,7 +525,9 @@ function columnsAreInput(): bool {
  * plain packB when the columns are the input itself: a 1x1 stride-1 convolution, whose x
  * is already the K x L matrix) and the macro-kernel runs over the MC blocks of rows. The K
  * and N blocks are balanced (576 = 3 x 192, not 256 + 256 + 64; 784 = 2 x 392, not 512 + 272),
- * so no block is a thin remainder that reloads C for little work.
+ * so no block is a thin remainder that reloads C for little work. Only the output positions
+ * [colFirst, colEnd) are computed (threads sharing the memory each take a range, with their
+ * own `work`; the K blocks, so the bits, do not depend on the range).
  */
 export function loweredProduct(
   params: usize,
@@ -537,9 +539,12 @@ export function loweredProduct(
   bias: usize,
   y: usize,
   work: usize,
+  colFirst: i32,
+  colEnd: i32,
 ): void {
   paramsBase = params;
   const outputVolume = param(6) * param(7) * param(8);
+  const colStop = min(colEnd, outputVolume);
   const bufVolume = param(3) * param(4) * param(5);
   const mPad = (m + MR - 1) & ~(MR - 1);
   const apack = work;
@@ -549,14 +554,14 @@ export function loweredProduct(
   const ldy = <usize>outputVolume << 2;
   const kBlocks = (depth + KC - 1) / KC;
   const kStep = (depth + kBlocks - 1) / kBlocks;
-  const nBlocks = (outputVolume + NC - 1) / NC;
-  const nStep = min(NC, ((outputVolume + nBlocks - 1) / nBlocks + NR - 1) & ~(NR - 1));
+  const nBlocks = (colStop - colFirst + NC - 1) / NC;
+  const nStep = min(NC, ((colStop - colFirst + nBlocks - 1) / nBlocks + NR - 1) & ~(NR - 1));
   for (let pc = 0; pc < depth; pc += kStep) {
     packAUnit(m, min(kStep, depth - pc), w + (<usize>pc << 2), depth, apack + <usize>pc * <usize>mPad * 4);
   }
   const direct = columnsAreInput();
-  for (let jc = 0; jc < outputVolume; jc += nStep) {
-    const nc = min(nStep, outputVolume - jc);
+  for (let jc = colFirst; jc < colStop; jc += nStep) {
+    const nc = min(nStep, colStop - jc);
     for (let pc = 0; pc < depth; pc += kStep) {
       const kc = min(kStep, depth - pc);
       if (direct) {

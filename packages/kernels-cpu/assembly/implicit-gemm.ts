@@ -156,7 +156,8 @@ export function implicitWorkBytes(m: i32, depth: i32): f64 {
  * w: the group's weight [m, depth] row-major; bias: m floats or 0; y: written only (its
  * channel planes ldy bytes apart, rows cols floats apart). Reads may reach 7 floats past the
  * last B row's used columns (the caller leaves that much readable slack). work:
- * implicitWorkBytes(m, depth).
+ * implicitWorkBytes(m, depth). Only output rows [rowFirst, rowEnd) are computed (threads sharing
+ * the memory each take a band, with their own `work`; the bits do not depend on the band).
  */
 export function implicitProduct(
   params: usize,
@@ -168,8 +169,10 @@ export function implicitProduct(
   bias: usize,
   y: usize,
   work: usize,
+  rowFirst: i32,
+  rowEnd: i32,
 ): void {
-  const rows = param(params, 0);
+  const rows = min(rowEnd, param(params, 0));
   const cols = param(params, 1);
   const rowStep = <usize>param(params, 2);
   const planeRows = param(params, 3);
@@ -188,8 +191,8 @@ export function implicitProduct(
     const ablock = apack + <usize>pc * <usize>mPad * 4;
     const tab = table + (<usize>pc << 2);
     const accumulate = pc > 0;
-    let out = y;
-    for (let r = 0; r < rows; r++) {
+    let out = y + (<usize>rowFirst * <usize>cols << 2);
+    for (let r = rowFirst; r < rows; r++) {
       const slice = r / planeRows;
       const inRow = x + <usize>slice * sliceStep + <usize>(r - slice * planeRows) * rowStep;
       for (let jr = 0; jr < cols; jr += NR) {

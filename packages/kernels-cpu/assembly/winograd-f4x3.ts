@@ -767,7 +767,9 @@ export function winogradPackInput(
  * `winogradTransformWeights`; y: the outputs [C_out][outH][outW], `sampleOutBytes` apart
  * (overwritten); bias: C_out floats when hasBias. Tiles: tilesH x tilesW per phase (phase
  * 0's output, the largest), dH * dW phases per sample. Byte offsets within the planes and the
- * outputs must fit an i32.
+ * outputs must fit an i32. Only the tiles [tileFirst, tileEnd) of that sequence are computed
+ * (threads sharing the memory each take a range, with their own `work`; every tile's outputs
+ * are the same bits whichever range and block it falls in).
  */
 export function winogradConv(
   dims: i32,
@@ -793,6 +795,8 @@ export function winogradConv(
   coutG: i32,
   blockTiles: i32,
   work: usize,
+  tileFirst: i32,
+  tileEnd: i32,
 ): void {
   const points = pointsOf(dims);
   const tile_ = tileOf(dims);
@@ -813,9 +817,9 @@ export function winogradConv(
   const uPointBytes = <usize>spread(coutPad * cinG * 4);
   const phaseTiles = tilesH * tilesW;
   const sampleTiles = dH * dW * phaseTiles;
-  const totalTiles = batch * sampleTiles;
-  for (let t0 = 0; t0 < totalTiles; t0 += blockTiles) {
-    const nt = min(blockTiles, totalTiles - t0);
+  const lastTile = min(tileEnd, batch * sampleTiles);
+  for (let t0 = tileFirst; t0 < lastTile; t0 += blockTiles) {
+    const nt = min(blockTiles, lastTile - t0);
     const ntp = (nt + NR - 1) & ~(NR - 1);
     // The tile table: where each tile reads (phase plane, channel 0) and writes (channel 0).
     // Tiles in the order sample, row phase, tile row, tile column, column phase: with dilation
@@ -1112,7 +1116,9 @@ export function winogradWeightGradWorkBytes(dims: i32, cinG: i32, coutG: i32, bl
  * tilesH + 2, planeW >= 2 tilesW + 2; `sampleXBytes` apart); gyPlanes: their gradOutputs
  * packed the same way without padding (gyPlaneH x gyPlaneW, at least 2 tilesH x 2 tilesW;
  * `sampleGyBytes` apart). Tiles: tilesH x tilesW gradOutput tiles of 2x2 (1-D: 2) per phase,
- * dH * dW phases per sample.
+ * dH * dW phases per sample. Only the tiles [tileFirst, tileEnd) of the sequence are summed
+ * (`overwrite`: into m64 as it is at the first of them), so that threads sharing the memory
+ * can each sum a range into their own m64, in their own work area.
  */
 export function winogradWeightGradAccumulate(
   dims: i32,
@@ -1138,6 +1144,8 @@ export function winogradWeightGradAccumulate(
   m64: usize,
   overwrite: bool,
   work: usize,
+  tileFirst: i32,
+  tileEnd: i32,
 ): void {
   const points = gradPointsOf(dims);
   const cinPad = (cinG + 7) & ~7;
@@ -1154,11 +1162,11 @@ export function winogradWeightGradAccumulate(
   const gyRowBytes = <usize>(gyPlaneW * 4);
   const phaseTiles = tilesH * tilesW;
   const sampleTiles = dH * dW * phaseTiles;
-  const totalTiles = batch * sampleTiles;
+  const lastTile = min(tileEnd, batch * sampleTiles);
   const pairs = coutG * cinG;
   const mPointBytes = <usize>spread(pairs * 8);
-  for (let t0 = 0; t0 < totalTiles; t0 += blockTiles) {
-    const nt = min(blockTiles, totalTiles - t0);
+  for (let t0 = tileFirst; t0 < lastTile; t0 += blockTiles) {
+    const nt = min(blockTiles, lastTile - t0);
     const xPointBytes = <usize>spread(cinPad * nt * 4);
     const gPointBytes = <usize>spread(coutPad * nt * 4);
     // The tile table: each tile's input and gradOutput tile (channel 0 of its phase), as
@@ -1282,7 +1290,7 @@ export function winogradWeightGradAccumulate(
         );
       }
       // 4. The block sums into the float64 sums (points `mPointBytes` apart).
-      const first = overwrite && t0 == 0;
+      const first = overwrite && t0 == tileFirst;
       for (let p = 0; p < points; p++) {
         const mg = m64 + <usize>(g * points + p) * mPointBytes;
         const src = mb + <usize>(p * pairs * 4);

@@ -44,6 +44,7 @@ import type {
 import { memoryBound } from './memory-bound';
 import type { PoolOp, PoolPiece } from './pool-task';
 import { addInto, tightView } from './shared-tensor';
+import type { TeamPlan } from './wasm-team';
 
 /**
  * The caller's result tensor (convInto's `out`, convBackward's `gradients.inputGradientInto`)
@@ -62,6 +63,8 @@ export interface PlanContext {
   small(geometry: ConvGeometry): boolean;
   /** Checks made once the arguments are valid: a disposed context, an aborted signal. */
   ready(op: string): void;
+  /** The context's team (threads sharing its WebAssembly memory), where the caller may block. */
+  team?: TeamPlan | null;
 }
 
 /** A call: run on the caller as it is, or pieces to run and how their results join. */
@@ -111,6 +114,8 @@ export function planConv(
       : conv(call.input, call.weight, options);
   const inline = { inline: whole };
   if (ctx.small(g) || memoryBound(g)) return inline;
+  const team = ctx.team;
+  if (team?.takes(g, call.algorithm, 'forward')) return { inline: () => team.runOp(whole) };
   const parts = ctx.parts;
   const x = call.input;
   const w = call.weight;
@@ -221,6 +226,8 @@ export function planConvBackward(
   const whole = (): PartialConvGradients =>
     convBackward(gy, x, w, options, given === undefined ? which : { inputGradientInto: given as Tensor });
   if (ctx.small(g) || memoryBound(g)) return { inline: whole };
+  const team = ctx.team;
+  if (team?.takes(g, call.algorithm, 'backward')) return { inline: () => team.runOp(whole) };
   const rest = withoutTensors(options);
   const rowDim = firstSpatialDimOf(g.layout);
   const bands = g.batch < parts ? convRowBands(g, parts) : [];
@@ -308,6 +315,9 @@ export function planConvTranspose(
   const x = call.input;
   const w = call.weight;
   if (ctx.small(g)) return { inline: () => convTranspose(x, w, options) };
+  const team = ctx.team;
+  if (team?.takes(g, call.algorithm, 'forward'))
+    return { inline: () => team.runOp(() => convTranspose(x, w, options)) };
   const parts = ctx.parts;
   const bias = call.bias ?? null;
   const rest = withoutTensors(options);

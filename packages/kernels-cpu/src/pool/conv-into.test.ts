@@ -2,7 +2,8 @@ import { ArgumentError, assertClose, createRng, ShapeError, Tensor } from '@conv
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conv, convInto } from '../conv';
 import { convBackward } from '../conv-backward';
-import { type CpuContext, createCpuContext } from './cpu-context';
+import type { CpuContext } from './cpu-context';
+import { createPieceContext } from './piece-context-for-tests';
 
 // A pooled call writing into a caller's tensor: ctx.convInto / ctx.sync.convInto and
 // convBackward's gradients.inputGradientInto. The same pieces as without it, so the same bits.
@@ -10,7 +11,7 @@ const rng = createRng(81);
 let cpu: CpuContext;
 
 beforeAll(async () => {
-  cpu = await createCpuContext({ threads: 2 });
+  cpu = await createPieceContext({ threads: 2 });
 });
 afterAll(() => cpu.dispose());
 

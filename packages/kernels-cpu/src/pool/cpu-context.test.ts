@@ -12,6 +12,7 @@ import { convTransposeBackward } from '../conv-transpose-backward';
 import { deformConv } from '../deform-conv';
 import { deformConvBackward } from '../deform-conv-backward';
 import { type CpuContext, createCpuContext } from './cpu-context';
+import { createPieceContext } from './piece-context-for-tests';
 import { AbortError, WorkerError } from './pool-errors';
 import { toShared } from './shared-tensor';
 
@@ -19,7 +20,7 @@ const rng = createRng(77);
 let cpu: CpuContext;
 
 beforeAll(async () => {
-  cpu = await createCpuContext({ threads: 2 });
+  cpu = await createPieceContext({ threads: 2 });
 });
 afterAll(() => cpu.dispose());
 
@@ -266,7 +267,7 @@ describe('createCpuContext', () => {
   });
 
   it('runs a piece itself when its worker has not started it (the same bits)', async () => {
-    const fresh = await createCpuContext({ threads: 2 });
+    const fresh = await createPieceContext({ threads: 2 });
     try {
       const x = rng.normalTensor([2, 16, 40, 40]);
       const w = rng.normalTensor([32, 16, 3, 3]);
@@ -393,7 +394,7 @@ describe('createCpuContext', () => {
   });
 
   it('rejects a running call with an AbortError when the context is disposed', async () => {
-    const own = await createCpuContext({ threads: 2 });
+    const own = await createPieceContext({ threads: 2 });
     const x = rng.normalTensor([2, 64, 64, 64]);
     const w = rng.normalTensor([64, 64, 3, 3]);
     const pending = own.conv(x, w, { padding: 1 }); // its pieces are running now
@@ -416,6 +417,7 @@ describe('createCpuContext', () => {
       `const { createCpuContext } = await import(${JSON.stringify(here('./cpu-context.ts'))});
 const { Tensor } = await import(${JSON.stringify(here('../../../tensor/src/index.ts'))});
 const cpu = await createCpuContext({ threads: 2 });
+cpu.setTeamForTest(false);
 const x = new Tensor(new Float32Array(2 * 16 * 40 * 40).fill(1), [2, 16, 40, 40]);
 const w = new Tensor(new Float32Array(32 * 16 * 9).fill(1), [32, 16, 3, 3]);
 const y = await cpu.conv(x, w, { padding: 1 });

@@ -64,6 +64,7 @@ import {
 import { PieceRunner } from './piece-runner';
 import { AbortError } from './pool-errors';
 import { StagingArenas } from './staging-arenas';
+import { createTeamKernels, PoolTeam } from './wasm-team';
 import { isNode } from './worker-handle';
 import { WorkerPool } from './worker-pool';
 
@@ -270,18 +271,27 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
   // The caller is one of the threads: it runs the first piece of every split call itself. The
   // workers start and load the caller's build before the context is handed out, so that its
   // first calls do not find them starting (and run every piece on the caller).
-  const pool = threads > 1 ? new WorkerPool(threads - 1, wasmInfo().build) : null;
+  // Where the caller may block, the threads also share one WebAssembly memory: the team
+  // (./wasm-team.ts), which the kernels that split themselves run on.
+  const mayBlock = threads > 1 && callerMayBlock();
+  const teamKernels = mayBlock ? createTeamKernels(wasmInfo().build) : null;
+  const pool =
+    threads > 1 ? new WorkerPool(threads - 1, wasmInfo().build, teamKernels?.memory ?? null) : null;
   await pool?.ready(WORKER_START_MS);
   const parts = pool === null ? 1 : threads;
-  const syncParts = pool !== null && callerMayBlock() ? parts : 1;
+  const syncParts = pool !== null && mayBlock ? parts : 1;
   let disposed = false;
   const arenas = new StagingArenas(Math.max(2, threads));
   const runner = new PieceRunner(pool, arenas, () => disposed);
+  const team = PoolTeam.create(threads, teamKernels, pool);
+  /** Tests of the op-level pieces turn the team off. */
+  let teamOn = true;
 
   const small = (geometry: ConvGeometry) => geometry.batch * geometry.macsPerSample < INLINE_MACS;
   /** The plan context of an asynchronous call: an aborted signal, a disposed context reject it. */
   const asyncPlan = (signal: AbortSignal | undefined): PlanContext => ({
     parts,
+    team: teamOn ? team : null,
     small: (g) => parts < 2 || small(g),
     ready: (op) => {
       if (signal?.aborted) throw new AbortError(`${op}: the call was aborted`);
@@ -290,6 +300,9 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
   });
   const syncPlan: PlanContext = {
     parts: syncParts,
+    get team() {
+      return teamOn ? team : null;
+    },
     small: (g) => syncParts < 2 || small(g),
     ready: (op) => {
       if (disposed) throw new AbortError(`${op}: the CPU context was disposed`);
@@ -392,6 +405,10 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
       terminateBusyWorkerForTest: (silently?: boolean) => pool?.terminateBusyWorker(silently) ?? false,
       setStealingForTest: (on: boolean) => runner.setAdaptive(on),
       stolenPiecesForTest: () => runner.stolenPieces,
+      teamForTest: () => team,
+      setTeamForTest: (on: boolean) => {
+        teamOn = on;
+      },
       splitCallsForTest: () => runner.splitCalls,
       backedOffCallsForTest: () => runner.backedOffCalls,
       setSyncStallForTest: (ms: number) => {

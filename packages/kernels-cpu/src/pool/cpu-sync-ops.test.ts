@@ -7,6 +7,7 @@ import { convTransposeBackward } from '../conv-transpose-backward';
 import { deformConv } from '../deform-conv';
 import { deformConvBackward } from '../deform-conv-backward';
 import { type CpuContext, createCpuContext } from './cpu-context';
+import { createPieceContext } from './piece-context-for-tests';
 import { AbortError, WorkerError } from './pool-errors';
 
 // The synchronous API of a CPU context (ctx.sync): the module's ops, blocking, on the pool.
@@ -14,7 +15,7 @@ const rng = createRng(78);
 let cpu: CpuContext;
 
 beforeAll(async () => {
-  cpu = await createCpuContext({ threads: 2 });
+  cpu = await createPieceContext({ threads: 2 });
 });
 afterAll(() => cpu.dispose());
 
@@ -159,7 +160,7 @@ describe('CpuContext.sync', () => {
   });
 
   it('waits for a piece its worker runs (taking back turned off) and copies its result in', async () => {
-    const own = await createCpuContext({ threads: 2 });
+    const own = await createPieceContext({ threads: 2 });
     try {
       const x = rng.normalTensor([2, 16, 40, 40]);
       const w = rng.normalTensor([32, 16, 3, 3]);
@@ -228,14 +229,14 @@ describe('CpuContext.sync', () => {
       expect(thrown(got)).toBeInstanceOf(kind);
       expect(thrown(got).message).toBe(thrown(want).message);
     }
-    const own = await createCpuContext({ threads: 2 });
+    const own = await createPieceContext({ threads: 2 });
     own.dispose();
     expect(() => own.sync.conv(x, w4)).toThrow(AbortError);
     expect(() => own.sync.conv(x, w4)).toThrow('conv2d: the CPU context was disposed');
   });
 
   it('after a call whose worker was late runs the next 1, then 2, then at most 4 calls on the caller alone', async () => {
-    const own = await createCpuContext({ threads: 2 });
+    const own = await createPieceContext({ threads: 2 });
     try {
       const x = rng.normalTensor([2, 16, 40, 40]);
       const w = rng.normalTensor([32, 16, 3, 3]);
@@ -276,7 +277,7 @@ describe('CpuContext.sync', () => {
   });
 
   it('throws a WorkerError when the worker running its piece is terminated, and goes on', async () => {
-    const own = await createCpuContext({ threads: 2 });
+    const own = await createPieceContext({ threads: 2 });
     try {
       const x = rng.normalTensor([2, 64, 64, 64]);
       const w = rng.normalTensor([64, 64, 3, 3]);
@@ -302,7 +303,7 @@ describe('CpuContext.sync', () => {
   });
 
   it('does not hang when its worker dies unseen (a crash): a WorkerError after the stall bound, the worker replaced', async () => {
-    const own = await createCpuContext({ threads: 2 });
+    const own = await createPieceContext({ threads: 2 });
     try {
       const x = rng.normalTensor([2, 64, 64, 64]);
       const w = rng.normalTensor([64, 64, 3, 3]);

@@ -5,9 +5,16 @@
  * worker starts), else on the worker's first task (workers may compile synchronously).
  */
 
-import { initWasmSync, wasmInfo } from '../wasm/wasm-runtime';
+import {
+  initWasmSync,
+  instantiateShared,
+  runWasmCalls,
+  type WasmKernels,
+  wasmInfo,
+} from '../wasm/wasm-runtime';
 import { type SerializedError, serializeError } from './pool-errors';
 import { type PoolTask, runPoolTask } from './pool-task';
+import { POSTED, TeamMailbox } from './team-mailbox';
 import { type InitMessage, READY, type WAKE } from './worker-messages';
 
 /**
@@ -29,6 +36,23 @@ const WAKE_IDLE_MS = 5;
 
 /** Node: the doorbell this worker sleeps on between messages (from the pool's init message). */
 let doorbell: Int32Array | null = null;
+/** The team's mailbox and this worker's instance on the team's shared memory (init message). */
+let mailbox: TeamMailbox | null = null;
+let teamKernels: WasmKernels | null = null;
+
+/**
+ * Runs the work in the mailbox, if some is posted there (see team-mailbox.ts). A worker whose
+ * instance on the shared memory failed to load claims none: the caller takes it back.
+ */
+function serveTeam(): boolean {
+  const kernels = teamKernels;
+  if (mailbox === null || kernels === null) return false;
+  return mailbox.serve(
+    () => new Int32Array(kernels.memory.buffer),
+    (name, args) => runWasmCalls(kernels, [[name, ...args]]),
+    serializeError,
+  );
+}
 
 interface Incoming {
   id: number;
@@ -47,6 +71,9 @@ function handle(port: Port, message: Message): void {
     if (message.doorbell) doorbell = new Int32Array(message.doorbell);
     try {
       if (message.init !== null && wasmInfo().build !== message.init) initWasmSync({ build: message.init });
+      if (message.mailbox) mailbox = new TeamMailbox(message.mailbox);
+      if (message.init !== null && message.shared)
+        teamKernels = instantiateShared(message.init, message.shared);
     } catch {
       // The first task loads the build again and reports the error to its call.
     }
@@ -83,25 +110,38 @@ if (scope.process?.versions?.node && scope.process.getBuiltinModule) {
       // port directly; between them sleep on the doorbell, which the caller rings after each
       // message it posts (the port is looked at again after reading the doorbell's count, so a
       // message posted in between is not slept through).
+      // The team's mailbox is looked at on every wake-up too (a part comes with no message).
       let message: Message | undefined = data;
       let until = 0;
+      mailbox?.setAwake(true);
       for (;;) {
         if (message !== undefined) {
           handle(parentPort, message);
           const idle = 'task' in message ? WORKER_IDLE_MS : 'wake' in message ? WAKE_IDLE_MS : 0;
           until = Math.max(until, performance.now() + idle);
         }
+        if (serveTeam()) until = Math.max(until, performance.now() + WORKER_IDLE_MS);
         message = receiveMessageOnPort(parentPort)?.message;
         if (message !== undefined) continue;
         const left = until - performance.now();
-        if (left <= 0 || doorbell === null) return;
+        if (left <= 0 || doorbell === null) {
+          // Back to the event loop; a part posted meanwhile (the caller saw us awake) is run first.
+          mailbox?.setAwake(false);
+          if (!serveTeam()) return;
+          mailbox?.setAwake(true);
+          until = performance.now() + WORKER_IDLE_MS;
+          continue;
+        }
         const rung = Atomics.load(doorbell, 0);
         message = receiveMessageOnPort(parentPort)?.message;
-        if (message === undefined) Atomics.wait(doorbell, 0, rung, left);
+        if (message === undefined && mailbox?.state !== POSTED) Atomics.wait(doorbell, 0, rung, left);
       }
     });
   }
 } else {
   const port: Port = { postMessage: (message) => scope.postMessage?.(message) };
-  scope.onmessage = (event) => handle(port, event.data);
+  scope.onmessage = (event) => {
+    handle(port, event.data);
+    serveTeam();
+  };
 }

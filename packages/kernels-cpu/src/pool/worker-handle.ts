@@ -6,14 +6,16 @@
  * source, run through tsx.
  */
 
-import type { WasmBuild } from '../wasm/wasm-runtime';
+import type { WasmBuild, WasmMemory } from '../wasm/wasm-runtime';
 import type { PoolTask } from './pool-task';
 import { type InitMessage, type READY, WAKE, type WorkerReply } from './worker-messages';
 
 export interface WorkerHandle {
   post(id: number, task: PoolTask): void;
   /** Loads `build` in the worker now, not on its first task; `ready` fires once it has. */
-  init(build: WasmBuild | null): void;
+  init(build: WasmBuild | null, shared: WasmMemory | null, mailbox: SharedArrayBuffer | null): void;
+  /** Rings the worker's doorbell (no message): a worker in its doorbell loop looks at its mailbox. */
+  ring(): void;
   /** Wakes the worker without a task (no reply): it then polls for the next one for a while. */
   wake(): void;
   terminate(): void;
@@ -125,8 +127,17 @@ function spawnNodeWorker(events: WorkerEvents): WorkerHandle {
       send({ id, task });
     },
     wake: () => send(WAKE),
-    init: (build) =>
-      send({ init: build, doorbell: doorbell.buffer as SharedArrayBuffer } satisfies InitMessage),
+    init: (build, shared, mailbox) =>
+      send({
+        init: build,
+        doorbell: doorbell.buffer as SharedArrayBuffer,
+        shared,
+        mailbox,
+      } satisfies InitMessage),
+    ring: () => {
+      Atomics.add(doorbell, 0, 1);
+      Atomics.notify(doorbell, 0);
+    },
     terminate: () => {
       stop('it was terminated');
       void worker.terminate();
@@ -161,7 +172,9 @@ function spawnBrowserWorker(events: WorkerEvents): WorkerHandle {
   return {
     post: (id, task) => worker.postMessage({ id, task }),
     wake: () => worker.postMessage(WAKE),
-    init: (build) => worker.postMessage({ init: build } satisfies InitMessage),
+    init: (build, shared, mailbox) =>
+      worker.postMessage({ init: build, shared, mailbox } satisfies InitMessage),
+    ring: () => worker.postMessage(WAKE),
     terminate: () => {
       stop('it was terminated');
       worker.terminate();

@@ -3,7 +3,7 @@
  * task, the build to load as a worker starts (answered READY), and the replies to tasks. A
  * module of its own so that the worker's bundle takes no more of the caller's side than these.
  */
-import type { WasmBuild } from '../wasm/wasm-runtime';
+import type { WasmBuild, WasmMemory } from '../wasm/wasm-runtime';
 import type { SerializedError } from './pool-errors';
 
 /** The message that only wakes a worker (see WorkerHandle.wake). */
@@ -18,6 +18,13 @@ export const WAKE = { wake: true } as const;
 export interface InitMessage {
   init: WasmBuild | null;
   doorbell?: SharedArrayBuffer;
+  /**
+   * The context's shared WebAssembly memory: the worker instantiates the build on it too, and
+   * runs the 'wasmCalls' pieces there (the kernels' own split of a call, see wasm-team.ts).
+   */
+  shared?: WasmMemory | null;
+  /** The worker's team mailbox (team-mailbox.ts), with `shared`. */
+  mailbox?: SharedArrayBuffer | null;
 }
 
 /** A worker's answer to an InitMessage. */

@@ -8,11 +8,21 @@
  * next task, and its late reply is ignored.
  */
 
-import type { WasmBuild } from '../wasm/wasm-runtime';
+import type { WasmBuild, WasmMemory } from '../wasm/wasm-runtime';
 import { AbortError, reviveError, WorkerError } from './pool-errors';
 import type { PoolTask } from './pool-task';
+import { TeamMailbox } from './team-mailbox';
 import { spawnWorker, type WorkerHandle } from './worker-handle';
 import type { WorkerReply } from './worker-messages';
+
+/** A worker as a member of the context's team (WorkerPool.teamMembers). */
+export interface TeamMember {
+  mailbox: TeamMailbox;
+  /** Has the worker look at its mailbox now. */
+  call(): void;
+  /** Stops the worker (a stalled part); the pool replaces it. */
+  stop(): void;
+}
 
 /** A piece handed to the pool: `done` settles when a worker has run it (or failed to). */
 export interface PoolJob {
@@ -42,6 +52,8 @@ interface Queued {
 
 interface PoolWorker {
   handle: WorkerHandle;
+  /** The worker's team mailbox (when the pool has a shared memory). */
+  mailbox: TeamMailbox | null;
   busy: Queued | null;
   /** Settles when the worker has loaded the pool's build (or stopped first). */
   ready: Promise<void>;
@@ -58,6 +70,8 @@ export class WorkerPool {
   constructor(
     size: number,
     private readonly build: WasmBuild | null,
+    /** The context's shared WebAssembly memory, which every worker instantiates the build on too. */
+    private readonly shared: WasmMemory | null = null,
   ) {
     for (let i = 0; i < size; i++) this.workers.push(this.spawn());
   }
@@ -66,6 +80,7 @@ export class WorkerPool {
     let ready!: () => void;
     const slot: PoolWorker = {
       handle: undefined as unknown as WorkerHandle,
+      mailbox: this.shared !== null ? new TeamMailbox() : null,
       busy: null,
       ready: new Promise<void>((resolve) => {
         ready = resolve;
@@ -79,7 +94,7 @@ export class WorkerPool {
         this.onExit(slot, reason);
       },
     });
-    slot.handle.init(this.build);
+    slot.handle.init(this.build, this.shared, slot.mailbox?.buffer ?? null);
     return slot;
   }
 
@@ -209,6 +224,29 @@ export class WorkerPool {
   wake(): void {
     if (this.disposed) return;
     for (const worker of this.workers) if (!worker.busy || worker.busy.detached) worker.handle.wake();
+  }
+
+  /**
+   * The workers as team members (./wasm-team.ts): each one's mailbox, a way to have it look
+   * at the mailbox (the doorbell, plus a message when it is back in its event loop), and a way
+   * to stop it (it is replaced). Empty without a shared memory, or once disposed.
+   */
+  teamMembers(): TeamMember[] {
+    if (this.disposed) return [];
+    return this.workers.flatMap((worker) =>
+      worker.mailbox === null
+        ? []
+        : [
+            {
+              mailbox: worker.mailbox,
+              call: () => {
+                if (worker.mailbox!.awake) worker.handle.ring();
+                else worker.handle.wake();
+              },
+              stop: () => worker.handle.terminate(),
+            },
+          ],
+    );
   }
 
   /** The worker list, for tests that terminate one mid-call. */

@@ -27,8 +27,15 @@
  */
 import { type ConvGeometry, convGeometry, shapeSize } from '@convkit/tensor';
 import { liftSizesTo3d, liftTo3d } from '../reference/lift-to-3d';
-import { planHeap, readFloats, writeFloats } from './wasm-heap';
-import type { WasmGlobal, WasmKernels } from './wasm-runtime';
+import { mapFreshFloats, planHeap, readFloats, writeFloats } from './wasm-heap';
+import {
+  runWasmCalls,
+  type WasmArg,
+  type WasmCall,
+  type WasmGlobal,
+  type WasmKernels,
+  wasmTeam,
+} from './wasm-runtime';
 
 /** The raw exports of assembly/implicit-gemm.ts. */
 export interface ImplicitGemmExports {
@@ -42,6 +49,8 @@ export interface ImplicitGemmExports {
     bias: number,
     y: number,
     work: number,
+    rowFirst: number,
+    rowEnd: number,
   ): void;
   implicitPad(
     src: number,
@@ -162,33 +171,57 @@ export function implicitPlan(
 
 /**
  * Where sample data at `sampleAt` (bytes, a buffer of `bufferSpatial`) is read from: the
- * plan's zero-padded (or cropped) copy at `paddedAt`, written now, or the sample in place.
+ * plan's zero-padded (or cropped) copy at `paddedAt`, made by `pad` (a call of implicitPad,
+ * to run first), or the sample in place (`pad` null).
  */
 function sampleSource(
-  exports: ImplicitGemmExports,
   plan: ImplicitPlan,
   geometry: ConvGeometry,
   bufferSpatial: readonly number[],
   sampleAt: number,
-  paddedAt: number,
-): number {
-  if (!plan.padded) return sampleAt;
+  paddedAt: WasmArg,
+): { at: WasmArg; pad: WasmCall | null } {
+  if (!plan.padded) return { at: sampleAt, pad: null };
   const lifted = liftTo3d(geometry);
   const buffer = liftSizesTo3d(bufferSpatial, 1);
-  exports.implicitPad(
+  const pad: WasmCall = [
+    'implicitPad',
     sampleAt,
     geometry.inChannels,
     ...lifted.inputSize,
-    buffer[1],
-    buffer[2],
+    buffer[1]!,
+    buffer[2]!,
     shapeSize(bufferSpatial),
     ...lifted.padBefore,
     ...plan.extent,
     plan.phases,
     plan.phaseLength,
     paddedAt,
-  );
-  return paddedAt;
+  ];
+  return { at: paddedAt, pad };
+}
+
+/** `at` moved by `bytes` (a number, or an offset in the running thread's scratch). */
+function offsetArg(at: WasmArg, bytes: number): WasmArg {
+  return typeof at === 'number' ? at + bytes : { inThread: at.inThread + bytes };
+}
+
+/** Bands of output rows per thread when a team splits one sample (a few: the threads' speeds vary). */
+const BANDS_PER_THREAD = 3;
+
+/** Bytes rounded up to a cache line (per-thread regions start on one). */
+const line = (bytes: number) => Math.ceil(bytes / 64) * 64;
+
+/**
+ * [start, end) of `count` items for each of `parts` parts, the boundaries multiples of
+ * `multiple` (the last part takes the rest).
+ */
+export function splitRange(count: number, parts: number, multiple: number): [number, number][] {
+  const bounds = [0];
+  for (let t = 1; t < parts; t++)
+    bounds.push(Math.min(count, Math.round((count * t) / parts / multiple) * multiple));
+  bounds.push(count);
+  return bounds.slice(0, -1).map((start, t) => [start, bounds[t + 1]!]);
 }
 
 /**
@@ -213,15 +246,25 @@ export function implicitProduct(
   const sampleIn = inChannels * bufferVolume;
   const sampleOut = outChannels * outputVolume;
   const planeVolume = plan.plane[0] * plan.plane[1] * plan.plane[2];
+  // A team (a CPU context's threads on this memory) takes samples, or bands of one sample's
+  // output rows; each thread has its own packed weight (and padded copy, per sample).
+  const team = wasmTeam();
+  const rows = plan.params[0]!;
+  const chunkCount = team === null ? 1 : batch > 1 ? batch : Math.min(rows, BANDS_PER_THREAD * team.threads);
+  const threads = team === null || chunkCount < 2 ? 1 : team.threads;
+  const paddedBytes = plan.padded ? line(inChannels * planeVolume * 4 + READ_SLACK_BYTES) : 0;
+  const workBytes = line(exports.implicitWorkBytes(m, depth));
+  // Per thread: its padded copy (when samples are split), then its work area.
+  const ownPadded = threads > 1 && batch > 1 ? paddedBytes : 0;
   const heap = planHeap(geometry.op, kernels, {
     params: (exports.IMPLICIT_PARAMS_BYTES.value as number) >>> 0,
     table: depth * 4,
     x: batch * sampleIn * 4 + READ_SLACK_BYTES,
-    padded: plan.padded ? inChannels * planeVolume * 4 + READ_SLACK_BYTES : 0,
+    padded: ownPadded > 0 ? 0 : paddedBytes,
     w: outChannels * depth * 4,
     bias: bias === null ? 0 : outChannels * 4,
     y: batch * sampleOut * 4,
-    work: exports.implicitWorkBytes(m, depth),
+    thread: (ownPadded + workBytes) * threads,
   });
   new Int32Array(kernels.memory.buffer, heap.params, plan.params.length).set(plan.params);
   new Uint32Array(kernels.memory.buffer, heap.table, depth).set(plan.table);
@@ -229,30 +272,49 @@ export function implicitProduct(
   writeFloats(kernels, heap.w, weight.subarray(0, outChannels * depth));
   if (bias !== null) writeFloats(kernels, heap.bias, bias.subarray(0, outChannels));
   const groupPlanes = geometry.inChannelsPerGroup * planeVolume * 4;
-  for (let n = 0; n < batch; n++) {
-    const source = sampleSource(
-      exports,
-      plan,
-      geometry,
-      bufferSpatial,
-      heap.x + n * sampleIn * 4,
-      heap.padded,
-    );
+  /** Sample n's calls, its output rows [r0, r1); `pad`: make its padded copy first. */
+  const sampleCalls = (n: number, r0: number, r1: number, pad: boolean): WasmCall[] => {
+    const paddedAt = ownPadded > 0 ? { inThread: 0 } : heap.padded;
+    const source = sampleSource(plan, geometry, bufferSpatial, heap.x + n * sampleIn * 4, paddedAt);
+    const calls: WasmCall[] = pad && source.pad ? [source.pad] : [];
     for (let g = 0; g < groups; g++) {
-      exports.implicitProduct(
+      calls.push([
+        'implicitProduct',
         heap.params,
         m,
         depth,
-        source + g * groupPlanes,
+        offsetArg(source.at, g * groupPlanes),
         heap.table,
         heap.w + g * m * depth * 4,
         bias === null ? 0 : heap.bias + g * m * 4,
         heap.y + (n * sampleOut + g * m * outputVolume) * 4,
-        heap.work,
-      );
+        threads > 1 ? { inThread: ownPadded } : heap.thread,
+        r0,
+        r1,
+      ]);
     }
+    return calls;
+  };
+  // A fresh result is made now, its pages mapped in by the caller while the others compute.
+  const fresh = threads > 1 && out === undefined ? new Float32Array(batch * sampleOut) : null;
+  const result = fresh ?? out;
+  if (team === null || threads < 2) {
+    for (let n = 0; n < batch; n++) runWasmCalls(kernels, sampleCalls(n, 0, rows, true));
+  } else {
+    let chunks: WasmCall[][];
+    if (batch > 1) chunks = Array.from({ length: batch }, (_, n) => sampleCalls(n, 0, rows, true));
+    else {
+      const pad = sampleSource(plan, geometry, bufferSpatial, heap.x, heap.padded).pad;
+      if (pad) runWasmCalls(kernels, [pad]);
+      chunks = splitRange(rows, chunkCount, 1).map(([r0, r1]) => sampleCalls(0, r0, r1, false));
+    }
+    team.run(
+      chunks,
+      { base: heap.thread, stride: ownPadded + workBytes },
+      fresh ? () => mapFreshFloats(fresh) : undefined,
+    );
   }
-  return readFloats(kernels, heap.y, batch * sampleOut, out);
+  return readFloats(kernels, heap.y, batch * sampleOut, result);
 }
 
 /** Whether every value is finite (NaN and infinities are not). */
@@ -352,20 +414,14 @@ export function implicitWeightGradient(
   sums.fill(0);
   const groupPlanes = geometry.inChannelsPerGroup * planeVolume * 4;
   for (let n = 0; n < batch; n++) {
-    const source = sampleSource(
-      exports,
-      plan,
-      geometry,
-      bufferSpatial,
-      heap.x + n * sampleIn * 4,
-      heap.padded,
-    );
+    const source = sampleSource(plan, geometry, bufferSpatial, heap.x + n * sampleIn * 4, heap.padded);
+    if (source.pad) runWasmCalls(kernels, [source.pad]);
     for (let g = 0; g < groups; g++) {
       exports.implicitWeightGrad(
         heap.params,
         m,
         depth,
-        source + g * groupPlanes,
+        (source.at as number) + g * groupPlanes,
         heap.table,
         heap.y + (n * sampleOut + g * m * outputVolume) * 4,
         heap.gw + g * m * depth * 8,

@@ -28,10 +28,18 @@ import {
   implicitPlan,
   implicitProduct,
   implicitWeightGradient,
+  splitRange,
 } from './implicit-conv';
 import { foldPaddedGradient, paddedGeometry, padInput } from './padded-input';
-import { planHeap, readFloats, viewFloats, writeFloats } from './wasm-heap';
-import { type WasmGlobal, type WasmKernels, wasmKernels } from './wasm-runtime';
+import { mapFreshFloats, planHeap, readFloats, viewFloats, writeFloats } from './wasm-heap';
+import {
+  runWasmCalls,
+  type WasmCall,
+  type WasmGlobal,
+  type WasmKernels,
+  wasmKernels,
+  wasmTeam,
+} from './wasm-runtime';
 import { biasGradientWinograd } from './winograd-bias-gradient';
 
 /** The raw exports of assembly/im2col-gemm.ts. */
@@ -46,6 +54,8 @@ interface Im2colGemmExports {
     bias: number,
     y: number,
     work: number,
+    colFirst: number,
+    colEnd: number,
   ): void;
   loweredWorkBytes(m: number, depth: number): number;
   foldedProduct(
@@ -132,6 +142,9 @@ function writeParams(
   new Int32Array(kernels.memory.buffer, at, slots.length).set(slots);
 }
 
+/** Ranges of output positions per thread when a team splits one sample (a few: the threads' speeds vary). */
+const RANGES_PER_THREAD = 3;
+
 /** Readable bytes the column gathers may touch past the input buffer (edge loads of a quad). */
 const INPUT_SLACK_BYTES = 64;
 
@@ -159,21 +172,35 @@ function loweredProduct(
   const depth = geometry.inChannelsPerGroup * geometry.kernelVolume;
   const sampleIn = inChannels * shapeSize(bufferSpatial);
   const sampleOut = outChannels * outputVolume;
+  // A team (a CPU context's threads on this memory) takes samples, or ranges of one sample's
+  // output positions; each thread has its own packed weight and panels.
+  const team = wasmTeam();
+  const chunkCount =
+    team === null
+      ? 1
+      : batch > 1
+        ? batch
+        : Math.min(Math.floor(outputVolume / 8), RANGES_PER_THREAD * team.threads);
+  const threads = team === null || chunkCount < 2 ? 1 : team.threads;
+  const workBytes = Math.ceil(exports.loweredWorkBytes(m, depth) / 64) * 64;
   const heap = planHeap(geometry.op, kernels, {
     params: global(exports.IM2COL_PARAMS_BYTES),
     x: batch * sampleIn * 4 + INPUT_SLACK_BYTES,
     w: outChannels * depth * 4,
     bias: bias === null ? 0 : outChannels * 4,
     y: batch * sampleOut * 4,
-    work: exports.loweredWorkBytes(m, depth),
+    work: workBytes * threads,
   });
   writeParams(kernels, heap.params, geometry, bufferSpatial);
   writeFloats(kernels, heap.x, input.subarray(0, batch * sampleIn));
   writeFloats(kernels, heap.w, weight.subarray(0, outChannels * depth));
   if (bias !== null) writeFloats(kernels, heap.bias, bias.subarray(0, outChannels));
-  for (let n = 0; n < batch; n++) {
+  /** Sample n's calls, its output positions [j0, j1). */
+  const sampleCalls = (n: number, j0: number, j1: number): WasmCall[] => {
+    const calls: WasmCall[] = [];
     for (let g = 0; g < groups; g++) {
-      exports.loweredProduct(
+      calls.push([
+        'loweredProduct',
         heap.params,
         m,
         depth,
@@ -182,11 +209,26 @@ function loweredProduct(
         heap.w + g * m * depth * 4,
         bias === null ? 0 : heap.bias + g * m * 4,
         heap.y + (n * sampleOut + g * m * outputVolume) * 4,
-        heap.work,
-      );
+        threads > 1 ? { inThread: 0 } : heap.work,
+        j0,
+        j1,
+      ]);
     }
+    return calls;
+  };
+  // A fresh result is made now, its pages mapped in by the caller while the others compute.
+  const fresh = threads > 1 && out === undefined ? new Float32Array(batch * sampleOut) : null;
+  const result = fresh ?? out;
+  if (team === null || threads < 2) {
+    for (let n = 0; n < batch; n++) runWasmCalls(kernels, sampleCalls(n, 0, outputVolume));
+  } else {
+    const chunks =
+      batch > 1
+        ? Array.from({ length: batch }, (_, n) => sampleCalls(n, 0, outputVolume))
+        : splitRange(outputVolume, chunkCount, 8).map(([j0, j1]) => sampleCalls(0, j0, j1));
+    team.run(chunks, { base: heap.work, stride: workBytes }, fresh ? () => mapFreshFloats(fresh) : undefined);
   }
-  return readFloats(kernels, heap.y, batch * sampleOut, out);
+  return readFloats(kernels, heap.y, batch * sampleOut, result);
 }
 
 /**

@@ -37,7 +37,7 @@ interface WebAssemblyApi {
   compile(bytes: Uint8Array): Promise<WasmModule>;
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: object) => { exports: object };
-  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum: number; shared?: boolean }) => WasmMemory;
 }
 const webAssembly = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
 
@@ -71,6 +71,31 @@ export interface WasmKernels {
   readonly build: WasmBuild;
   readonly exports: WasmExports;
   readonly memory: WasmMemory;
+}
+
+/**
+ * An argument of a kernel export call: a number, or `{ inThread: offset }`, a byte offset
+ * inside the scratch region of the thread that makes the call (a team's chunks run on any
+ * thread, each with its own scratch; see WasmTeam).
+ */
+export type WasmArg = number | { readonly inThread: number };
+/** One call of a kernel export: its name, then its arguments. */
+export type WasmCall = readonly [name: string, ...args: WasmArg[]];
+
+/**
+ * Threads that share one WebAssembly memory, each with its own instance of the kernels on it
+ * (a CPU context's pool, ../pool/wasm-team.ts). `run(chunks, callerFirst)` runs every chunk
+ * (its calls in order) exactly once, on whichever thread pulls it first, and returns when all
+ * are done (or throws the first error); the caller runs `callerFirst` before it pulls any (work
+ * only the caller can do, such as mapping in the pages of the result it will copy into). A
+ * kernel driver that finds a team (`wasmTeam()`) cuts its main loop into chunks that write
+ * disjoint outputs. Scratch is per thread: `threadScratch` is where thread 0's is (`base`) and
+ * how far apart the threads' are (`stride`: `threads` of them from `base`); a call's
+ * `{ inThread: offset }` argument is the offset in the scratch of the thread that runs it.
+ */
+export interface WasmTeam {
+  readonly threads: number;
+  run(chunks: WasmCall[][], threadScratch: { base: number; stride: number }, callerFirst?: () => void): void;
 }
 
 /** What `initWasm` and `wasmInfo` report. */
@@ -128,6 +153,52 @@ export function preferredBuild(): WasmBuild | null {
   return null;
 }
 
+/*
+ * The kernels import their memory ("env"."memory", no maximum: an import section of one
+ * entry). A team shares one memory, which must be declared shared (with a maximum): the shared
+ * form of a build is the same binary with that one import's limits rewritten, so no third and
+ * fourth build ship. The kernels have no data segments, so each thread's instance starts on
+ * the shared memory without writing to it.
+ */
+const PLAIN_MEMORY_IMPORT = [1, 3, 0x65, 0x6e, 0x76, 6, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 2, 0, 0];
+/** Limits flag 3 (shared, with a maximum), minimum 0, maximum MAX_PAGES (LEB128). */
+const SHARED_MEMORY_LIMITS = [3, 0, 0xff, 0xff, 0x03];
+
+/** The shared-memory form of a build's binary (see above). */
+export function sharedMemoryBinary(bytes: Uint8Array): Uint8Array {
+  // Section 1 (types) comes first; the import section (id 2) follows it.
+  let at = 8;
+  const leb = (): number => {
+    let value = 0;
+    let shift = 0;
+    for (;;) {
+      const byte = bytes[at++]!;
+      value |= (byte & 0x7f) << shift;
+      if (byte < 0x80) return value >>> 0;
+      shift += 7;
+    }
+  };
+  while (at < bytes.length) {
+    const start = at;
+    const id = bytes[at++]!;
+    const size = leb();
+    const body = at;
+    if (id === 2) {
+      const same =
+        size === PLAIN_MEMORY_IMPORT.length && PLAIN_MEMORY_IMPORT.every((b, i) => bytes[body + i] === b);
+      if (!same) break;
+      const section = [...PLAIN_MEMORY_IMPORT.slice(0, -3), 2, ...SHARED_MEMORY_LIMITS];
+      const out = new Uint8Array(bytes.length + section.length - size);
+      out.set(bytes.subarray(0, start));
+      out.set([2, section.length, ...section], start);
+      out.set(bytes.subarray(body + size), start + 2 + section.length);
+      return out;
+    }
+    at = body + size;
+  }
+  throw new UnsupportedError('convkit: the kernel binary does not import one plain memory; rebuild it');
+}
+
 function api(): WebAssemblyApi {
   if (webAssembly === undefined) throw new UnsupportedError('convkit: this engine has no WebAssembly');
   return webAssembly;
@@ -141,6 +212,65 @@ function instantiate(module: WasmModule, build: WasmBuild): WasmKernels {
   const memory = new (api().Memory)({ initial: 2, maximum: MAX_PAGES });
   const instance = new (api().Instance)(module, { env: { memory } });
   return { build, exports: instance.exports as unknown as WasmExports, memory };
+}
+
+/**
+ * A new instance of `build` on a new shared memory, for a team (a CPU context); null where the
+ * engine has no shared WebAssembly memory (a page that is not cross-origin isolated).
+ */
+export function createSharedKernels(build: WasmBuild): WasmKernels | null {
+  let memory: WasmMemory;
+  try {
+    memory = new (api().Memory)({ initial: 2, maximum: MAX_PAGES, shared: true });
+  } catch {
+    return null;
+  }
+  return instantiateShared(build, memory);
+}
+
+/** An instance of `build` on an existing shared memory (another thread's): a team member's. */
+export function instantiateShared(build: WasmBuild, memory: WasmMemory): WasmKernels {
+  sharedBinaries[build] ??= sharedMemoryBinary(binary(build));
+  const module = new (api().Module)(sharedBinaries[build]);
+  const instance = new (api().Instance)(module, { env: { memory } });
+  return { build, exports: instance.exports as unknown as WasmExports, memory };
+}
+const sharedBinaries: Partial<Record<WasmBuild, Uint8Array>> = {};
+
+/**
+ * Makes each call, in order, on `kernels`; `{ inThread }` arguments are offsets from
+ * `scratch` (the running thread's scratch region).
+ */
+export function runWasmCalls(kernels: WasmKernels, calls: readonly WasmCall[], scratch = 0): void {
+  const exports = kernels.exports as unknown as Record<string, (...args: number[]) => unknown>;
+  for (const [name, ...args] of calls) {
+    const fn = exports[name];
+    if (typeof fn !== 'function') throw new ArgumentError(`convkit: the kernels have no export '${name}'`);
+    fn(...args.map((arg) => (typeof arg === 'number' ? arg : scratch + arg.inThread)));
+  }
+}
+
+/** The kernels (and team) the ops run on inside `withKernels`: a CPU context's shared memory. */
+let scoped: { kernels: WasmKernels; team: WasmTeam | null } | null = null;
+
+/**
+ * Runs `fn` with the ops' WebAssembly kernels replaced by `kernels` (a CPU context's instance
+ * on its shared memory) and `team` available to the drivers that split their work
+ * (`wasmTeam()`). Synchronous: nothing else runs on this thread meanwhile.
+ */
+export function withKernels<T>(kernels: WasmKernels, team: WasmTeam | null, fn: () => T): T {
+  const previous = scoped;
+  scoped = { kernels, team };
+  try {
+    return fn();
+  } finally {
+    scoped = previous;
+  }
+}
+
+/** The team the running op may split its work over (inside withKernels), else null. */
+export function wasmTeam(): WasmTeam | null {
+  return scoped?.team ?? null;
 }
 
 function checkBuild(op: string, build: unknown): WasmBuild | null {
@@ -221,6 +351,7 @@ export function wasmInfo(): WasmInfo {
  * build synchronously on first use where the engine allows it.
  */
 export function wasmKernels(): WasmKernels | null {
+  if (scoped !== null) return scoped.kernels;
   if (current !== null) return current;
   if (syncRefused) return null;
   const build = preferredBuild();

@@ -37,6 +37,7 @@
  * direct sum where the estimate exceeds a third of the tolerance (ERROR_BUDGET below).
  */
 import { type ConvGeometry, UnsupportedError } from '@convkit/tensor';
+import { splitRange } from './implicit-conv';
 import { foldPaddedGradient, paddedGeometry, padInput } from './padded-input';
 import {
   convBackwardInputWasm,
@@ -46,8 +47,8 @@ import {
   convTransposeWasm,
   convWasm,
 } from './wasm-conv-kernels';
-import { planHeap, readFloats, viewFloats, writeFloats } from './wasm-heap';
-import { type WasmKernels, wasmKernels } from './wasm-runtime';
+import { mapFreshFloats, planHeap, readFloats, viewFloats, writeFloats } from './wasm-heap';
+import { type WasmCall, type WasmKernels, wasmKernels, wasmTeam } from './wasm-runtime';
 import { winogradBlockTiles } from './winograd-block-tiles';
 
 /** The raw exports of assembly/winograd-f4x3.ts. */
@@ -78,6 +79,8 @@ interface WinogradExports {
     m64: number,
     overwrite: number,
     work: number,
+    tileFirst: number,
+    tileEnd: number,
   ): void;
   winogradWeightGradOutput(
     dims: number,
@@ -141,6 +144,8 @@ interface WinogradExports {
     coutG: number,
     blockTiles: number,
     work: number,
+    tileFirst: number,
+    tileEnd: number,
   ): void;
 }
 
@@ -154,6 +159,12 @@ const TILE_1D = 6;
  * in cache between packing and the input transform.
  */
 const CHUNK_BYTES = 2 << 20;
+
+/**
+ * Blocks of tiles a team thread gets at least (smaller blocks when a call has fewer): enough
+ * that a thread that starts late or runs slower leaves less to wait for.
+ */
+const TEAM_BLOCKS = 2;
 /** Byte offsets the kernel's tile table holds are i32: a chunk's outputs stay below this. */
 const I32_OFFSETS = 2 ** 30;
 
@@ -243,18 +254,27 @@ function runWinograd(problem: WinogradProblem, input: Float32Array, out?: Float3
   const totalTiles = chunk * dH * dW * tilesH * tilesW;
   const perTile = points * (cinG + coutG) * 4;
   const weightBytes = exports.winogradWeightBytes(dims, groups, coutG, cinG);
-  const blockTiles = winogradBlockTiles(dims, totalTiles, perTile, weightBytes, groups);
+  // A team (a CPU context's threads on this memory) takes blocks of tiles, each thread with
+  // its own scratch: the same bits as one thread. It needs at least TEAM_BLOCKS blocks a thread.
+  const team = wasmTeam();
+  const fewest = team === null ? 1 : TEAM_BLOCKS * team.threads;
+  const blockTiles = Math.min(
+    winogradBlockTiles(dims, totalTiles, perTile, weightBytes, groups),
+    Math.max(8, Math.ceil(totalTiles / fewest / 8) * 8),
+  );
+  const threads = team === null ? 1 : Math.min(team.threads, Math.ceil(totalTiles / blockTiles));
   // Regions share memory where their lives do not overlap: a chunk's input is dead once it is
   // packed (its output takes the region), the weights once they are transformed (the planes
   // take theirs). Fewer bytes for the caches to hold: after an idle moment, a call's first
   // touches of memory are what makes it slow (c3x3 after 30 ms asleep, min of 25, three runs
   // interleaved: 2.55-2.66 ms with separate regions, 2.39-2.52 shared; the same when warm).
+  const workBytes = Math.ceil(exports.winogradWorkBytes(dims, cinG, coutG, blockTiles) / 64) * 64;
   const regions = planHeap(problem.op, kernels, {
     xy: chunk * Math.max(sampleIn, sampleOut),
     wPlanes: Math.max(chunk * samplePlanes, problem.weight.length * 4),
     u: weightBytes,
     bias: outChannels * 4,
-    work: exports.winogradWorkBytes(dims, cinG, coutG, blockTiles),
+    work: workBytes * threads,
   });
   const heap = { ...regions, x: regions.xy, y: regions.xy, w: regions.wPlanes, planes: regions.wPlanes };
   writeFloats(kernels, heap.w, problem.weight);
@@ -311,7 +331,7 @@ function runWinograd(problem: WinogradProblem, input: Float32Array, out?: Float3
         planeW,
       );
     }
-    exports.winogradConv(
+    const convArgs = [
       dims,
       heap.planes,
       inChannels,
@@ -334,8 +354,23 @@ function runWinograd(problem: WinogradProblem, input: Float32Array, out?: Float3
       cinG,
       coutG,
       blockTiles,
-      heap.work,
-    );
+    ] as const;
+    const tiles = samples * dH * dW * tilesH * tilesW;
+    if (team === null || threads < 2) exports.winogradConv(...convArgs, heap.work, 0, tiles);
+    else {
+      // Chunks of one block each; the caller maps in a fresh result's pages first.
+      const fresh = out === undefined;
+      output ??= new Float32Array(batch * sampleOutFloats);
+      const target = output.subarray(n0 * sampleOutFloats, (n0 + samples) * sampleOutFloats);
+      const chunks: WasmCall[][] = [];
+      for (let t0 = 0; t0 < tiles; t0 += blockTiles)
+        chunks.push([['winogradConv', ...convArgs, { inThread: 0 }, t0, Math.min(tiles, t0 + blockTiles)]]);
+      team.run(
+        chunks,
+        { base: heap.work, stride: workBytes },
+        fresh ? () => mapFreshFloats(target) : undefined,
+      );
+    }
     // ... and its output comes out while it is.
     const result = viewFloats(kernels, heap.y, samples * sampleOutFloats);
     if (output === null) output = result.slice();
@@ -584,6 +619,14 @@ function runWeightGradient(
   );
   const totalTiles = chunk * dH * dW * tilesH * tilesW;
   const blockTiles = Math.min(GRAD_BLOCK_TILES, totalTiles);
+  // A team (a CPU context's threads on this memory) sums ranges of whole blocks, one range a
+  // thread, each into its own float64 sums, added in range order after: the same blocks as
+  // one thread, the same bits run to run (the float64 sums of blocks are added in another
+  // order than one thread's, which can move an output by one float32 rounding).
+  const team = wasmTeam();
+  const ranges = team === null ? 1 : Math.min(team.threads, Math.ceil(totalTiles / blockTiles));
+  const workBytes = spreadLines(exports.winogradWeightGradWorkBytes(dims, cinG, coutG, blockTiles));
+  const m64Bytes = groups * points * spreadLines(coutG * cinG * 8);
   const sampleX = inChannels * inVolume * 4;
   const sampleGy = outChannels * outVolume * 4;
   // Undilated, with a whole number of 2x2 tiles: the gradOutput is its own packed planes.
@@ -591,12 +634,13 @@ function runWeightGradient(
   // A chunk at a time in and packed; its input is dead once packed, so it shares its region
   // with the transforms' scratch (used only after the packing), as runWinograd shares regions.
   const regions = planHeap(problem.op, kernels, {
-    xWork: Math.max(chunk * sampleX, exports.winogradWeightGradWorkBytes(dims, cinG, coutG, blockTiles)),
+    xWork: Math.max(chunk * sampleX, ranges > 1 ? 0 : workBytes),
     gy: chunk * sampleGy,
     planes: chunk * sampleXPlanes,
     gyPlanes: gyInPlace ? 0 : chunk * sampleGyPlanes,
-    m64: groups * points * spreadLines(coutG * cinG * 8),
+    m64: m64Bytes * ranges,
     gw: outChannels * cinG * taps * 4,
+    teamWork: ranges > 1 ? workBytes * ranges : 0,
   });
   const heap = { ...regions, x: regions.xWork, work: regions.xWork };
   // Sums of squares of the packed values, only to refuse non-finite data (after the run).
@@ -635,7 +679,7 @@ function runWeightGradient(
       );
     }
     if (gyInPlace) squares += exports.winogradSumSquares(heap.gy, (samples * sampleGy) / 4);
-    exports.winogradWeightGradAccumulate(
+    const accumulateArgs = [
       dims,
       heap.planes,
       inChannels,
@@ -656,12 +700,36 @@ function runWeightGradient(
       cinG,
       coutG,
       blockTiles,
-      heap.m64,
-      n0 === 0 ? 1 : 0,
-      heap.work,
-    );
+    ] as const;
+    const tiles = samples * dH * dW * tilesH * tilesW;
+    const overwrite = n0 === 0 ? 1 : 0;
+    if (team === null || ranges < 2)
+      exports.winogradWeightGradAccumulate(...accumulateArgs, heap.m64, overwrite, heap.work, 0, tiles);
+    else {
+      const blocks = Math.ceil(tiles / blockTiles);
+      team.run(
+        splitRange(blocks, ranges, 1).map(([b0, b1], r): WasmCall[] => [
+          [
+            'winogradWeightGradAccumulate',
+            ...accumulateArgs,
+            heap.m64 + r * m64Bytes,
+            overwrite,
+            { inThread: 0 },
+            b0 * blockTiles,
+            Math.min(tiles, b1 * blockTiles),
+          ],
+        ]),
+        { base: heap.teamWork, stride: workBytes },
+      );
+    }
   }
   if (!Number.isFinite(squares)) return null;
+  if (ranges > 1) {
+    // The ranges' sums, added in range order into the first.
+    const sums = new Float64Array(kernels.memory.buffer, heap.m64, (m64Bytes / 8) * ranges);
+    const length = m64Bytes / 8;
+    for (let r = 1; r < ranges; r++) for (let i = 0; i < length; i++) sums[i] += sums[r * length + i]!;
+  }
   exports.winogradWeightGradOutput(dims, heap.m64, groups, coutG, cinG, heap.gw);
   return readFloats(kernels, heap.gw, outChannels * cinG * taps);
 }

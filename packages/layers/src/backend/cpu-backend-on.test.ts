@@ -181,8 +181,18 @@ describe('cpuBackendOn on a 2-thread CpuContext', () => {
     context = await kernels.createCpuContext({ threads: 2 });
   });
   afterAll(() => context.dispose());
-  /** The context's count of calls it split into pieces (its test hook). */
-  const splitCalls = () => (context as unknown as { splitCallsForTest(): number }).splitCallsForTest();
+  /**
+   * The context's count of calls it split (its test hooks): into op-level pieces, or into parts
+   * of its team (threads sharing its WebAssembly memory), which takes the dense convolutions.
+   */
+  const splitCalls = () => {
+    const hooks = context as unknown as {
+      splitCallsForTest(): number;
+      teamForTest(): { workerParts: number; takenBack: number } | null;
+    };
+    const team = hooks.teamForTest();
+    return hooks.splitCallsForTest() + (team ? team.workerParts + team.takenBack : 0);
+  };
 
   it('trains the model within 1e-4 of one thread, with calls split across both', () => {
     expect(context.sync.threads).toBe(2);
