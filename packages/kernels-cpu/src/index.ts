@@ -34,8 +34,9 @@ export type {
   DeformConvOptions,
   PartialConvGradients,
 } from './options';
+export { callMs, SPLIT_MIN_MS } from './pool/call-cost';
 export type { CpuContext, CpuContextOptions, CpuSyncOps, PoolCallOptions } from './pool/cpu-context';
-export { createCpuContext, INLINE_MACS } from './pool/cpu-context';
+export { createCpuContext } from './pool/cpu-context';
 export { AbortError, WorkerError } from './pool/pool-errors';
 export { isPreparedWeightData, PreparedWeight, preparedWeightCache, prepareWeight } from './prepare-weight';
 export type {

@@ -59,8 +59,16 @@ function ownView(block: Float32Array, shape: readonly number[]): Tensor {
 export interface PlanContext {
   /** The pieces a call may be split into (1: none). */
   parts: number;
-  /** Whether a call of this geometry runs on the caller unsplit (too small to share). */
-  small(geometry: ConvGeometry): boolean;
+  /**
+   * Whether a call runs on the caller unsplit (too little work to share): its geometry, its
+   * `algorithm` option and pass (the kernel that runs it), and whether it is deformable.
+   */
+  small(
+    geometry: ConvGeometry,
+    algorithm: unknown,
+    pass: 'forward' | 'backward',
+    deformable?: boolean,
+  ): boolean;
   /** Checks made once the arguments are valid: a disposed context, an aborted signal. */
   ready(op: string): void;
   /** The context's team (threads sharing its WebAssembly memory), where the caller may block. */
@@ -113,7 +121,7 @@ export function planConv(
       ? convInto(into.value as Tensor, call.input, call.weight, options)
       : conv(call.input, call.weight, options);
   const inline = { inline: whole };
-  if (ctx.small(g) || memoryBound(g)) return inline;
+  if (ctx.small(g, call.algorithm, 'forward') || memoryBound(g)) return inline;
   const team = ctx.team;
   if (team?.takes(g, call.algorithm, 'forward')) return { inline: () => team.runOp(whole) };
   const parts = ctx.parts;
@@ -225,7 +233,7 @@ export function planConvBackward(
   const w = call.weight;
   const whole = (): PartialConvGradients =>
     convBackward(gy, x, w, options, given === undefined ? which : { inputGradientInto: given as Tensor });
-  if (ctx.small(g) || memoryBound(g)) return { inline: whole };
+  if (ctx.small(g, call.algorithm, 'backward') || memoryBound(g)) return { inline: whole };
   const team = ctx.team;
   if (team?.takes(g, call.algorithm, 'backward')) return { inline: () => team.runOp(whole) };
   const rest = withoutTensors(options);
@@ -314,7 +322,7 @@ export function planConvTranspose(
   ctx.ready(op);
   const x = call.input;
   const w = call.weight;
-  if (ctx.small(g)) return { inline: () => convTranspose(x, w, options) };
+  if (ctx.small(g, call.algorithm, 'forward')) return { inline: () => convTranspose(x, w, options) };
   const team = ctx.team;
   if (team?.takes(g, call.algorithm, 'forward'))
     return { inline: () => team.runOp(() => convTranspose(x, w, options)) };
@@ -377,7 +385,7 @@ export function planConvTransposeBackward(
   const g = call.geometry;
   const gy = checkGradOutput(op, gradOutput, g.outputShape, `convTranspose${g.dims}d`);
   ctx.ready(op);
-  if (ctx.small(g) || g.batch < ctx.parts)
+  if (ctx.small(g, call.algorithm, 'backward') || g.batch < ctx.parts)
     return { inline: () => convTransposeBackward(gy, call.input, call.weight, options) };
   return batchBackward(ctx, 'convTransposeBackward', g, [gy, call.input, call.weight], options);
 }
@@ -397,7 +405,7 @@ export function planDeformConv(
   const x = call.input;
   const w = call.weight;
   const off = call.offset;
-  if (ctx.small(g)) return { inline: () => deformConv(x, w, off, options) };
+  if (ctx.small(g, call.algorithm, 'forward', true)) return { inline: () => deformConv(x, w, off, options) };
   const parts = ctx.parts;
   const mask = call.mask ?? null;
   const bias = call.bias ?? null;
@@ -449,7 +457,7 @@ export function planDeformConvBackward(
   const g = call.geometry;
   const gy = checkGradOutput(op, gradOutput, g.outputShape, 'deformConv2d');
   ctx.ready(op);
-  if (ctx.small(g) || g.batch < ctx.parts)
+  if (ctx.small(g, call.algorithm, 'backward', true) || g.batch < ctx.parts)
     return { inline: () => deformConvBackward(gy, call.input, call.weight, call.offset, options) };
   return batchBackward(ctx, 'deformConvBackward', g, [gy, call.input, call.weight, call.offset], options, {
     offset: call.offset,

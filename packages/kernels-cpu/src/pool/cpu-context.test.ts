@@ -418,6 +418,7 @@ describe('createCpuContext', () => {
 const { Tensor } = await import(${JSON.stringify(here('../../../tensor/src/index.ts'))});
 const cpu = await createCpuContext({ threads: 2 });
 cpu.setTeamForTest(false);
+cpu.setSplitMinMacsForTest(1 << 22);
 const x = new Tensor(new Float32Array(2 * 16 * 40 * 40).fill(1), [2, 16, 40, 40]);
 const w = new Tensor(new Float32Array(32 * 16 * 9).fill(1), [32, 16, 3, 3]);
 const y = await cpu.conv(x, w, { padding: 1 });

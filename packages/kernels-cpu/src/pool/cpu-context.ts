@@ -23,7 +23,7 @@
  * in a different order than one thread's, so those agree within the 1e-4 tolerance, and repeat
  * the same bits run to run for a given thread count.
  *
- * Small calls (below INLINE_MACS multiply-adds), memory-bound convolutions (too few
+ * Small calls (under SPLIT_MIN_MS of one thread's work, ./call-cost.ts), memory-bound convolutions (too few
  * multiply-adds per float they read and write, ./memory-bound.ts), and calls that do not split,
  * run on the caller as the synchronous op: splitting costs more than it saves. A worker that stops while
  * it runs part of a call (crash, terminate) rejects that call with a WorkerError and is
@@ -35,7 +35,6 @@
  */
 import {
   ArgumentError,
-  type ConvGeometry,
   describeValue,
   opNameForWeight,
   readOptions,
@@ -51,6 +50,7 @@ import type {
   PartialConvGradients,
 } from '../options';
 import { initWasm, wasmInfo } from '../wasm/wasm-runtime';
+import { callMs, SPLIT_MIN_MS } from './call-cost';
 import {
   type CallPlan,
   type PlanContext,
@@ -67,15 +67,6 @@ import { StagingArenas } from './staging-arenas';
 import { createTeamKernels, PoolTeam } from './wasm-team';
 import { isNode } from './worker-handle';
 import { WorkerPool } from './worker-pool';
-
-/**
- * Calls of fewer multiply-adds run on the caller (a 1x1 conv on [1, 8, 8, 8] is 512). About
- * 0.1-0.3 ms of one thread's work on dense convolutions, which a split cannot win back: each
- * piece repeats the kernel's fixed cost, and a worker's piece is copied in and out (measured
- * on the loaded 2-core machine, one thread against two, medians of 41: 2.4M multiply-adds
- * 0.15 against 0.70-0.98 ms, 9.4M 0.33 against 1.0-2.2 ms, 38M 0.74 against 1.6 ms).
- */
-export const INLINE_MACS = 1 << 22;
 
 /** How long createCpuContext waits for its workers to start (ms); calls find a late one starting. */
 const WORKER_START_MS = 10_000;
@@ -287,12 +278,17 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
   /** Tests of the op-level pieces turn the team off. */
   let teamOn = true;
 
-  const small = (geometry: ConvGeometry) => geometry.batch * geometry.macsPerSample < INLINE_MACS;
+  /** Tests of the op-level pieces split calls of at least this many multiply-adds instead. */
+  let testMinMacs: number | null = null;
+  const small: PlanContext['small'] = (geometry, algorithm, pass, deformable) =>
+    testMinMacs !== null
+      ? geometry.batch * geometry.macsPerSample < testMinMacs
+      : callMs(geometry, algorithm, pass, deformable) < SPLIT_MIN_MS;
   /** The plan context of an asynchronous call: an aborted signal, a disposed context reject it. */
   const asyncPlan = (signal: AbortSignal | undefined): PlanContext => ({
     parts,
     team: teamOn ? team : null,
-    small: (g) => parts < 2 || small(g),
+    small: (g, algorithm, pass, deformable) => parts < 2 || small(g, algorithm, pass, deformable),
     ready: (op) => {
       if (signal?.aborted) throw new AbortError(`${op}: the call was aborted`);
       if (disposed) throw new AbortError(`${op}: the CPU context was disposed`);
@@ -303,7 +299,7 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
     get team() {
       return teamOn ? team : null;
     },
-    small: (g) => syncParts < 2 || small(g),
+    small: (g, algorithm, pass, deformable) => syncParts < 2 || small(g, algorithm, pass, deformable),
     ready: (op) => {
       if (disposed) throw new AbortError(`${op}: the CPU context was disposed`);
     },
@@ -408,6 +404,9 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
       teamForTest: () => team,
       setTeamForTest: (on: boolean) => {
         teamOn = on;
+      },
+      setSplitMinMacsForTest: (macs: number | null) => {
+        testMinMacs = macs;
       },
       splitCallsForTest: () => runner.splitCalls,
       backedOffCallsForTest: () => runner.backedOffCalls,

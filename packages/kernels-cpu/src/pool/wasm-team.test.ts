@@ -11,7 +11,8 @@ import {
   wasmInfo,
   wasmKernels,
 } from '../wasm/wasm-runtime';
-import { type CpuContext, createCpuContext } from './cpu-context';
+import type { CpuContext } from './cpu-context';
+import { createSplittingContext } from './piece-context-for-tests';
 import { WorkerError } from './pool-errors';
 import { claimWord, DONE, EMPTY, FAILED, POSTED, pullChunks, RUNNING, TeamMailbox } from './team-mailbox';
 import { PoolTeam } from './wasm-team';
@@ -22,7 +23,7 @@ let cpu: CpuContext;
 let team: PoolTeam;
 
 beforeAll(async () => {
-  cpu = await createCpuContext({ threads: 2 });
+  cpu = await createSplittingContext({ threads: 2 });
   team = (cpu as unknown as { teamForTest(): PoolTeam | null }).teamForTest()!;
 });
 afterAll(() => cpu.dispose());

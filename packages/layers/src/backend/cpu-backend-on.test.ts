@@ -179,6 +179,8 @@ describe('cpuBackendOn on a 2-thread CpuContext', () => {
   let context: kernels.CpuContext;
   beforeAll(async () => {
     context = await kernels.createCpuContext({ threads: 2 });
+    // Split from 4M multiply-adds (its test hook), not from 6 ms of work: the test's tensors are small.
+    (context as unknown as { setSplitMinMacsForTest(macs: number): void }).setSplitMinMacsForTest(1 << 22);
   });
   afterAll(() => context.dispose());
   /**
