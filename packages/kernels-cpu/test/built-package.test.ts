@@ -1,7 +1,8 @@
 /**
  * The BUILT package in Node, as an app uses it: a child `node` (with a V8 flag on its command
  * line, which a worker must not inherit) imports dist/index.js (ESM) or requires dist/index.cjs
- * (CommonJS), starts createCpuContext({ threads: 2 }), awaits a conv that the pool splits, and
+ * (CommonJS), starts createCpuContext({ threads: 2 }), awaits a conv that its team splits (a test
+ * hook lowers the split threshold; the workers compute in the caller's shared memory), and
  * prints it beside the synchronous conv's result; the workers load dist/cpu-worker.js. Without
  * a build of the package (`pnpm test` builds first), one line says why it skips.
  */
@@ -24,11 +25,13 @@ const fill = (n, f) => Float32Array.from({ length: n }, (_, i) => f(i));
 const x = new Tensor(fill(2 * 16 * 40 * 40, (i) => Math.sin(i)), [2, 16, 40, 40]);
 const w = new Tensor(fill(32 * 16 * 9, (i) => Math.cos(i)), [32, 16, 3, 3]);
 const cpu = await createCpuContext({ threads: 2 });
+cpu.setSplitMinMacsForTest(1 << 22); // a test hook: split this small call (on the team, in Node)
 const y = await cpu.conv(x, w, { padding: 1 });
+const team = cpu.teamForTest();
 const want = conv(x, w, { padding: 1 });
 let same = y.shape.join() === want.shape.join();
 for (let i = 0; i < want.size; i++) same &&= y.data[i] === want.data[i];
-console.log(JSON.stringify({ threads: cpu.threads, shape: y.shape, same }));
+console.log(JSON.stringify({ threads: cpu.threads, shape: y.shape, same, team: team !== null && team.workerParts + team.takenBack > 0 }));
 cpu.dispose();
 `;
 
@@ -46,7 +49,7 @@ function runNode(script: string): Promise<string> {
 describe.skipIf(!built)(
   `the built package in Node${built ? '' : ' (skipped: no build of @convkit/kernels-cpu; run pnpm --filter @convkit/kernels-cpu build)'}`,
   () => {
-    const expected = { threads: 2, shape: [2, 32, 40, 40], same: true };
+    const expected = { threads: 2, shape: [2, 32, 40, 40], same: true, team: true };
 
     it('ESM: dist/index.js runs a pooled conv on two workers, the same bits as conv', async () => {
       const script = join(dir, 'esm.mjs');

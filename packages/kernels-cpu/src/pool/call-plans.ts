@@ -123,7 +123,7 @@ export function planConv(
   const inline = { inline: whole };
   if (ctx.small(g, call.algorithm, 'forward') || memoryBound(g)) return inline;
   const team = ctx.team;
-  if (team?.takes(g, call.algorithm, 'forward')) return { inline: () => team.runOp(whole) };
+  if (team?.takes(g, call.algorithm, 'forward')) return { inline: () => team.runOp(op, whole) };
   const parts = ctx.parts;
   const x = call.input;
   const w = call.weight;
@@ -235,7 +235,7 @@ export function planConvBackward(
     convBackward(gy, x, w, options, given === undefined ? which : { inputGradientInto: given as Tensor });
   if (ctx.small(g, call.algorithm, 'backward') || memoryBound(g)) return { inline: whole };
   const team = ctx.team;
-  if (team?.takes(g, call.algorithm, 'backward')) return { inline: () => team.runOp(whole) };
+  if (team?.takes(g, call.algorithm, 'backward')) return { inline: () => team.runOp(op, whole) };
   const rest = withoutTensors(options);
   const rowDim = firstSpatialDimOf(g.layout);
   const bands = g.batch < parts ? convRowBands(g, parts) : [];
@@ -325,7 +325,7 @@ export function planConvTranspose(
   if (ctx.small(g, call.algorithm, 'forward')) return { inline: () => convTranspose(x, w, options) };
   const team = ctx.team;
   if (team?.takes(g, call.algorithm, 'forward'))
-    return { inline: () => team.runOp(() => convTranspose(x, w, options)) };
+    return { inline: () => team.runOp(op, () => convTranspose(x, w, options)) };
   const parts = ctx.parts;
   const bias = call.bias ?? null;
   const rest = withoutTensors(options);

@@ -33,13 +33,7 @@
  * on the caller. A page's main thread may not block (Atomics.wait throws there): its `sync` ops
  * run on the caller alone (`sync.threads` 1).
  */
-import {
-  ArgumentError,
-  describeValue,
-  opNameForWeight,
-  readOptions,
-  type Tensor,
-} from '@convkit/tensor';
+import { ArgumentError, describeValue, opNameForWeight, readOptions, type Tensor } from '@convkit/tensor';
 import type {
   ConvBackwardGradientOptions,
   ConvGradients,
@@ -262,10 +256,12 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
   // The caller is one of the threads: it runs the first piece of every split call itself. The
   // workers start and load the caller's build before the context is handed out, so that its
   // first calls do not find them starting (and run every piece on the caller).
-  // Where the caller may block, the threads also share one WebAssembly memory: the team
-  // (./wasm-team.ts), which the kernels that split themselves run on.
+  // In Node, whose threads may all block, the threads also share one WebAssembly memory: the
+  // team (./wasm-team.ts), which the kernels that split themselves run on. Browsers keep the
+  // op-level pieces (a context made inside a Web Worker could run the team too; no browser
+  // test covers that yet).
   const mayBlock = threads > 1 && callerMayBlock();
-  const teamKernels = mayBlock ? createTeamKernels(wasmInfo().build) : null;
+  const teamKernels = mayBlock && isNode ? createTeamKernels(wasmInfo().build) : null;
   const pool =
     threads > 1 ? new WorkerPool(threads - 1, wasmInfo().build, teamKernels?.memory ?? null) : null;
   await pool?.ready(WORKER_START_MS);

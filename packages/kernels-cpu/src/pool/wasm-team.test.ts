@@ -173,7 +173,7 @@ describe('PoolTeam.run', () => {
     const x = rng.normalTensor([2, 8, 20, 20]);
     const w = weight([8, 8, 3, 3]);
     same(
-      fake.runOp(() => conv(x, w, { padding: 1 })),
+      fake.runOp('conv2d', () => conv(x, w, { padding: 1 })),
       conv(x, w, { padding: 1 }),
     );
     expect(member.mailbox.state).toBe(EMPTY);
@@ -197,7 +197,16 @@ describe('PoolTeam.run', () => {
     const x = rng.normalTensor([1, 8, 12, 12]);
     const w = weight([8, 8, 3, 3]);
     expect(fake.takes(conv2dGeometry(x, w), undefined, 'forward')).toBe(true);
-    expect(() => fake.runOp(() => conv(x, w, { padding: 1, algorithm: 'wasm' }))).toThrow(WorkerError);
+    let thrown: unknown;
+    try {
+      fake.runOp('conv2d', () => conv(x, w, { padding: 1, algorithm: 'wasm' }));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(WorkerError);
+    expect((thrown as Error).message).toMatch(
+      /^conv2d: a pool worker did not finish its part of the call within 30 ms/,
+    );
     expect(stopped).toBe(1);
     expect(fake.takes(conv2dGeometry(x, w), undefined, 'forward')).toBe(false);
   });
@@ -220,7 +229,9 @@ describe('PoolTeam.run', () => {
     const fake = PoolTeam.create(2, kernels, fakePool([member]))!;
     const x = rng.normalTensor([1, 8, 40, 40]);
     const w = weight([8, 8, 3, 3]);
-    expect(() => fake.runOp(() => conv(x, w, { padding: 1, algorithm: 'wasm' }))).toThrow('a chunk failed');
+    expect(() => fake.runOp('conv2d', () => conv(x, w, { padding: 1, algorithm: 'wasm' }))).toThrow(
+      'a chunk failed',
+    );
     expect(member.mailbox.state).toBe(EMPTY);
   });
 });

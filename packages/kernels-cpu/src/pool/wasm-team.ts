@@ -1,21 +1,24 @@
 /**
  * A CPU context's team: its threads (the caller and the pool's workers) each with an instance
  * of the WebAssembly kernels on one shared memory, the context's own. A call the team takes
- * runs the module's op on the caller inside `withKernels` (so its operands are copied into the
+ * runs the module's op on the caller inside `withKernels` (its operands are copied into the
  * shared memory once, by the caller), and the kernel drivers that can split their main loop
- * (Winograd: ranges of tiles; the implicit and packed GEMMs: samples, else ranges of output
- * rows or positions) hand the parts to the team (`run`), each part with its own scratch
- * region and its own disjoint part of the output. Nothing is copied to a worker and nothing
- * is done twice: the transforms, padding and packing that every piece of a split op repeated
- * are done once, the parts write the result in place, and the bits are those of one thread
- * (each output is the same sum, whichever thread and block computes it).
+ * (Winograd: blocks of tiles, ranges of blocks for the weight gradient; the implicit and
+ * packed GEMMs: samples, else bands of output rows or ranges of positions) hand it to the team
+ * as chunks of export calls (`run`), which every thread claims one at a time from a shared
+ * word (the caller from the front, the workers from the back), each with its own scratch and
+ * writing its own part of the output. Nothing is copied to a worker and nothing is done twice:
+ * the transforms, padding and packing that every op-level piece repeated are done once, the
+ * chunks write the result in place, and the bits are those of one thread (each output is the
+ * same sum, whichever thread and chunk computes it; the Winograd weight gradient's float64
+ * block sums are added per range, then across ranges).
  *
- * The parts travel as 'wasmCalls' pieces through the context's PieceRunner, blocking: the
- * caller runs the first part, takes back parts no worker has started, and waits for the rest
- * on their claim words, as for any piece. So the team runs only where the caller may block
- * (Node, workers); a page's main thread keeps the op-level pieces. A failed or stalled part
- * (a worker that stopped mid-part may still write the memory) ends the team for the context:
- * its later calls go back to the op-level pieces.
+ * A worker gets the work through its mailbox (./team-mailbox.ts: no message) and its doorbell.
+ * The caller blocks while it waits for the workers that started, so the team runs only where
+ * the caller may block; createCpuContext makes one in Node only (browsers keep the op-level
+ * pieces until a browser test covers a team made inside a Web Worker). A
+ * stalled worker (one that claimed work and stopped, or gets no processor time, may still write
+ * the memory) ends the team for the context: its later calls go back to the op-level pieces.
  */
 import { type ConvGeometry, UnsupportedError } from '@convkit/tensor';
 import { CONV_ALGORITHMS, engineCaps, resolveAlgorithm, selectConvAlgorithm } from '../algorithms';
@@ -35,8 +38,8 @@ import type { TeamMember, WorkerPool } from './worker-pool';
 export interface TeamPlan {
   /** Whether a call of this geometry, `algorithm` option and pass runs on the team. */
   takes(geometry: ConvGeometry, algorithm: unknown, pass: 'forward' | 'backward'): boolean;
-  /** Runs `fn` (the module's op) with the team's kernels and parts. */
-  runOp<R>(fn: () => R): R;
+  /** Runs `fn` (the module's op `op`, named in the team's errors) with the team's kernels and parts. */
+  runOp<R>(op: string, fn: () => R): R;
 }
 
 /**
@@ -44,18 +47,21 @@ export interface TeamPlan {
  * HEAP_BASE (the kernels' working sets start at HEAP_BASE; nothing else lives below it).
  */
 const COUNTER_AT = 0;
-/** Polling a worker's part before sleeping on it (ms): parts end within microseconds of each other. */
+/** Polling a worker's mailbox before sleeping on it (ms): the threads' last chunks end close together. */
 const SPIN_MS = 0.1;
-/** The wait slice (ms) on a running part, between checks of the stall bound. */
+/** The wait slice (ms) on a worker still running, between checks of the stall bound. */
 const SLICE_MS = 20;
-/** A part is given up (its worker stopped and replaced) this long after the caller's own: the longer of this many ms and STALL_FACTOR times the caller's part. */
+/**
+ * A worker is given up (stopped and replaced) when still running this long after the caller's
+ * own work ended: the longer of this many ms and STALL_FACTOR times the caller's own work.
+ */
 export const TEAM_STALL_MIN_MS = 10_000;
 const STALL_FACTOR = 100;
 
 /** The team of a context (see the module comment). */
 export class PoolTeam implements WasmTeam, TeamPlan {
   private broken = false;
-  /** For the tests: parts the caller took back, parts workers ran; the stall bound. */
+  /** For the tests: calls whose work a worker never started, calls a worker helped with; the stall bound. */
   takenBack = 0;
   workerParts = 0;
   stallMinMs = TEAM_STALL_MIN_MS;
@@ -71,7 +77,11 @@ export class PoolTeam implements WasmTeam, TeamPlan {
     return kernels === null || pool === null ? null : new PoolTeam(threads, kernels, pool);
   }
 
-  runOp<R>(fn: () => R): R {
+  /** The op running on the team (for its errors). */
+  private op = 'conv';
+
+  runOp<R>(op: string, fn: () => R): R {
+    this.op = op;
     return withKernels(this.kernels, this, fn);
   }
 
@@ -139,7 +149,7 @@ export class PoolTeam implements WasmTeam, TeamPlan {
         member.stop();
         error ??= {
           error: new WorkerError(
-            `a pool worker did not finish its part of the call within ${Math.round(stallMs)} ms (it stopped, or got no processor time); the call was cancelled and the worker replaced`,
+            `${this.op}: a pool worker did not finish its part of the call within ${Math.round(stallMs)} ms (it stopped, or got no processor time); the call was cancelled and the worker replaced`,
           ),
         };
       }

@@ -27,6 +27,7 @@
  */
 import { type ConvGeometry, convGeometry, shapeSize } from '@convkit/tensor';
 import { liftSizesTo3d, liftTo3d } from '../reference/lift-to-3d';
+import { splitRange } from './split-range';
 import { mapFreshFloats, planHeap, readFloats, writeFloats } from './wasm-heap';
 import {
   runWasmCalls,
@@ -211,18 +212,6 @@ const BANDS_PER_THREAD = 3;
 
 /** Bytes rounded up to a cache line (per-thread regions start on one). */
 const line = (bytes: number) => Math.ceil(bytes / 64) * 64;
-
-/**
- * [start, end) of `count` items for each of `parts` parts, the boundaries multiples of
- * `multiple` (the last part takes the rest).
- */
-export function splitRange(count: number, parts: number, multiple: number): [number, number][] {
-  const bounds = [0];
-  for (let t = 1; t < parts; t++)
-    bounds.push(Math.min(count, Math.round((count * t) / parts / multiple) * multiple));
-  bounds.push(count);
-  return bounds.slice(0, -1).map((start, t) => [start, bounds[t + 1]!]);
-}
 
 /**
  * out[n, g] = bias + W_g · im2col(x[n, g]) on the implicit product, a fresh [N, C_out, ...out]

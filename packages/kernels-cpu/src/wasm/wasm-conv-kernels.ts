@@ -28,9 +28,9 @@ import {
   implicitPlan,
   implicitProduct,
   implicitWeightGradient,
-  splitRange,
 } from './implicit-conv';
 import { foldPaddedGradient, paddedGeometry, padInput } from './padded-input';
+import { splitRange } from './split-range';
 import { mapFreshFloats, planHeap, readFloats, viewFloats, writeFloats } from './wasm-heap';
 import {
   runWasmCalls,

@@ -37,8 +37,8 @@
  * direct sum where the estimate exceeds a third of the tolerance (ERROR_BUDGET below).
  */
 import { type ConvGeometry, UnsupportedError } from '@convkit/tensor';
-import { splitRange } from './implicit-conv';
 import { foldPaddedGradient, paddedGeometry, padInput } from './padded-input';
+import { splitRange } from './split-range';
 import {
   convBackwardInputWasm,
   convBackwardWeightWasm,

@@ -64,6 +64,9 @@ async function runPool(): Promise<PoolReport> {
   const first = await createCpuContext({ threads: 2 });
   first.dispose();
   const cpu = await createCpuContext({ threads: 2 });
+  // Split from 4M multiply-adds (its test hook), not from SPLIT_MIN_MS of one thread's work:
+  // this page's tensors are small.
+  (cpu as unknown as { setSplitMinMacsForTest(macs: number): void }).setSplitMinMacsForTest(1 << 22);
   try {
     const xb = rng.normalTensor([2, 16, 32, 32]);
     const w = rng.normalTensor([24, 16, 3, 3]);
