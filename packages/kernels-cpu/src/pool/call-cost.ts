@@ -38,23 +38,35 @@ export const SPLIT_MIN_MS = 6;
  */
 const MACS_PER_MS = { winograd: 48e6, wasm: 20e6, typescript: 2e6 } as const;
 
-/** The kernel kind of a convolution call ('auto' resolved as the op resolves it). */
-function kindOf(
+/**
+ * The algorithm a convolution call runs: its `algorithm` option, or what 'auto' picks for the
+ * geometry and pass, as the op resolves it; null for a name the op refuses (the op's own
+ * error then reports it).
+ */
+export function callAlgorithm(
   geometry: ConvGeometry,
   algorithm: unknown,
   pass: 'forward' | 'backward',
-): keyof typeof MACS_PER_MS {
-  let name: string;
+): string | null {
   try {
-    name = resolveAlgorithm(
+    return resolveAlgorithm(
       'conv',
       algorithm,
       CONV_ALGORITHMS,
       selectConvAlgorithm(geometry, pass, engineCaps()),
     );
   } catch {
-    return 'wasm';
+    return null;
   }
+}
+
+/** The kernel kind of a convolution call. */
+function kindOf(
+  geometry: ConvGeometry,
+  algorithm: unknown,
+  pass: 'forward' | 'backward',
+): keyof typeof MACS_PER_MS {
+  const name = callAlgorithm(geometry, algorithm, pass);
   if (name === 'winograd') return 'winograd';
   return name === 'reference' || name === 'im2col' ? 'typescript' : 'wasm';
 }

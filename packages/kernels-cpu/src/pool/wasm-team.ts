@@ -21,7 +21,6 @@
  * the memory) ends the team for the context: its later calls go back to the op-level pieces.
  */
 import { type ConvGeometry, UnsupportedError } from '@convkit/tensor';
-import { CONV_ALGORITHMS, engineCaps, resolveAlgorithm, selectConvAlgorithm } from '../algorithms';
 import {
   createSharedKernels,
   runWasmCalls,
@@ -30,6 +29,7 @@ import {
   type WasmTeam,
   withKernels,
 } from '../wasm/wasm-runtime';
+import { callAlgorithm } from './call-cost';
 import { WorkerError } from './pool-errors';
 import { claimWord, DONE, EMPTY, FAILED, MAX_CHUNKS, pullChunks, RUNNING, TeamMailbox } from './team-mailbox';
 import type { TeamMember, WorkerPool } from './worker-pool';
@@ -166,17 +166,7 @@ export class PoolTeam implements WasmTeam, TeamPlan {
    */
   takes(geometry: ConvGeometry, algorithm: unknown, pass: 'forward' | 'backward'): boolean {
     if (this.broken) return false;
-    let name: string;
-    try {
-      name = resolveAlgorithm(
-        'conv',
-        algorithm,
-        CONV_ALGORITHMS,
-        selectConvAlgorithm(geometry, pass, engineCaps()),
-      );
-    } catch {
-      return false;
-    }
+    const name = callAlgorithm(geometry, algorithm, pass);
     return (name === 'wasm' && !geometry.transposed) || (name === 'winograd' && geometry.dims <= 2);
   }
 }
