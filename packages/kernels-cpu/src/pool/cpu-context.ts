@@ -43,7 +43,7 @@ import type {
   DeformConvOptions,
   PartialConvGradients,
 } from '../options';
-import { initWasm, wasmInfo } from '../wasm/wasm-runtime';
+import { compiledKernels, initWasm, wasmInfo } from '../wasm/wasm-runtime';
 import { callMs, SPLIT_MIN_MS } from './call-cost';
 import {
   type CallPlan,
@@ -262,8 +262,10 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
   // test covers that yet).
   const mayBlock = threads > 1 && callerMayBlock();
   const teamKernels = mayBlock && isNode ? createTeamKernels(wasmInfo().build) : null;
-  const pool =
-    threads > 1 ? new WorkerPool(threads - 1, wasmInfo().build, teamKernels?.memory ?? null) : null;
+  // The workers instantiate the caller's compiled modules (their own file carries no binaries).
+  const build = wasmInfo().build;
+  const compiled = threads > 1 && build !== null ? compiledKernels(build, teamKernels !== null) : null;
+  const pool = threads > 1 ? new WorkerPool(threads - 1, build, teamKernels?.memory ?? null, compiled) : null;
   await pool?.ready(WORKER_START_MS);
   const parts = pool === null ? 1 : threads;
   const syncParts = pool !== null && mayBlock ? parts : 1;

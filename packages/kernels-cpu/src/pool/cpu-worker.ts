@@ -8,6 +8,7 @@
 import {
   initWasmSync,
   instantiateShared,
+  provideCompiledKernels,
   runWasmCalls,
   type WasmKernels,
   wasmInfo,
@@ -70,6 +71,7 @@ function handle(port: Port, message: Message): void {
   if ('init' in message) {
     if (message.doorbell) doorbell = new Int32Array(message.doorbell);
     try {
+      if (message.compiled) provideCompiledKernels(message.compiled);
       if (message.init !== null && wasmInfo().build !== message.init) initWasmSync({ build: message.init });
       if (message.mailbox) mailbox = new TeamMailbox(message.mailbox);
       if (message.init !== null && message.shared)

@@ -6,14 +6,19 @@
  * source, run through tsx.
  */
 
-import type { WasmBuild, WasmMemory } from '../wasm/wasm-runtime';
+import type { CompiledKernels, WasmBuild, WasmMemory } from '../wasm/wasm-runtime';
 import type { PoolTask } from './pool-task';
 import { type InitMessage, type READY, WAKE, type WorkerReply } from './worker-messages';
 
 export interface WorkerHandle {
   post(id: number, task: PoolTask): void;
   /** Loads `build` in the worker now, not on its first task; `ready` fires once it has. */
-  init(build: WasmBuild | null, shared: WasmMemory | null, mailbox: SharedArrayBuffer | null): void;
+  init(
+    build: WasmBuild | null,
+    compiled: CompiledKernels | null,
+    shared: WasmMemory | null,
+    mailbox: SharedArrayBuffer | null,
+  ): void;
   /** Rings the worker's doorbell (no message): a worker in its doorbell loop looks at its mailbox. */
   ring(): void;
   /** Wakes the worker without a task (no reply): it then polls for the next one for a while. */
@@ -127,9 +132,10 @@ function spawnNodeWorker(events: WorkerEvents): WorkerHandle {
       send({ id, task });
     },
     wake: () => send(WAKE),
-    init: (build, shared, mailbox) =>
+    init: (build, compiled, shared, mailbox) =>
       send({
         init: build,
+        compiled,
         doorbell: doorbell.buffer as SharedArrayBuffer,
         shared,
         mailbox,
@@ -172,8 +178,8 @@ function spawnBrowserWorker(events: WorkerEvents): WorkerHandle {
   return {
     post: (id, task) => worker.postMessage({ id, task }),
     wake: () => worker.postMessage(WAKE),
-    init: (build, shared, mailbox) =>
-      worker.postMessage({ init: build, shared, mailbox } satisfies InitMessage),
+    init: (build, compiled, shared, mailbox) =>
+      worker.postMessage({ init: build, compiled, shared, mailbox } satisfies InitMessage),
     ring: () => worker.postMessage(WAKE),
     terminate: () => {
       stop('it was terminated');

@@ -3,7 +3,7 @@
  * task, the build to load as a worker starts (answered READY), and the replies to tasks. A
  * module of its own so that the worker's bundle takes no more of the caller's side than these.
  */
-import type { WasmBuild, WasmMemory } from '../wasm/wasm-runtime';
+import type { CompiledKernels, WasmBuild, WasmMemory } from '../wasm/wasm-runtime';
 import type { SerializedError } from './pool-errors';
 
 /** The message that only wakes a worker (see WorkerHandle.wake). */
@@ -25,6 +25,11 @@ export interface InitMessage {
   shared?: WasmMemory | null;
   /** The worker's team mailbox (team-mailbox.ts), with `shared`. */
   mailbox?: SharedArrayBuffer | null;
+  /**
+   * The caller's compiled modules of `init` (the worker's own build carries no binaries, see
+   * ../wasm/no-kernel-binaries.ts).
+   */
+  compiled?: CompiledKernels | null;
 }
 
 /** A worker's answer to an InitMessage. */

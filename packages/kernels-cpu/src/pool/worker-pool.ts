@@ -8,7 +8,7 @@
  * next task, and its late reply is ignored.
  */
 
-import type { WasmBuild, WasmMemory } from '../wasm/wasm-runtime';
+import type { CompiledKernels, WasmBuild, WasmMemory } from '../wasm/wasm-runtime';
 import { AbortError, reviveError, WorkerError } from './pool-errors';
 import type { PoolTask } from './pool-task';
 import { TeamMailbox } from './team-mailbox';
@@ -72,6 +72,8 @@ export class WorkerPool {
     private readonly build: WasmBuild | null,
     /** The context's shared WebAssembly memory, which every worker instantiates the build on too. */
     private readonly shared: WasmMemory | null = null,
+    /** The build's compiled modules, which the workers instantiate (their own file has no binaries). */
+    private readonly compiled: CompiledKernels | null = null,
   ) {
     for (let i = 0; i < size; i++) this.workers.push(this.spawn());
   }
@@ -94,7 +96,7 @@ export class WorkerPool {
         this.onExit(slot, reason);
       },
     });
-    slot.handle.init(this.build, this.shared, slot.mailbox?.buffer ?? null);
+    slot.handle.init(this.build, this.compiled, this.shared, slot.mailbox?.buffer ?? null);
     return slot;
   }
 

@@ -121,8 +121,26 @@ function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
+/** A compiled build as a caller posts it to its pool's workers: the module, and its shared-memory form. */
+export interface CompiledKernels {
+  build: WasmBuild;
+  module: WasmModule;
+  shared: WasmModule | null;
+}
+
+/**
+ * False in the pool worker's own build (dist/cpu-worker.js), which carries no binaries (see
+ * no-kernel-binaries.ts): there the modules come from the caller (provideCompiledKernels).
+ */
+const HAS_BINARIES = SIMD_WASM_BASE64.length > 0;
+
 let binaries: Record<WasmBuild, Uint8Array> | null = null;
 function binary(build: WasmBuild): Uint8Array {
+  if (!HAS_BINARIES) {
+    throw new UnsupportedError(
+      `convkit: this build of the pool worker carries no kernel binaries, and its caller sent no compiled '${build}' module`,
+    );
+  }
   binaries ??= {
     simd: decodeBase64(SIMD_WASM_BASE64),
     'relaxed-simd': decodeBase64(RELAXED_SIMD_WASM_BASE64),
@@ -130,9 +148,37 @@ function binary(build: WasmBuild): Uint8Array {
   return binaries[build];
 }
 
+/** Modules compiled here (to post to workers), or posted here by a caller (a worker). */
+const modules: Partial<Record<WasmBuild, WasmModule>> = {};
+const sharedModules: Partial<Record<WasmBuild, WasmModule>> = {};
+
+/**
+ * A worker: makes `compiled` (its caller's modules) the ones this thread instantiates, so it
+ * compiles nothing itself and needs no binaries.
+ */
+export function provideCompiledKernels(compiled: CompiledKernels): void {
+  modules[compiled.build] = compiled.module;
+  if (compiled.shared !== null) sharedModules[compiled.build] = compiled.shared;
+}
+
+/**
+ * A caller: the compiled modules of `build` to post to its workers (the shared-memory form
+ * compiled too when `withShared`, for a team). Compiles what is not compiled yet, synchronously.
+ */
+export function compiledKernels(build: WasmBuild, withShared: boolean): CompiledKernels {
+  const module = (modules[build] ??= compileSync(build));
+  const shared = withShared ? sharedModule(build) : null;
+  return { build, module, shared };
+}
+
 let supportCache: { simd: boolean; relaxedSimd: boolean } | null = null;
-/** Which builds this engine accepts (WebAssembly.validate on the builds themselves). */
+/**
+ * Which builds this engine accepts (WebAssembly.validate on the builds themselves; in the pool
+ * worker's build, which has none, the builds its caller sent).
+ */
 export function wasmSupport(): { simd: boolean; relaxedSimd: boolean } {
+  if (!HAS_BINARIES)
+    return { simd: modules.simd !== undefined, relaxedSimd: modules['relaxed-simd'] !== undefined };
   if (supportCache) return supportCache;
   const validate = (build: WasmBuild) => {
     try {
@@ -205,7 +251,12 @@ function api(): WebAssemblyApi {
 }
 
 function compileSync(build: WasmBuild): WasmModule {
-  return new (api().Module)(binary(build));
+  return (modules[build] ??= new (api().Module)(binary(build)));
+}
+
+/** The shared-memory form of `build`, compiled once. */
+function sharedModule(build: WasmBuild): WasmModule {
+  return (sharedModules[build] ??= new (api().Module)(sharedMemoryBinary(binary(build))));
 }
 
 function instantiate(module: WasmModule, build: WasmBuild): WasmKernels {
@@ -230,12 +281,9 @@ export function createSharedKernels(build: WasmBuild): WasmKernels | null {
 
 /** An instance of `build` on an existing shared memory (another thread's): a team member's. */
 export function instantiateShared(build: WasmBuild, memory: WasmMemory): WasmKernels {
-  sharedBinaries[build] ??= sharedMemoryBinary(binary(build));
-  const module = new (api().Module)(sharedBinaries[build]);
-  const instance = new (api().Instance)(module, { env: { memory } });
+  const instance = new (api().Instance)(sharedModule(build), { env: { memory } });
   return { build, exports: instance.exports as unknown as WasmExports, memory };
 }
-const sharedBinaries: Partial<Record<WasmBuild, Uint8Array>> = {};
 
 /**
  * Makes each call, in order, on `kernels`; `{ inThread }` arguments are offsets from
@@ -319,7 +367,7 @@ export async function initWasm(options?: InitWasmOptions): Promise<WasmInfo> {
   const build = checkBuild('initWasm', options?.build);
   if (build !== null) {
     if (!instances[build]) {
-      const module = await api().compile(binary(build));
+      const module = (modules[build] ??= await api().compile(binary(build)));
       instances[build] ??= instantiate(module, build);
     }
     current = instances[build] ?? null;
