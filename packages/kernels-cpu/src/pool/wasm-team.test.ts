@@ -4,6 +4,7 @@ import { conv, convInto } from '../conv';
 import { convBackward } from '../conv-backward';
 import { convTranspose } from '../conv-transpose';
 import {
+  compiledKernels,
   createSharedKernels,
   sharedMemoryBinary,
   type WasmCall,
@@ -305,6 +306,41 @@ describe('TeamMailbox', () => {
     expect(box.state).toBe(FAILED);
     expect(box.error().name).toBe('ResourceError');
     expect(box.error().message).toBe('conv2d: out of memory');
+  });
+});
+
+/** The slice of the WebAssembly JS API these tests use (the package has no DOM or WebAssembly lib). */
+const WA = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Module: { new (bytes: Uint8Array): object; imports(module: object): { kind: string; name: string }[] };
+      Instance: new (module: object, imports: object) => object;
+      Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => object;
+    };
+  }
+).WebAssembly;
+
+describe('compiledKernels', () => {
+  it('gives the modules a context posts its workers, compiled once, the shared form on request', () => {
+    const build = wasmKernels()!.build;
+    const plain = compiledKernels(build, false);
+    expect(plain.shared).toBeNull();
+    const both = compiledKernels(build, true);
+    expect(both.module).toBe(plain.module);
+    expect(compiledKernels(build, true).shared).toBe(both.shared);
+    expect(both.module).toBeInstanceOf(WA.Module);
+    expect(both.shared).toBeInstanceOf(WA.Module);
+    // Both import the memory; only the shared form takes a shared one, and needs it.
+    const memoryImport = (m: object) => WA.Module.imports(m).find((i) => i.kind === 'memory');
+    expect(memoryImport(both.module)?.name).toBe('memory');
+    expect(memoryImport(both.shared!)?.name).toBe('memory');
+    expect(
+      () =>
+        new WA.Instance(both.shared!, {
+          env: { memory: new WA.Memory({ initial: 2, maximum: 65535, shared: true }) },
+        }),
+    ).not.toThrow();
+    expect(() => new WA.Instance(both.shared!, { env: { memory: new WA.Memory({ initial: 2 }) } })).toThrow();
   });
 });
 
