@@ -50,7 +50,11 @@ let browser: Browser | undefined;
 /** Serves the bundles: under /isolated/ with COOP/COEP, under /plain/ without. */
 async function serve(): Promise<string> {
   const bundle = await build({
-    entryPoints: { page: join(here, 'browser/pool-page.ts'), 'cpu-worker': DIST_WORKER },
+    entryPoints: {
+      page: join(here, 'browser/pool-page.ts'),
+      'team-worker': join(here, 'browser/team-worker.ts'),
+      'cpu-worker': DIST_WORKER,
+    },
     bundle: true,
     write: false,
     outdir: '/out',
@@ -126,6 +130,36 @@ describe.skipIf(skipReason !== '')(
       for (const op of ops) expect(report.errors[op], op).toBeLessThanOrEqual(1);
       // A batch split runs each sample exactly as one thread does.
       expect(report.exact['conv (batch split)']).toBe(true);
+    }, 120_000);
+
+    it("runs dense convolutions on a context's team inside a Web Worker (a thread that may block), the same bits as one thread", async () => {
+      if (!browser) browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+      if (!origin) origin = await serve();
+      const page = await browser.newPage();
+      try {
+        await page.goto(`${origin}/isolated/`);
+        await page.waitForFunction(() => 'runTeamWorker' in globalThis);
+        const report = (await page.evaluate(() =>
+          (globalThis as unknown as { runTeamWorker(): Promise<unknown> }).runTeamWorker(),
+        )) as {
+          threads: number;
+          syncThreads: number;
+          team: boolean;
+          workerParts: number;
+          exact: Record<string, boolean>;
+        };
+        expect(report).toMatchObject({ threads: 2, syncThreads: 2, team: true });
+        expect(report.exact).toEqual({
+          'conv (Winograd)': true,
+          'conv (implicit GEMM)': true,
+          'conv (packed GEMM)': true,
+          'convBackward (input gradient)': true,
+        });
+        // The nested pool worker took part (it may lose a call to the caller, not all of them).
+        expect(report.workerParts).toBeGreaterThan(0);
+      } finally {
+        await page.close();
+      }
     }, 120_000);
 
     it('warns once and runs single-threaded (the same bits) on a page without the headers', async () => {

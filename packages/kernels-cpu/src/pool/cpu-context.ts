@@ -256,12 +256,11 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
   // The caller is one of the threads: it runs the first piece of every split call itself. The
   // workers start and load the caller's build before the context is handed out, so that its
   // first calls do not find them starting (and run every piece on the caller).
-  // In Node, whose threads may all block, the threads also share one WebAssembly memory: the
-  // team (./wasm-team.ts), which the kernels that split themselves run on. Browsers keep the
-  // op-level pieces (a context made inside a Web Worker could run the team too; no browser
-  // test covers that yet).
+  // Where the caller may block (Node, a Web Worker), the threads also share one WebAssembly
+  // memory: the team (./wasm-team.ts), which the kernels that split themselves run on. A
+  // page's main thread keeps the op-level pieces.
   const mayBlock = threads > 1 && callerMayBlock();
-  const teamKernels = mayBlock && isNode ? createTeamKernels(wasmInfo().build) : null;
+  const teamKernels = mayBlock ? createTeamKernels(wasmInfo().build) : null;
   // The workers instantiate the caller's compiled modules (their own file carries no binaries).
   const build = wasmInfo().build;
   const compiled = threads > 1 && build !== null ? compiledKernels(build, teamKernels !== null) : null;

@@ -15,8 +15,7 @@
  *
  * A worker gets the work through its mailbox (./team-mailbox.ts: no message) and its doorbell.
  * The caller blocks while it waits for the workers that started, so the team runs only where
- * the caller may block; createCpuContext makes one in Node only (browsers keep the op-level
- * pieces until a browser test covers a team made inside a Web Worker). A
+ * the caller may block (Node, a Web Worker); a page's main thread keeps the op-level pieces. A
  * stalled worker (one that claimed work and stopped, or gets no processor time, may still write
  * the memory) ends the team for the context: its later calls go back to the op-level pieces.
  */

@@ -134,4 +134,31 @@ async function runPool(): Promise<PoolReport> {
   }
 }
 
+/** Runs ./team-worker.ts in a dedicated module worker and resolves to its report. */
+function runTeamWorker(): Promise<unknown> {
+  const WorkerClass = (
+    globalThis as unknown as { Worker: new (url: URL, options: { type: 'module' }) => BrowserWorker }
+  ).Worker;
+  const worker = new WorkerClass(new URL('./team-worker.js', import.meta.url), { type: 'module' });
+  return new Promise((resolve) => {
+    worker.onmessage = (event) => {
+      worker.terminate();
+      resolve(event.data);
+    };
+    worker.onerror = (event) => {
+      worker.terminate();
+      resolve({ error: event.message });
+    };
+    worker.postMessage('run');
+  });
+}
+
+interface BrowserWorker {
+  postMessage(message: unknown): void;
+  terminate(): void;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onerror: ((event: { message: string }) => void) | null;
+}
+
 (globalThis as { runPool?: typeof runPool }).runPool = runPool;
+(globalThis as { runTeamWorker?: typeof runTeamWorker }).runTeamWorker = runTeamWorker;
