@@ -9,13 +9,17 @@
  *   const z = cpu.sync.conv(x, w, { padding: 1 });     // the same bits, blocking
  *   cpu.dispose();
  *
- * How a call is shared out: ./call-plans.ts (arguments checked on the caller exactly as the
- * synchronous op checks them, then one piece per thread: samples, else groups, else output
- * channels, else row bands); how the pieces run: ./piece-runner.ts (the caller is one of the
- * threads: `threads: 2` is the caller and one worker; it runs the first piece itself, takes
- * back pieces no worker has started, and waits for the rest). Both forms of an op make the same
- * plan, so they give the same bits. Each worker has its own WebAssembly instance and memory
- * (every kernel copies its operands into its own memory anyway) and runs the caller's build.
+ * How a call is shared out. Where the caller may block (Node, a Web Worker), a dense
+ * convolution whose kernel splits itself runs on the context's team (./wasm-team.ts): the
+ * threads share one WebAssembly memory and the kernel's main loop is cut into chunks for all
+ * of them, the result the same bits as one thread's (the Winograd weight gradient within the
+ * tolerance). Other calls, and every call on a page's main thread, are op-level pieces:
+ * ./call-plans.ts (arguments checked on the caller exactly as the synchronous op checks them,
+ * then one piece per thread: samples, else groups, else output channels, else row bands), run
+ * by ./piece-runner.ts (the caller is one of the threads: `threads: 2` is the caller and one
+ * worker; it runs the first piece itself, takes back pieces no worker has started, and waits
+ * for the rest), each worker on its own instance of the caller's build (compiled by the caller
+ * and posted to it). Both forms of an op make the same plan, so they give the same bits.
  *
  * Determinism: forward results and the input gradient of batch splits are the same bits for
  * any thread count when the same algorithm runs each piece (each element is the same sum);
@@ -23,15 +27,16 @@
  * in a different order than one thread's, so those agree within the 1e-4 tolerance, and repeat
  * the same bits run to run for a given thread count.
  *
- * Small calls (under SPLIT_MIN_MS of one thread's work, ./call-cost.ts), memory-bound convolutions (too few
- * multiply-adds per float they read and write, ./memory-bound.ts), and calls that do not split,
- * run on the caller as the synchronous op: splitting costs more than it saves. A worker that stops while
- * it runs part of a call (crash, terminate) rejects that call with a WorkerError and is
- * replaced; an AbortSignal (`options.signal`, asynchronous ops only) cancels a call
- * (AbortError), terminating and replacing the workers running it. Browsers need a cross-origin
- * isolated page for SharedArrayBuffer; without one the context warns once and runs every call
- * on the caller. A page's main thread may not block (Atomics.wait throws there): its `sync` ops
- * run on the caller alone (`sync.threads` 1).
+ * Small calls (under SPLIT_MIN_MS of one thread's work, ./call-cost.ts), memory-bound
+ * convolutions (too few multiply-adds per float they read and write, ./memory-bound.ts), and
+ * calls that do not split, run on the caller as the synchronous op: splitting costs more than
+ * it saves. A worker that stops while it runs part of a call (crash, terminate) rejects that
+ * call with a WorkerError and is replaced; an AbortSignal (`options.signal`, asynchronous ops
+ * only) cancels a call (AbortError), terminating and replacing the workers running it (a call
+ * on the team checks it before it starts). Browsers need a cross-origin isolated page for
+ * SharedArrayBuffer; without one the context warns once and runs every call on the caller. A
+ * page's main thread may not block (Atomics.wait throws there): its `sync` ops run on the
+ * caller alone (`sync.threads` 1).
  */
 import { ArgumentError, describeValue, opNameForWeight, readOptions, type Tensor } from '@convkit/tensor';
 import type {
