@@ -28,8 +28,11 @@ const AWAKE = 1;
 const HEADER_WORDS = 4;
 const ERROR_UNITS = 256;
 const CALLS_AT = HEADER_WORDS * 4 + ERROR_UNITS * 2;
-/** Floats of encoded calls a mailbox holds (a part of a 128-sample call is about 4000). */
-const CALL_VALUES = 16384;
+/**
+ * Floats of encoded calls a mailbox holds (1 MiB: a 128-sample batch in six runs of samples,
+ * 32 groups each, takes about 60,000). Work that does not fit runs on the caller alone.
+ */
+const CALL_VALUES = 1 << 17;
 
 /** The export names a part may call: its code in the mailbox is the index here. */
 export const TEAM_EXPORTS = [

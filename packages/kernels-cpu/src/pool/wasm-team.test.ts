@@ -64,6 +64,8 @@ describe('the team of a CPU context (threads sharing its WebAssembly memory)', (
       [[1, 32, 50, 48], [32, 8, 3, 3], { padding: 1, groups: 4, algorithm: 'wasm' }],
       [[1, 128, 30, 31], [64, 128, 1, 1], {}],
       [[8, 128, 16, 16], [96, 128, 1, 1], { bias: rng.normalTensor([96]) }],
+      [[12, 8, 20, 32], [16, 8, 5, 5], { padding: 2, algorithm: 'wasm' }],
+      [[10, 32, 20, 32], [32, 8, 3, 3], { padding: 1, groups: 4, algorithm: 'wasm' }],
       [[1, 8, 9, 20, 18], [8, 8, 3, 3, 3], { padding: 1 }],
       [[1, 20, 44, 40], [16, 20, 3, 3], { padding: 1, paddingMode: 'reflect' }],
       [[1, 40, 36, 20], [24, 20, 3, 3], { padding: 1, layout: 'channels-last' }],

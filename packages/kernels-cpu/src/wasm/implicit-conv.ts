@@ -210,6 +210,15 @@ function offsetArg(at: WasmArg, bytes: number): WasmArg {
 /** Bands of output rows per thread when a team splits one sample (a few: the threads' speeds vary). */
 const BANDS_PER_THREAD = 3;
 
+/**
+ * Runs of samples a team's chunks take when it splits a batch: a few per thread (so that a
+ * thread that starts late or runs slower leaves little to wait for), each a run of whole
+ * samples (so that a large batch makes no more chunks than a team's mailbox holds).
+ */
+export function sampleRanges(batch: number, threads: number): [number, number][] {
+  return splitRange(batch, Math.min(batch, BANDS_PER_THREAD * threads), 1);
+}
+
 /** Bytes rounded up to a cache line (per-thread regions start on one). */
 const line = (bytes: number) => Math.ceil(bytes / 64) * 64;
 
@@ -291,7 +300,12 @@ export function implicitProduct(
     for (let n = 0; n < batch; n++) runWasmCalls(kernels, sampleCalls(n, 0, rows, true));
   } else {
     let chunks: WasmCall[][];
-    if (batch > 1) chunks = Array.from({ length: batch }, (_, n) => sampleCalls(n, 0, rows, true));
+    if (batch > 1)
+      chunks = sampleRanges(batch, team.threads).map(([n0, n1]) => {
+        const calls: WasmCall[] = [];
+        for (let n = n0; n < n1; n++) calls.push(...sampleCalls(n, 0, rows, true));
+        return calls;
+      });
     else {
       const pad = sampleSource(plan, geometry, bufferSpatial, heap.x, heap.padded).pad;
       if (pad) runWasmCalls(kernels, [pad]);

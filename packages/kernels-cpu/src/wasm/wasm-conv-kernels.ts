@@ -28,6 +28,7 @@ import {
   implicitPlan,
   implicitProduct,
   implicitWeightGradient,
+  sampleRanges,
 } from './implicit-conv';
 import { foldPaddedGradient, paddedGeometry, padInput } from './padded-input';
 import { splitRange } from './split-range';
@@ -224,7 +225,11 @@ function loweredProduct(
   } else {
     const chunks =
       batch > 1
-        ? Array.from({ length: batch }, (_, n) => sampleCalls(n, 0, outputVolume))
+        ? sampleRanges(batch, team.threads).map(([n0, n1]) => {
+            const calls: WasmCall[] = [];
+            for (let n = n0; n < n1; n++) calls.push(...sampleCalls(n, 0, outputVolume));
+            return calls;
+          })
         : splitRange(outputVolume, chunkCount, 8).map(([j0, j1]) => sampleCalls(0, j0, j1));
     team.run(chunks, { base: heap.work, stride: workBytes }, fresh ? () => mapFreshFloats(fresh) : undefined);
   }
