@@ -202,6 +202,23 @@ function sampleSource(
   return { at: paddedAt, pad };
 }
 
+/** The sizes both products derive from a plan: floats a sample reads and writes, the depth. */
+function sizesOf(geometry: ConvGeometry, plan: ImplicitPlan, bufferSpatial: readonly number[]) {
+  return {
+    m: geometry.outChannelsPerGroup,
+    depth: plan.table.length,
+    sampleIn: geometry.inChannels * shapeSize(bufferSpatial),
+    sampleOut: geometry.outChannels * geometry.outputVolume,
+    planeVolume: plan.plane[0] * plan.plane[1] * plan.plane[2],
+  };
+}
+
+/** Writes the plan's parameter block and offset table into their heap regions. */
+function writePlan(kernels: WasmKernels, plan: ImplicitPlan, heap: { params: number; table: number }): void {
+  new Int32Array(kernels.memory.buffer, heap.params, plan.params.length).set(plan.params);
+  new Uint32Array(kernels.memory.buffer, heap.table, plan.table.length).set(plan.table);
+}
+
 /** `at` moved by `bytes` (a number, or an offset in the running thread's scratch). */
 function offsetArg(at: WasmArg, bytes: number): WasmArg {
   return typeof at === 'number' ? at + bytes : { inThread: at.inThread + bytes };
@@ -211,12 +228,20 @@ function offsetArg(at: WasmArg, bytes: number): WasmArg {
 const BANDS_PER_THREAD = 3;
 
 /**
- * Runs of samples a team's chunks take when it splits a batch: a few per thread (so that a
+ * A team's chunks of a batch, each the calls of a run of samples: a few per thread (so that a
  * thread that starts late or runs slower leaves little to wait for), each a run of whole
  * samples (so that a large batch makes no more chunks than a team's mailbox holds).
  */
-export function sampleRanges(batch: number, threads: number): [number, number][] {
-  return splitRange(batch, Math.min(batch, BANDS_PER_THREAD * threads), 1);
+export function sampleRunChunks(
+  batch: number,
+  threads: number,
+  sampleCalls: (n: number) => WasmCall[],
+): WasmCall[][] {
+  return splitRange(batch, Math.min(batch, BANDS_PER_THREAD * threads), 1).map(([n0, n1]) => {
+    const calls: WasmCall[] = [];
+    for (let n = n0; n < n1; n++) calls.push(...sampleCalls(n));
+    return calls;
+  });
 }
 
 /** Bytes rounded up to a cache line (per-thread regions start on one). */
@@ -238,12 +263,7 @@ export function implicitProduct(
 ): Float32Array {
   const exports = kernels.exports as unknown as ImplicitGemmExports;
   const { batch, inChannels, outChannels, groups, outputVolume } = geometry;
-  const m = geometry.outChannelsPerGroup;
-  const depth = plan.table.length;
-  const bufferVolume = shapeSize(bufferSpatial);
-  const sampleIn = inChannels * bufferVolume;
-  const sampleOut = outChannels * outputVolume;
-  const planeVolume = plan.plane[0] * plan.plane[1] * plan.plane[2];
+  const { m, depth, sampleIn, sampleOut, planeVolume } = sizesOf(geometry, plan, bufferSpatial);
   // A team (a CPU context's threads on this memory) takes samples, or bands of one sample's
   // output rows; each thread has its own packed weight (and padded copy, per sample).
   const team = wasmTeam();
@@ -264,8 +284,7 @@ export function implicitProduct(
     y: batch * sampleOut * 4,
     thread: (ownPadded + workBytes) * threads,
   });
-  new Int32Array(kernels.memory.buffer, heap.params, plan.params.length).set(plan.params);
-  new Uint32Array(kernels.memory.buffer, heap.table, depth).set(plan.table);
+  writePlan(kernels, plan, heap);
   writeFloats(kernels, heap.x, input.subarray(0, batch * sampleIn));
   writeFloats(kernels, heap.w, weight.subarray(0, outChannels * depth));
   if (bias !== null) writeFloats(kernels, heap.bias, bias.subarray(0, outChannels));
@@ -300,12 +319,7 @@ export function implicitProduct(
     for (let n = 0; n < batch; n++) runWasmCalls(kernels, sampleCalls(n, 0, rows, true));
   } else {
     let chunks: WasmCall[][];
-    if (batch > 1)
-      chunks = sampleRanges(batch, team.threads).map(([n0, n1]) => {
-        const calls: WasmCall[] = [];
-        for (let n = n0; n < n1; n++) calls.push(...sampleCalls(n, 0, rows, true));
-        return calls;
-      });
+    if (batch > 1) chunks = sampleRunChunks(batch, team.threads, (n) => sampleCalls(n, 0, rows, true));
     else {
       const pad = sampleSource(plan, geometry, bufferSpatial, heap.x, heap.padded).pad;
       if (pad) runWasmCalls(kernels, [pad]);
@@ -395,12 +409,7 @@ export function implicitWeightGradient(
 ): Float32Array {
   const exports = kernels.exports as unknown as ImplicitGemmExports;
   const { batch, inChannels, outChannels, groups, outputVolume } = geometry;
-  const m = geometry.outChannelsPerGroup;
-  const depth = plan.table.length;
-  const bufferVolume = shapeSize(bufferSpatial);
-  const sampleIn = inChannels * bufferVolume;
-  const sampleOut = outChannels * outputVolume;
-  const planeVolume = plan.plane[0] * plan.plane[1] * plan.plane[2];
+  const { m, depth, sampleIn, sampleOut, planeVolume } = sizesOf(geometry, plan, bufferSpatial);
   const heap = planHeap(geometry.op, kernels, {
     params: (exports.IMPLICIT_PARAMS_BYTES.value as number) >>> 0,
     table: depth * 4,
@@ -409,8 +418,7 @@ export function implicitWeightGradient(
     y: batch * sampleOut * 4 + READ_SLACK_BYTES,
     gw: outChannels * depth * 8,
   });
-  new Int32Array(kernels.memory.buffer, heap.params, plan.params.length).set(plan.params);
-  new Uint32Array(kernels.memory.buffer, heap.table, depth).set(plan.table);
+  writePlan(kernels, plan, heap);
   writeFloats(kernels, heap.x, input.subarray(0, batch * sampleIn));
   writeFloats(kernels, heap.y, gradOutput.subarray(0, batch * sampleOut));
   const sums = new Float64Array(kernels.memory.buffer, heap.gw, outChannels * depth);

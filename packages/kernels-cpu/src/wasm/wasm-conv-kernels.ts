@@ -28,7 +28,7 @@ import {
   implicitPlan,
   implicitProduct,
   implicitWeightGradient,
-  sampleRanges,
+  sampleRunChunks,
 } from './implicit-conv';
 import { foldPaddedGradient, paddedGeometry, padInput } from './padded-input';
 import { splitRange } from './split-range';
@@ -225,11 +225,7 @@ function loweredProduct(
   } else {
     const chunks =
       batch > 1
-        ? sampleRanges(batch, team.threads).map(([n0, n1]) => {
-            const calls: WasmCall[] = [];
-            for (let n = n0; n < n1; n++) calls.push(...sampleCalls(n, 0, outputVolume));
-            return calls;
-          })
+        ? sampleRunChunks(batch, team.threads, (n) => sampleCalls(n, 0, outputVolume))
         : splitRange(outputVolume, chunkCount, 8).map(([j0, j1]) => sampleCalls(0, j0, j1));
     team.run(chunks, { base: heap.work, stride: workBytes }, fresh ? () => mapFreshFloats(fresh) : undefined);
   }
