@@ -5,7 +5,8 @@
  * beside it as cpu-worker.js (what an esbuild user does). Served with the two
  * cross-origin-isolation headers, every op is split between the page and a module worker and
  * matches the synchronous op; served without them, the context warns once and runs on the page, with the
- * same bits as the synchronous ops. Without Chromium, or without a build of the package
+ * same bits as the synchronous ops; served without cpu-worker.js (a bundle that did not ship
+ * it), the context gives its worker up, warns once and runs on the page. Without Chromium, or without a build of the package
  * (`pnpm test` builds first), one line says why it skips.
  */
 import { existsSync } from 'node:fs';
@@ -47,7 +48,10 @@ const skipReason = !existsSync(CHROMIUM)
 let server: Server | undefined;
 let browser: Browser | undefined;
 
-/** Serves the bundles: under /isolated/ with COOP/COEP, under /plain/ without. */
+/**
+ * Serves the bundles: under /isolated/ with COOP/COEP, under /plain/ without, under
+ * /no-worker/ with COOP/COEP but no cpu-worker.js (404).
+ */
 async function serve(): Promise<string> {
   const bundle = await build({
     entryPoints: {
@@ -65,12 +69,12 @@ async function serve(): Promise<string> {
   });
   const files = new Map(bundle.outputFiles.map((f) => [f.path.slice('/out/'.length), f.text]));
   server = createServer((request, response) => {
-    const [, area, name] = /^\/(isolated|plain)\/(.*)$/.exec(request.url ?? '') ?? [];
-    if (area === 'isolated') {
+    const [, area, name] = /^\/(isolated|plain|no-worker)\/(.*)$/.exec(request.url ?? '') ?? [];
+    if (area === 'isolated' || area === 'no-worker') {
       response.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
       response.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
     }
-    const script = name ? files.get(name) : undefined;
+    const script = name && !(area === 'no-worker' && name === 'cpu-worker.js') ? files.get(name) : undefined;
     if (script !== undefined) {
       response.setHeader('content-type', 'text/javascript');
       response.end(script);
@@ -172,6 +176,20 @@ describe.skipIf(skipReason !== '')(
       expect(report.warnings).toHaveLength(1);
       expect(report.warnings[0]).toContain('Cross-Origin-Opener-Policy: same-origin');
       expect(report.warnings[0]).toContain('Cross-Origin-Embedder-Policy: require-corp');
+      for (const op of ops) expect(report.exact[op], op).toBe(true);
+    }, 120_000);
+
+    it('gives its worker up, warns once and runs on the page (the same bits) when cpu-worker.js was not shipped', async () => {
+      if (!browser) browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+      if (!origin) origin = await serve();
+      const report = await runPage(`${origin}/no-worker/`);
+      expect(report.isolated).toBe(true);
+      expect(report.threads).toBe(0);
+      expect(report.splitCalls).toBe(0);
+      expect(report.warnings).toHaveLength(1);
+      expect(report.warnings[0]).toContain(`${origin}/no-worker/cpu-worker.js`);
+      expect(report.warnings[0]).toContain('runs every call on the calling thread only');
+      expect(report.warnings[0]).toContain("new URL('./cpu-worker.js', import.meta.url)");
       for (const op of ops) expect(report.exact[op], op).toBe(true);
     }, 120_000);
   },

@@ -36,7 +36,10 @@
  * on the team checks it before it starts). Browsers need a cross-origin isolated page for
  * SharedArrayBuffer; without one the context warns once and runs every call on the caller. A
  * page's main thread may not block (Atomics.wait throws there): its `sync` ops run on the
- * caller alone (`sync.threads` 1).
+ * caller alone (`sync.threads` 1). A worker whose script cannot be loaded (a bundle that did
+ * not ship cpu-worker.js, a CSP that forbids workers) is retried once, then its slot stays
+ * empty (./worker-pool.ts): the context warns once, naming the script and the fix, and its
+ * calls are split among the threads left (`threads` says how many; 0 when only the caller is).
  */
 import { ArgumentError, describeValue, opNameForWeight, readOptions, type Tensor } from '@convkit/tensor';
 import type {
@@ -65,7 +68,7 @@ import { AbortError } from './pool-errors';
 import { StagingArenas } from './staging-arenas';
 import { createTeamKernels, PoolTeam } from './wasm-team';
 import { isNode } from './worker-handle';
-import { WorkerPool } from './worker-pool';
+import { type StartFailure, WorkerPool } from './worker-pool';
 
 /** How long createCpuContext waits for its workers to start (ms); calls find a late one starting. */
 const WORKER_START_MS = 10_000;
@@ -81,7 +84,11 @@ export interface PoolCallOptions {
 }
 
 export interface CpuContext {
-  /** The threads a call is split among, the caller's included (0: every call runs on the caller). */
+  /**
+   * The threads a call is split among, the caller's included (0: every call runs on the caller,
+   * because this page cannot share memory with workers or no worker could start). Fewer than
+   * asked when some workers could not start (their script did not load: see the warning).
+   */
   readonly threads: number;
   conv(input: Tensor, weight: Tensor, options?: ConvOptions & PoolCallOptions): Promise<Tensor>;
   conv1d(input: Tensor, weight: Tensor, options?: ConvOptions & PoolCallOptions): Promise<Tensor>;
@@ -187,6 +194,26 @@ export interface CpuSyncOps {
 }
 
 let warnedNotIsolated = false;
+/** The worker scripts whose failure to start was reported (once each per process). */
+const warnedWorkerUrls = new Set<string>();
+
+/** The warning for workers that could not start (see WorkerPool.onStartFailure). */
+function warnStartFailure(failure: StartFailure): void {
+  if (warnedWorkerUrls.has(failure.url)) return;
+  warnedWorkerUrls.add(failure.url);
+  const asked = failure.size + 1;
+  const outcome =
+    failure.running === 0
+      ? 'createCpuContext runs every call on the calling thread only'
+      : `createCpuContext runs on ${failure.running + 1} threads instead of ${asked}`;
+  const workers = failure.size === 1 ? 'its worker' : `${failure.failed} of its ${failure.size} workers`;
+  console.warn(
+    `convkit: ${outcome}: ${workers} could not start, the worker script ${failure.url} did not load (${failure.reason}). ` +
+      "Ship cpu-worker.js (@convkit/kernels-cpu's dist/cpu-worker.js, bundled) beside the module that imports @convkit/kernels-cpu (in a bundled app, beside the bundle): " +
+      "the bundler must emit it there (Vite and webpack 5 do, following new URL('./cpu-worker.js', import.meta.url); with esbuild, bundle dist/cpu-worker.js as a second entry point). " +
+      'Under a Content-Security-Policy, worker-src must allow it.',
+  );
+}
 
 function coreCount(): number {
   const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
@@ -270,9 +297,16 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
   const build = wasmInfo().build;
   const compiled = threads > 1 && build !== null ? compiledKernels(build, teamKernels !== null) : null;
   const pool = threads > 1 ? new WorkerPool(threads - 1, build, teamKernels?.memory ?? null, compiled) : null;
+  // Workers that could not start (their script did not load) are retried once, then their
+  // slots stay empty: say so once, with the fix. ready() waits for that outcome, so a context
+  // whose workers cannot start warns before it is handed out.
+  if (pool !== null) pool.onStartFailure = warnStartFailure;
   await pool?.ready(WORKER_START_MS);
-  const parts = pool === null ? 1 : threads;
-  const syncParts = pool !== null && mayBlock ? parts : 1;
+  // The threads a call is split among: the caller and the pool's workers left (0: the caller
+  // alone, as on a page that is not cross-origin isolated).
+  const liveThreads = () => (pool === null ? threads : pool.size > 0 ? 1 + pool.size : 0);
+  const parts = () => (pool === null ? 1 : Math.max(1, liveThreads()));
+  const syncParts = () => (pool !== null && mayBlock ? parts() : 1);
   let disposed = false;
   const arenas = new StagingArenas(Math.max(2, threads));
   const runner = new PieceRunner(pool, arenas, () => disposed);
@@ -288,20 +322,22 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
       : callMs(geometry, algorithm, pass, deformable) < SPLIT_MIN_MS;
   /** The plan context of an asynchronous call: an aborted signal, a disposed context reject it. */
   const asyncPlan = (signal: AbortSignal | undefined): PlanContext => ({
-    parts,
+    parts: parts(),
     team: teamOn ? team : null,
-    small: (g, algorithm, pass, deformable) => parts < 2 || small(g, algorithm, pass, deformable),
+    small: (g, algorithm, pass, deformable) => parts() < 2 || small(g, algorithm, pass, deformable),
     ready: (op) => {
       if (signal?.aborted) throw new AbortError(`${op}: the call was aborted`);
       if (disposed) throw new AbortError(`${op}: the CPU context was disposed`);
     },
   });
   const syncPlan: PlanContext = {
-    parts: syncParts,
+    get parts() {
+      return syncParts();
+    },
     get team() {
       return teamOn ? team : null;
     },
-    small: (g, algorithm, pass, deformable) => syncParts < 2 || small(g, algorithm, pass, deformable),
+    small: (g, algorithm, pass, deformable) => syncParts() < 2 || small(g, algorithm, pass, deformable),
     ready: (op) => {
       if (disposed) throw new AbortError(`${op}: the CPU context was disposed`);
     },
@@ -326,7 +362,9 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
   const opts = (options: unknown) => options as Raw;
 
   const sync: CpuSyncOps = {
-    threads: syncParts,
+    get threads() {
+      return syncParts();
+    },
     conv: (input, weight, options) =>
       blocking(planConv(syncPlan, opNameForWeight('conv', weight), input, weight, opts(options))),
     conv1d: (input, weight, options) =>
@@ -358,7 +396,9 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
   };
 
   return {
-    threads,
+    get threads() {
+      return liveThreads();
+    },
     sync,
     conv: (input, weight, options) =>
       pooled(options, (ctx, plain) => planConv(ctx, opNameForWeight('conv', weight), input, weight, plain)),
@@ -396,11 +436,13 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
       arenas.clear();
     },
     // For the tests: stop a worker that is running part of a call (through the pool, or
-    // silently, as a crash); turn off taking back pieces a worker has not started; count the
-    // pieces the caller took back, and the calls that were split; shorten the blocking form's
-    // stall bound; run something once the blocking form has handed out its pieces.
+    // silently, as a crash); count the workers spawned; turn off taking back pieces a worker
+    // has not started; count the pieces the caller took back, and the calls that were split;
+    // shorten the blocking form's stall bound; run something once the blocking form has
+    // handed out its pieces.
     ...({
       terminateBusyWorkerForTest: (silently?: boolean) => pool?.terminateBusyWorker(silently) ?? false,
+      spawnedWorkersForTest: () => pool?.spawned ?? 0,
       setStealingForTest: (on: boolean) => runner.setAdaptive(on),
       stolenPiecesForTest: () => runner.stolenPieces,
       teamForTest: () => team,

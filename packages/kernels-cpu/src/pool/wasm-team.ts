@@ -66,10 +66,21 @@ export class PoolTeam implements WasmTeam, TeamPlan {
   stallMinMs = TEAM_STALL_MIN_MS;
 
   private constructor(
-    readonly threads: number,
+    /** The context's threads, the caller's included. */
+    private readonly contextThreads: number,
     readonly kernels: WasmKernels,
     private readonly pool: WorkerPool,
   ) {}
+
+  /**
+   * The team's threads: the caller and the pool's team members, its workers running or
+   * starting (one that has not started claims no chunk: the caller takes its mailbox's work
+   * back and runs it). Slots whose workers could not start have no member (see WorkerPool):
+   * with none left, the team takes no call.
+   */
+  get threads(): number {
+    return Math.min(this.contextThreads, 1 + this.pool.teamMembers().length);
+  }
 
   /** A team of `threads` threads on the memory of `kernels` (null: no shared memory here). */
   static create(threads: number, kernels: WasmKernels | null, pool: WorkerPool | null): PoolTeam | null {
@@ -164,7 +175,7 @@ export class PoolTeam implements WasmTeam, TeamPlan {
    * implicit product of the adjoint; its other kernels run on the caller alone).
    */
   takes(geometry: ConvGeometry, algorithm: unknown, pass: 'forward' | 'backward'): boolean {
-    if (this.broken) return false;
+    if (this.broken || this.threads < 2) return false;
     const name = callAlgorithm(geometry, algorithm, pass);
     return (name === 'wasm' && !geometry.transposed) || (name === 'winograd' && geometry.dims <= 2);
   }

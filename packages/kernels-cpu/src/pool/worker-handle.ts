@@ -11,6 +11,8 @@ import type { PoolTask } from './pool-task';
 import { type InitMessage, type READY, WAKE, type WorkerReply } from './worker-messages';
 
 export interface WorkerHandle {
+  /** The worker script it loads (for messages). */
+  readonly url: string;
   post(id: number, task: PoolTask): void;
   /** Loads `build` in the worker now, not on its first task; `ready` fires once it has. */
   init(
@@ -32,8 +34,11 @@ export interface WorkerEvents {
   message(reply: WorkerReply): void;
   /** The worker has loaded the build of init() (or failed to: its first task reports why). */
   ready(): void;
-  /** The worker stopped: an uncaught error, a crash or terminate(). */
-  exit(reason: string): void;
+  /**
+   * The worker stopped: an uncaught error, a crash, a script that could not be loaded, or
+   * terminate() (`terminated` true: the pool stopped it, rather than it stopping by itself).
+   */
+  exit(reason: string, terminated: boolean): void;
 }
 
 interface NodeWorker {
@@ -81,18 +86,65 @@ export function conditionFlags(argv: readonly string[]): string[] {
   return flags;
 }
 
-/** Starts one worker. */
-export function spawnWorker(events: WorkerEvents): WorkerHandle {
-  return isNode ? spawnNodeWorker(events) : spawnBrowserWorker(events);
+/** The worker file, beside the module that spawns it (see spawnBrowserWorker for the browsers' form). */
+const WORKER_FILE = './cpu-worker.js';
+
+/** For the tests: the worker script to load instead of cpu-worker.js (null: the real one). */
+let workerUrlForTest: URL | null = null;
+
+/**
+ * For the tests: has the workers spawned from now on load `url` (null: cpu-worker.js again),
+ * such as a file that does not exist, as a bundle that did not ship cpu-worker.js would.
+ */
+export function setWorkerUrlForTest(url: URL | string | null): void {
+  workerUrlForTest = url === null ? null : new URL(url);
 }
 
-function spawnNodeWorker(events: WorkerEvents): WorkerHandle {
+/**
+ * Starts one worker. Never throws: a worker that cannot even be constructed (a URL the
+ * platform refuses, a CSP that forbids workers) is reported through `events.exit`, later, as
+ * a worker whose script failed to load is.
+ */
+export function spawnWorker(events: WorkerEvents): WorkerHandle {
+  let url = WORKER_FILE;
+  try {
+    url = workerUrl();
+    return isNode ? spawnNodeWorker(url, events) : spawnBrowserWorker(url, events);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    let reported = false;
+    const stop = (terminated: boolean) => {
+      if (reported) return;
+      reported = true;
+      events.exit(`it could not be created: ${message}`, terminated);
+    };
+    queueMicrotask(() => stop(false));
+    const none = () => {};
+    return {
+      url,
+      post: none,
+      init: none,
+      ring: none,
+      wake: none,
+      terminate: () => stop(true),
+      killForTest: none,
+    };
+  }
+}
+
+/** The worker script the next spawnWorker loads (the browsers': as resolved beside this module). */
+function workerUrl(): string {
+  if (workerUrlForTest !== null) return workerUrlForTest.href;
+  if (!isNode) return new URL(WORKER_FILE, import.meta.url).href;
+  const here = moduleUrl();
+  return new URL(here.endsWith('.ts') ? './cpu-worker-source.mjs' : WORKER_FILE, here).href;
+}
+
+function spawnNodeWorker(url: string, events: WorkerEvents): WorkerHandle {
   const { Worker } = nodeProcess!.getBuiltinModule!('node:worker_threads') as {
     Worker: new (url: URL, options: { execArgv?: string[] }) => NodeWorker;
   };
-  const here = moduleUrl();
-  const fromSource = here.endsWith('.ts');
-  const url = new URL(fromSource ? './cpu-worker-source.mjs' : './cpu-worker.js', here);
+  const fromSource = moduleUrl().endsWith('.ts');
   // A worker takes only the parent's --conditions flags: Node refuses a worker whose execArgv
   // holds a per-process option (the V8 flags, such as --experimental-wasm-relaxed-simd, which
   // apply to every thread anyway), and a worker inherits the parent's whole execArgv unless
@@ -100,12 +152,12 @@ function spawnNodeWorker(events: WorkerEvents): WorkerHandle {
   // and resolves the workspace packages to their sources, as its parent does.
   const execArgv = conditionFlags(nodeProcess!.execArgv ?? []);
   if (fromSource) execArgv.push('--conditions=convkit-source');
-  const worker = new Worker(url, { execArgv });
+  const worker = new Worker(new URL(url), { execArgv });
   let stopped = false;
-  const stop = (reason: string) => {
+  const stop = (reason: string, terminated = false) => {
     if (stopped) return;
     stopped = true;
-    events.exit(reason);
+    events.exit(reason, terminated);
   };
   // An idle worker does not keep Node alive; a worker running a piece does (as pending I/O
   // does), so a script that awaits a pooled call gets its result before Node exits: ref while
@@ -127,6 +179,7 @@ function spawnNodeWorker(events: WorkerEvents): WorkerHandle {
   worker.on('exit', (code) => stop(`it exited with code ${code}`));
   worker.unref();
   return {
+    url,
     post: (id, task) => {
       if (posted++ === 0) worker.ref();
       send({ id, task });
@@ -145,7 +198,7 @@ function spawnNodeWorker(events: WorkerEvents): WorkerHandle {
       Atomics.notify(doorbell, 0);
     },
     terminate: () => {
-      stop('it was terminated');
+      stop('it was terminated', true);
       void worker.terminate();
     },
     killForTest: () => void worker.terminate(),
@@ -157,32 +210,41 @@ interface BrowserWorker {
   postMessage(message: unknown): void;
   terminate(): void;
   onmessage: ((event: { data: WorkerReply | typeof READY }) => void) | null;
-  onerror: ((event: { message: string }) => void) | null;
+  onerror: ((event: { message?: string }) => void) | null;
 }
 declare const Worker: new (url: URL, options: { type: 'module' }) => BrowserWorker;
 
-function spawnBrowserWorker(events: WorkerEvents): WorkerHandle {
-  const worker = new Worker(new URL('./cpu-worker.js', import.meta.url), { type: 'module' });
+function spawnBrowserWorker(url: string, events: WorkerEvents): WorkerHandle {
+  // The default spelled out as the literal `new Worker(new URL('./cpu-worker.js', import.meta.url), ...)`:
+  // the form bundlers recognise (and rewrite to the URL of the worker they emit).
+  const worker =
+    workerUrlForTest !== null
+      ? new Worker(workerUrlForTest, { type: 'module' })
+      : new Worker(new URL('./cpu-worker.js', import.meta.url), { type: 'module' });
   let stopped = false;
-  const stop = (reason: string) => {
+  const stop = (reason: string, terminated = false) => {
     if (stopped) return;
     stopped = true;
-    events.exit(reason);
+    events.exit(reason, terminated);
   };
   worker.onmessage = (event) => {
     const reply = event.data;
     if ('ready' in reply) events.ready();
     else events.message(reply);
   };
-  worker.onerror = (event) => stop(`it threw ${event.message}`);
+  // A script that failed to load (not found, refused by a CSP, not JavaScript) reports a bare
+  // error event, with no message.
+  worker.onerror = (event) =>
+    stop(event.message ? `it threw ${event.message}` : 'it reported an error (its script did not load?)');
   return {
+    url,
     post: (id, task) => worker.postMessage({ id, task }),
     wake: () => worker.postMessage(WAKE),
     init: (build, compiled, shared, mailbox) =>
       worker.postMessage({ init: build, compiled, shared, mailbox } satisfies InitMessage),
     ring: () => worker.postMessage(WAKE),
     terminate: () => {
-      stop('it was terminated');
+      stop('it was terminated', true);
       worker.terminate();
     },
     // A browser reports no event for a terminated worker: the pool learns of it only as a crash.

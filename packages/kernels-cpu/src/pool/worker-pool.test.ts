@@ -2,10 +2,15 @@ import { createRng } from '@convkit/tensor';
 import { describe, expect, it } from 'vitest';
 import { conv } from '../conv';
 import { wasmInfo } from '../wasm/wasm-runtime';
-import { AbortError } from './pool-errors';
+import { AbortError, WorkerError } from './pool-errors';
 import { claimWords, DONE_BY_WORKER } from './pool-task';
 import { describeShared, toShared } from './shared-tensor';
-import { WorkerPool } from './worker-pool';
+import { setWorkerUrlForTest } from './worker-handle';
+import { START_RETRIES, type StartFailure, WorkerPool } from './worker-pool';
+
+/** A worker script that does not exist, as in a bundle that did not ship cpu-worker.js. */
+const MISSING_WORKER = new URL('./no-such-cpu-worker.js', import.meta.url);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const rng = createRng(81);
 
@@ -105,5 +110,70 @@ describe('WorkerPool', () => {
     pool.dispose();
     const late = pool.run(convTask().task);
     await expect(late.done).rejects.toThrow('conv: the CPU context was disposed');
+  });
+
+  it('gives a slot whose worker cannot start one retry, then leaves it empty: reports it once, and refuses pieces', async () => {
+    setWorkerUrlForTest(MISSING_WORKER);
+    const pool = new WorkerPool(3, wasmInfo().build);
+    try {
+      const reports: StartFailure[] = [];
+      pool.onStartFailure = (failure) => reports.push(failure);
+      // Handed out before the workers failed: it goes back to the queue, then fails (no worker left).
+      const early = pool.run(convTask().task);
+      early.done.catch(() => {});
+      const started = performance.now();
+      await pool.ready(60_000);
+      expect(performance.now() - started).toBeLessThan(30_000);
+      expect(pool.spawned).toBe(3 * (1 + START_RETRIES));
+      expect(pool.size).toBe(0);
+      await expect(early.done).rejects.toThrow(WorkerError);
+      await expect(early.done).rejects.toThrow('conv: no pool worker is running: they could not start');
+      expect(reports).toHaveLength(1);
+      expect(reports[0]).toMatchObject({ url: MISSING_WORKER.href, failed: 3, running: 0, size: 3 });
+      expect(reports[0]!.reason).toContain('no-such-cpu-worker.js');
+      // No respawn loop: nothing more is spawned.
+      await sleep(500);
+      expect(pool.spawned).toBe(3 * (1 + START_RETRIES));
+      const late = pool.run(convTask().task);
+      await expect(late.done).rejects.toThrow(WorkerError);
+      expect(late.failure()?.error).toBeInstanceOf(WorkerError);
+      expect(pool.teamMembers()).toEqual([]);
+    } finally {
+      setWorkerUrlForTest(null);
+      pool.dispose();
+    }
+  });
+
+  it('keeps a slot whose retry starts, and runs there a piece handed to the worker that failed', async () => {
+    setWorkerUrlForTest(MISSING_WORKER);
+    const pool = new WorkerPool(1, wasmInfo().build);
+    // The first worker was spawned with the missing script; its retry loads the real one.
+    setWorkerUrlForTest(null);
+    try {
+      const reports: StartFailure[] = [];
+      pool.onStartFailure = (failure) => reports.push(failure);
+      const { task, claims, output, want } = convTask();
+      const job = pool.run(task);
+      await pool.ready(60_000);
+      await job.done;
+      expect(job.failure()).toBeNull();
+      expect(Atomics.load(claims, 0)).toBe(DONE_BY_WORKER);
+      expect([...output.data]).toEqual([...want().data]);
+      expect(pool.spawned).toBe(2);
+      expect(pool.size).toBe(1);
+      expect(reports).toEqual([]);
+      // A started worker that crashes is still replaced (a crash, not a start failure).
+      const next = convTask();
+      const crashed = pool.run(next.task);
+      crashed.done.catch(() => {});
+      expect(pool.terminateBusyWorker(true)).toBe(true);
+      await expect(crashed.done).rejects.toThrow('a pool worker stopped while it ran part of the call');
+      expect(pool.spawned).toBe(3);
+      const after = convTask();
+      await pool.run(after.task).done;
+      expect([...after.output.data]).toEqual([...after.want().data]);
+    } finally {
+      pool.dispose();
+    }
   });
 });

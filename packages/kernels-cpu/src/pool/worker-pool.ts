@@ -6,6 +6,13 @@
  * (its worker had not started it), or one its worker has marked done in shared memory, is
  * detached: it settles at once, leaves the queue if it was still there, its worker takes the
  * next task, and its late reply is ignored.
+ *
+ * A worker that stops by itself before it has started (its script did not load: a bundle
+ * without cpu-worker.js, a wrong URL, a CSP that forbids workers) is a start failure, not a
+ * crash: its slot tries once more (START_RETRIES), then stays empty rather than respawn in a
+ * loop, and the pool reports it (onStartFailure). A piece handed to such a worker never ran:
+ * it goes back to the front of the queue. A pool whose every slot gave up refuses pieces (a
+ * WorkerError), and fails those still queued, rather than leave them waiting.
  */
 
 import type { CompiledKernels, WasmBuild, WasmMemory } from '../wasm/wasm-runtime';
@@ -52,11 +59,35 @@ interface Queued {
 
 interface PoolWorker {
   handle: WorkerHandle;
+  /** The worker has started (it answered the init message); until then a stop is a start failure. */
+  started: boolean;
+  /** The workers of this slot that failed to start in a row before this one. */
+  startFailures: number;
   /** The worker's team mailbox (when the pool has a shared memory). */
   mailbox: TeamMailbox | null;
   busy: Queued | null;
   /** Settles when the worker has loaded the pool's build (or stopped first). */
   ready: Promise<void>;
+}
+
+/**
+ * How many times a slot whose worker failed to start spawns another before it gives up: a
+ * start failure (the script is missing, or refused) is most often permanent, and each try
+ * costs a thread's start-up.
+ */
+export const START_RETRIES = 1;
+
+/** What the pool reports once slots gave up (see WorkerPool.onStartFailure). */
+export interface StartFailure {
+  /** The worker script that failed to load. */
+  url: string;
+  /** Why its last worker stopped (the platform's error). */
+  reason: string;
+  /** Slots given up so far, of `size` at the start. */
+  failed: number;
+  /** Workers running (started) now. */
+  running: number;
+  size: number;
 }
 
 /** The pool: workers, a FIFO queue of pieces, replacement of workers that stop. */
@@ -65,6 +96,18 @@ export class WorkerPool {
   private readonly queue: Queued[] = [];
   private nextId = 1;
   private disposed = false;
+  private readonly slots: number;
+  /** Slots given up after start failures. */
+  private failedSlots = 0;
+  /** Why the last worker that failed to start stopped. */
+  private startFailureReason = '';
+  /** For the tests: workers spawned so far (replacements and retries included). */
+  spawned = 0;
+  /**
+   * Called when a slot gives up on starting a worker (see the module comment) and no other
+   * slot is still starting one, so that `failed` and `running` are the outcome.
+   */
+  onStartFailure: ((failure: StartFailure) => void) | null = null;
 
   /** `size` workers, each of which loads `build` (the caller's WebAssembly build) as it starts. */
   constructor(
@@ -75,25 +118,32 @@ export class WorkerPool {
     /** The build's compiled modules, which the workers instantiate (their own file has no binaries). */
     private readonly compiled: CompiledKernels | null = null,
   ) {
-    for (let i = 0; i < size; i++) this.workers.push(this.spawn());
+    this.slots = size;
+    for (let i = 0; i < size; i++) this.workers.push(this.spawn(0));
   }
 
-  private spawn(): PoolWorker {
+  private spawn(startFailures: number): PoolWorker {
     let ready!: () => void;
     const slot: PoolWorker = {
       handle: undefined as unknown as WorkerHandle,
+      started: false,
+      startFailures,
       mailbox: this.shared !== null ? new TeamMailbox() : null,
       busy: null,
       ready: new Promise<void>((resolve) => {
         ready = resolve;
       }),
     };
+    this.spawned++;
     slot.handle = spawnWorker({
       message: (reply) => this.onReply(slot, reply),
-      ready,
-      exit: (reason) => {
+      ready: () => {
+        slot.started = true;
         ready();
-        this.onExit(slot, reason);
+      },
+      exit: (reason, terminated) => {
+        ready();
+        this.onExit(slot, reason, terminated);
       },
     });
     slot.handle.init(this.build, this.compiled, this.shared, slot.mailbox?.buffer ?? null);
@@ -101,15 +151,24 @@ export class WorkerPool {
   }
 
   /**
-   * Settles when every worker has started and loaded the build (a worker that stops first
-   * counts too: its replacement starts on its own), or after `timeoutMs`, whichever is first.
+   * Settles when every slot's worker has started and loaded the build, or the slot has given
+   * up (a worker that stops first is waited for through its replacement, or its retry), or
+   * after `timeoutMs`, whichever is first.
    */
   async ready(timeoutMs: number): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let expired = false;
     const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
+      timer = setTimeout(() => {
+        expired = true;
+        resolve();
+      }, timeoutMs);
     });
-    await Promise.race([Promise.all(this.workers.map((w) => w.ready)), timeout]);
+    for (;;) {
+      const starting = this.workers.filter((w) => !w.started);
+      if (starting.length === 0 || expired || this.disposed) break;
+      await Promise.race([Promise.all(starting.map((w) => w.ready)), timeout]);
+    }
     clearTimeout(timer);
   }
 
@@ -122,11 +181,31 @@ export class WorkerPool {
     this.pump();
   }
 
-  private onExit(worker: PoolWorker, reason: string): void {
-    const job = worker.busy;
+  private onExit(worker: PoolWorker, reason: string, terminated: boolean): void {
+    let job = worker.busy;
     worker.busy = null;
     const index = this.workers.indexOf(worker);
-    if (index >= 0 && !this.disposed) this.workers[index] = this.spawn();
+    // Stopped by itself before it started: its script did not load (or it died loading).
+    const startFailed = !worker.started && !terminated && !this.disposed && index >= 0;
+    let gaveUp = false;
+    if (startFailed) this.startFailureReason = reason;
+    if (index >= 0 && !this.disposed) {
+      // A replacement keeps the slot's count of failed starts until one starts.
+      const failures = worker.started ? 0 : worker.startFailures + (startFailed ? 1 : 0);
+      if (failures <= START_RETRIES) this.workers[index] = this.spawn(failures);
+      else {
+        this.workers.splice(index, 1);
+        this.failedSlots++;
+        gaveUp = true;
+      }
+    }
+    // A piece handed to a worker that never started never ran: it goes back to the front of
+    // the queue (unless the caller took it back meanwhile: then it is settled already).
+    if (job && startFailed) {
+      delete job.worker;
+      if (!job.detached) this.queue.unshift(job);
+      job = null;
+    }
     if (job) {
       job.reject(
         this.disposed
@@ -138,7 +217,26 @@ export class WorkerPool {
               ),
       );
     }
+    if (gaveUp) {
+      // No worker left to run them: the queued pieces fail rather than wait forever.
+      if (this.workers.length === 0)
+        for (const queued of this.queue.splice(0)) queued.reject(this.noWorkerError(queued.task.op, reason));
+      if (this.workers.every((w) => w.started))
+        this.onStartFailure?.({
+          url: worker.handle.url,
+          reason,
+          failed: this.failedSlots,
+          running: this.workers.length,
+          size: this.slots,
+        });
+    }
     this.pump();
+  }
+
+  private noWorkerError(op: string, reason: string): WorkerError {
+    return new WorkerError(
+      `${op}: no pool worker is running: they could not start (${reason}); the call was not run`,
+    );
   }
 
   /** Runs one piece on the next free worker. */
@@ -152,6 +250,13 @@ export class WorkerPool {
     const refuse = (error: Error) => settled(Promise.reject(error), error);
     if (this.disposed) return refuse(new AbortError(`${task.op}: the CPU context was disposed`));
     if (signal?.aborted) return refuse(new AbortError(`${task.op}: the call was aborted`));
+    if (this.workers.length === 0) {
+      // Every slot gave up (see the module comment). The caller may take the piece back and
+      // never await it: that rejection is not an unhandled one.
+      const refused = refuse(this.noWorkerError(task.op, this.startFailureReason));
+      refused.done.catch(() => {});
+      return refused;
+    }
     let job!: Queued;
     const done = new Promise<void>((resolve, reject) => {
       // The listener goes when the piece settles: a signal that outlives many calls (one per
@@ -251,7 +356,10 @@ export class WorkerPool {
     );
   }
 
-  /** The worker list, for tests that terminate one mid-call. */
+  /**
+   * The workers, running or starting (a replacement, a retry): slots that gave up on starting
+   * one are not counted. The context's threads are these and the caller.
+   */
   get size(): number {
     return this.workers.length;
   }
