@@ -18,7 +18,8 @@
 # What the run needs on the GPU machine: the node binary ($NODE, default `node`, >= 20), the
 # working tree, and either
 #   - apps/bench/dist/gpu-bench/   the prepared bundle (about 25 MiB: the harness, every convkit
-#                                  package and tfjs in one bench.mjs, plus Dawn's linux-x64 binary), made by
+#                                  package and tfjs in one bench.mjs, the CPU pool's worker in
+#                                  cpu-worker.js, plus Dawn's linux-x64 binary), made by
 #                                  `--prepare` on a machine with `pnpm install` done; no network, no
 #                                  pnpm and no other node_modules needed; or
 #   - an installed workspace (node_modules from `pnpm install`), from which it prepares the bundle.
@@ -87,6 +88,21 @@ prepare() {
       // ONNX Runtime is loaded only if its engines run (not here); Dawn from node_modules beside the bundle.
       external: ['webgpu', 'onnxruntime-node', 'onnxruntime-web'],
       banner: { js: \"import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);\" },
+      logLevel: 'warning',
+    });
+  "
+  # The CPU context's pool worker (the convkit 2T and 'auto' threads engines): kernels-cpu looks for
+  # cpu-worker.js beside the module that spawns it, here bench.mjs; bundled whole, from the build.
+  [ -f packages/kernels-cpu/dist/cpu-worker.js ] || pnpm --filter @convkit/kernels-cpu build
+  "$NODE" --input-type=module -e "
+    const { build } = await import('$esbuild_dir/lib/main.js');
+    await build({
+      entryPoints: ['packages/kernels-cpu/dist/cpu-worker.js'],
+      outfile: '$BUNDLE/cpu-worker.js',
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
       logLevel: 'warning',
     });
   "
