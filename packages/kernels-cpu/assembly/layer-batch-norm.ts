@@ -4,8 +4,8 @@
  * `inner` contiguous floats, so each loop runs n outer, then one plane at a time, four lanes
  * per vector load and a scalar tail; no index arithmetic inside a plane.
  *
- *   batchNormMoments   sums[2c] = sum(x - shift[c]), sums[2c + 1] = sum((x - shift[c])^2)
- *   batchNormDotSums   sums[2c] = sum(g), sums[2c + 1] = sum(g * (x - shift[c]))
+ *   batchNormMoments   sums[2c] += sum(x - shift[c]), sums[2c + 1] += sum((x - shift[c])^2)
+ *   batchNormDotSums   sums[2c] += sum(g), sums[2c + 1] += sum(g * (x - shift[c]))
  *   batchNormAffine    y = (x - coef[3c]) * coef[3c + 1] + coef[3c + 2]
  *   batchNormGradient  out = g * coef[4c] + (x - coef[4c + 2]) * coef[4c + 1] + coef[4c + 3]
  *
@@ -20,6 +20,8 @@
  * The element-wise maps are float32, written around (x - mean) rather than as
  * x * scale + (bias - mean * scale), which would cancel when |mean| is large against the
  * spread. `fma` is the relaxed build's fused multiply-add, mul + add in the plain one.
+ * The sums accumulate: the caller zeroes them, then may run a tensor in chunks of samples or
+ * of one sample's channels (src/wasm/layer-chunks.ts), each plane added in the same order.
  * Pointers are byte offsets; sums are f64, coefficients f32; `out` may be `g` (read first).
  */
 // @ts-nocheck: AssemblyScript source.
@@ -98,8 +100,6 @@ export function batchNormMoments(x: usize, batch: i32, channels: i32, inner: i32
   for (let c = 0; c < channels; c++) {
     const k = load<f32>(shifts + (<usize>c << 2));
     const acc = sums + (<usize>c << 4);
-    store<f64>(acc, 0);
-    store<f64>(acc + 8, 0);
     for (let n = 0; n < batch; n++) planeSums(0, 0, x + <usize>(n * channels + c) * planeBytes, inner, k, acc);
   }
 }
@@ -117,8 +117,6 @@ export function batchNormDotSums(
   for (let c = 0; c < channels; c++) {
     const k = load<f32>(shifts + (<usize>c << 2));
     const acc = sums + (<usize>c << 4);
-    store<f64>(acc, 0);
-    store<f64>(acc + 8, 0);
     for (let n = 0; n < batch; n++) {
       const at = <usize>(n * channels + c) * planeBytes;
       planeSums(1, g + at, x + at, inner, k, acc);
