@@ -23,6 +23,7 @@ import { Flatten, Linear } from '../modules/simple';
 import {
   MAX_IDLE_TAKES,
   MAX_POOLED_BYTES,
+  MAX_SLACK,
   pooledBytes,
   releaseBuffer,
   releaseIndices,
@@ -64,6 +65,46 @@ describe('gradient buffers', () => {
     takeBuffer(5);
     expect(pooledBytes()).toBe(0);
     expect(takeBuffer(777)).not.toBe(idle);
+  });
+
+  it('serves a shorter take from a pooled buffer up to MAX_SLACK times as long, as a view of its start', () => {
+    for (let i = 0; i <= MAX_IDLE_TAKES; i++) takeBuffer(5);
+    expect(pooledBytes()).toBe(0);
+    const full = takeBuffer(1000);
+    full.fill(3);
+    releaseBuffer(full);
+    // A last, shorter batch: the start of the full-size buffer, cleared when asked.
+    const short = takeBuffer(600, true);
+    expect(short.buffer).toBe(full.buffer);
+    expect(short.length).toBe(600);
+    expect(short.byteOffset).toBe(0);
+    expect(short.every((v) => v === 0)).toBe(true);
+    expect(full[600]).toBe(3); // the rest is left alone
+    expect(pooledBytes()).toBe(0);
+    // Given back as it was handed out; the whole buffer or another length is not its release.
+    releaseBuffer(new Float32Array(short.buffer));
+    releaseBuffer(short.subarray(0, 300));
+    expect(pooledBytes()).toBe(0);
+    releaseBuffer(short);
+    expect(pooledBytes()).toBe(4000);
+    releaseBuffer(short); // twice: ignored
+    expect(pooledBytes()).toBe(4000);
+    // Then it serves a full-size take whole again.
+    const again = takeBuffer(1000);
+    expect(again.buffer).toBe(full.buffer);
+    expect(again.length).toBe(1000);
+    releaseBuffer(again);
+    // More than MAX_SLACK times longer: a buffer of its own.
+    expect(1000 / 499).toBeGreaterThan(MAX_SLACK);
+    expect(takeBuffer(499).buffer).not.toBe(full.buffer);
+    // The exact length first, then the shortest that fits.
+    const big = takeBuffer(1900);
+    const mid = takeBuffer(1200);
+    releaseBuffer(big);
+    releaseBuffer(mid);
+    expect(takeBuffer(1000).buffer).toBe(again.buffer);
+    expect(takeBuffer(1000).buffer).toBe(mid.buffer);
+    expect(takeBuffer(1000).buffer).toBe(big.buffer);
   });
 
   it('hands out index arrays over its buffers and takes back only its own, whole', () => {
