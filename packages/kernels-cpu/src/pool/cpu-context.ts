@@ -342,6 +342,8 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
       if (disposed) throw new AbortError(`${op}: the CPU context was disposed`);
     },
   };
+  /** A call run on the caller: on the team's memory where there is one (PoolTeam.runAlone). */
+  const alone = <R>(fn: () => R): R => (teamOn && team !== null ? team.runAlone(fn) : fn());
   /** Runs an asynchronous call's plan; the options' signal cancels it. */
   const pooled = async <R>(
     options: object | undefined,
@@ -349,12 +351,12 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
   ): Promise<R> => {
     const { plain, signal } = splitOptions(options);
     const plan = make(asyncPlan(signal), plain);
-    if ('inline' in plan) return plan.inline();
+    if ('inline' in plan) return alone(plan.inline);
     await runner.run(plan.pieces, signal);
     return plan.finish();
   };
   const blocking = <R>(plan: CallPlan<R>): R => {
-    if ('inline' in plan) return plan.inline();
+    if ('inline' in plan) return alone(plan.inline);
     runner.runSync(plan.pieces);
     return plan.finish();
   };

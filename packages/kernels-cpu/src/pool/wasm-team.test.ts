@@ -12,7 +12,7 @@ import {
   wasmInfo,
   wasmKernels,
 } from '../wasm/wasm-runtime';
-import type { CpuContext } from './cpu-context';
+import { type CpuContext, createCpuContext } from './cpu-context';
 import { createSplittingContext } from './piece-context-for-tests';
 import { WorkerError } from './pool-errors';
 import { claimWord, DONE, EMPTY, FAILED, POSTED, pullChunks, RUNNING, TeamMailbox } from './team-mailbox';
@@ -159,6 +159,32 @@ describe('the team of a CPU context (threads sharing its WebAssembly memory)', (
     const big = rng.normalTensor([1, 64, 30, 30], 0, 30);
     const wBig = rng.normalTensor([64, 64, 3, 3]);
     same(cpu.sync.conv(big, wBig, { padding: 1 }), conv(big, wBig, { padding: 1 }));
+  });
+});
+
+describe('calls the team does not split', () => {
+  it("run on the team's memory, so the context's calls fill one WebAssembly memory, not two", async () => {
+    const ctx = await createCpuContext({ threads: 2 });
+    try {
+      const small = (ctx as unknown as { teamForTest(): PoolTeam | null }).teamForTest()!;
+      // A 1x1 convolution of few multiply-adds (under SPLIT_MIN_MS: run on the caller) and a
+      // 25.7 MB result, larger than either memory holds so far.
+      const x = rng.normalTensor([64, 1, 56, 56]);
+      const w = rng.normalTensor([32, 1, 1, 1]);
+      const moduleBefore = wasmInfo().memoryBytes;
+      const want = conv(x, w);
+      expect(wasmInfo().memoryBytes).toBeGreaterThan(moduleBefore); // the module op grew its own
+      const moduleAfter = wasmInfo().memoryBytes;
+      const teamBefore = small.kernels.memory.buffer.byteLength;
+      const parts = small.workerParts + small.takenBack;
+      same(ctx.sync.conv(x, w), want);
+      same(await ctx.conv(x, w), want);
+      expect(small.workerParts + small.takenBack).toBe(parts); // not split
+      expect(small.kernels.memory.buffer.byteLength).toBeGreaterThan(teamBefore + 25e6);
+      expect(wasmInfo().memoryBytes).toBe(moduleAfter);
+    } finally {
+      ctx.dispose();
+    }
   });
 });
 

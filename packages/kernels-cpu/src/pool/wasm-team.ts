@@ -96,6 +96,16 @@ export class PoolTeam implements WasmTeam, TeamPlan {
   }
 
   /**
+   * Runs a call the team does not split (a small one) on the caller alone, on the team's
+   * memory too: a context's calls then fill one WebAssembly memory, not this one and the
+   * module's (memory never shrinks). A retired team's memory may still be written by the
+   * worker that stalled: then the call runs on the module's memory.
+   */
+  runAlone<R>(fn: () => R): R {
+    return this.broken ? fn() : withKernels(this.kernels, null, fn);
+  }
+
+  /**
    * Posts the work to the workers' mailboxes and pulls chunks with them (after `callerFirst`),
    * then waits for the workers that started. Throws the first error: the caller's, a
    * worker's, or a WorkerError for a worker that stalled (it is stopped and replaced, and the
