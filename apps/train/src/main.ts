@@ -75,7 +75,10 @@ async function main(): Promise<void> {
   const context: CpuContext | null = threads > 1 ? await createCpuContext({ threads }) : null;
   if (context !== null) setBackend(cpuBackendOn(context.sync));
   try {
-    run(model, data, { ...options, width, dataDir, outDir, threads: context?.sync.threads ?? 1 });
+    // kernels-cpu's WebAssembly memories: the module's (the layer ops, one thread's convolutions)
+    // and the context's, which its threads share (its convolutions).
+    const wasmBytes = () => wasmInfo().memoryBytes + (context?.memoryBytes ?? 0);
+    run(model, data, { ...options, width, dataDir, outDir, threads: context?.sync.threads ?? 1, wasmBytes });
   } finally {
     context?.dispose();
   }
@@ -93,9 +96,10 @@ function run(
     dataDir: string;
     outDir: string;
     threads: number;
+    wasmBytes: () => number;
   },
 ): void {
-  const { width, dataDir, outDir, threads, ...options } = settings;
+  const { width, dataDir, outDir, threads, wasmBytes, ...options } = settings;
   process.stdout.write(
     `Fashion-MNIST: ${data.train.count} train / ${data.test.count} test images from ${dataDir}; model width ${width} (${model.numParameters()} parameters); Adam lr ${options.lr}, batch ${options.batchSize}, ${options.epochs} epochs; ${threads} thread${threads === 1 ? '' : 's'}\n`,
   );
@@ -123,7 +127,7 @@ function run(
     },
   });
   const total = (performance.now() - started) / 1000;
-  const memory = meter.report(activationBytes, wasmInfo().memoryBytes);
+  const memory = meter.report(activationBytes, wasmBytes());
   mkdirSync(outDir, { recursive: true });
   writeFileSync(
     join(outDir, 'checkpoint.safetensors'),

@@ -50,7 +50,7 @@ export interface MemoryReport {
   peakAt: string;
   /** Typed-array memory growth at the samples (V8's count, WebAssembly memory excluded). */
   arrayBufferGrowthMb: number;
-  /** kernels-cpu's WebAssembly memory at the end (a part of the growth). */
+  /** kernels-cpu's WebAssembly memories at the end, the module's and a CPU context's (a part of the growth). */
   wasmMemoryMb: number;
   batchActivationsMb: number;
   /** peakRssGrowthMb / batchActivationsMb: the issue's "no more than 2x". */

@@ -90,6 +90,12 @@ export interface CpuContext {
    * asked when some workers could not start (their script did not load: see the warning).
    */
   readonly threads: number;
+  /**
+   * Bytes of the context's own WebAssembly memory: the one its threads share, where its calls
+   * run (0 without one: a page's main thread, one thread). It grows to the largest call's
+   * working set and never shrinks; the module's memory (`wasmInfo().memoryBytes`) is apart.
+   */
+  readonly memoryBytes: number;
   conv(input: Tensor, weight: Tensor, options?: ConvOptions & PoolCallOptions): Promise<Tensor>;
   conv1d(input: Tensor, weight: Tensor, options?: ConvOptions & PoolCallOptions): Promise<Tensor>;
   conv2d(input: Tensor, weight: Tensor, options?: ConvOptions & PoolCallOptions): Promise<Tensor>;
@@ -400,6 +406,9 @@ export async function createCpuContext(options?: CpuContextOptions): Promise<Cpu
   return {
     get threads() {
       return liveThreads();
+    },
+    get memoryBytes() {
+      return teamKernels?.memory.buffer.byteLength ?? 0;
     },
     sync,
     conv: (input, weight, options) =>

@@ -181,6 +181,7 @@ describe('calls the team does not split', () => {
       same(await ctx.conv(x, w), want);
       expect(small.workerParts + small.takenBack).toBe(parts); // not split
       expect(small.kernels.memory.buffer.byteLength).toBeGreaterThan(teamBefore + 25e6);
+      expect(ctx.memoryBytes).toBe(small.kernels.memory.buffer.byteLength);
       expect(wasmInfo().memoryBytes).toBe(moduleAfter);
     } finally {
       ctx.dispose();
