@@ -578,6 +578,17 @@ function spreadLines(bytes: number): number {
 const GRAD_BLOCK_TILES = 128;
 
 /**
+ * The weight gradient's bound on a run's packed planes when a team runs it (CHUNK_BYTES
+ * otherwise): each run costs the threads a start and an uneven finish of their two ranges
+ * (about 0.25 ms a run on the 2-core VM), which the cache gain of small runs does not pay back
+ * with two threads. [128, 64, 14, 14] from [128, 32, 14, 14], weight only: 10.4-11.7 ms in
+ * six runs, 9.1-9.8 ms in one (one thread: 13.5-14.2 ms); both gradients 20-25 -> 17-22 ms
+ * (medians of 15-21, one process, several runs). The forward's runs keep CHUNK_BYTES: larger
+ * ones measured within the noise there, and a run's input and output regions grow with it.
+ */
+const TEAM_GRAD_CHUNK_BYTES = 16 << 20;
+
+/**
  * The weight gradient [C_out, C_in/g, ...k] of a stride-1 kernel-3 convolution (the fields of
  * a WinogradProblem without the weight) from its input and gradOutput, by F(3x3, 2x2) summed
  * over tiles, blocks of tiles summed in float64 (assembly/winograd-f4x3.ts). Null when either
@@ -609,11 +620,15 @@ function runWeightGradient(
   const taps = dims === 2 ? 9 : 3;
   const sampleXPlanes = dH * dW * inChannels * planeH * planeW * 4;
   const sampleGyPlanes = dH * dW * outChannels * gyPlaneH * gyPlaneW * 4;
+  const team = wasmTeam();
   const chunk = Math.max(
     1,
     Math.min(
       batch,
-      Math.floor(CHUNK_BYTES / (sampleXPlanes + sampleGyPlanes)),
+      Math.floor(
+        (team !== null && team.threads > 1 ? TEAM_GRAD_CHUNK_BYTES : CHUNK_BYTES) /
+          (sampleXPlanes + sampleGyPlanes),
+      ),
       Math.floor(I32_OFFSETS / sampleGyPlanes),
     ),
   );
@@ -623,7 +638,6 @@ function runWeightGradient(
   // thread, each into its own float64 sums, added in range order after: the same blocks as
   // one thread, the same bits run to run (the float64 sums of blocks are added in another
   // order than one thread's, which can move an output by one float32 rounding).
-  const team = wasmTeam();
   const ranges = team === null ? 1 : Math.min(team.threads, Math.ceil(totalTiles / blockTiles));
   const workBytes = spreadLines(exports.winogradWeightGradWorkBytes(dims, cinG, coutG, blockTiles));
   const m64Bytes = groups * points * spreadLines(coutG * cinG * 8);
