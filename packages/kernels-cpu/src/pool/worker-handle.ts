@@ -233,9 +233,12 @@ function spawnBrowserWorker(url: string, events: WorkerEvents): WorkerHandle {
     else events.message(reply);
   };
   // A script that failed to load (not found, refused by a CSP, not JavaScript) reports a bare
-  // error event, with no message.
-  worker.onerror = (event) =>
+  // error event, with no message. An uncaught error leaves a browser's worker running: the pool
+  // replaces it, so it is terminated here rather than left behind.
+  worker.onerror = (event) => {
     stop(event.message ? `it threw ${event.message}` : 'it reported an error (its script did not load?)');
+    worker.terminate();
+  };
   return {
     url,
     post: (id, task) => worker.postMessage({ id, task }),
