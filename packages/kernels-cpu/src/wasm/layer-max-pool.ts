@@ -54,6 +54,18 @@ function readShape(op: string, shape: unknown, even: boolean): [number, number, 
   return shape as [number, number, number];
 }
 
+/**
+ * The chunks of planes the kernels run in (layer-chunks.ts): each plane's input, and its output
+ * and argmax a quarter of its size each (the argmax is the position inside its plane); `most`
+ * is the longest chunk's plane count.
+ */
+function planeChunks(planes: number, IH: number, IW: number) {
+  const inPlane = IH * IW;
+  const outPlane = (IH >> 1) * (IW >> 1);
+  const chunks = layerChunks(planes, 1, 1, 4 * (inPlane + 2 * outPlane));
+  return { inPlane, outPlane, chunks, most: longestChunk(chunks) };
+}
+
 export function layerMaxPool2x2(
   x: Float32Array,
   shape: LayerMaxPoolShape,
@@ -82,12 +94,7 @@ export function layerMaxPool2x2(
   if (size === 0) return { output: out, argmax };
   const kernels = wasmKernels();
   if (kernels !== null) {
-    // In chunks of planes (layer-chunks.ts): the input plane, and the output and argmax planes
-    // a quarter of its size each (the argmax is the position inside its plane).
-    const inPlane = IH * IW;
-    const outPlane = OH * OW;
-    const chunks = layerChunks(planes, 1, 1, 4 * (inPlane + 2 * outPlane));
-    const most = longestChunk(chunks);
+    const { inPlane, outPlane, chunks, most } = planeChunks(planes, IH, IW);
     const heap = planHeap(OP, kernels, {
       x: most * inPlane * 4,
       y: most * outPlane * 4,
@@ -140,10 +147,7 @@ export function layerMaxPool2x2Backward(
   if (size === 0) return gx;
   const kernels = wasmKernels();
   if (kernels !== null) {
-    const inPlane = IH * IW;
-    const outPlane = (IH >> 1) * (IW >> 1);
-    const chunks = layerChunks(planes, 1, 1, 4 * (inPlane + 2 * outPlane));
-    const most = longestChunk(chunks);
+    const { inPlane, outPlane, chunks, most } = planeChunks(planes, IH, IW);
     const heap = planHeap(op, kernels, {
       g: most * outPlane * 4,
       argmax: most * outPlane * 4,
