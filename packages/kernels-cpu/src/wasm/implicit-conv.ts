@@ -35,6 +35,7 @@ import {
   type WasmCall,
   type WasmGlobal,
   type WasmKernels,
+  type WasmTeam,
   wasmTeam,
 } from './wasm-runtime';
 
@@ -232,7 +233,7 @@ const BANDS_PER_THREAD = 3;
  * thread that starts late or runs slower leaves little to wait for), each a run of whole
  * samples (so that a large batch makes no more chunks than a team's mailbox holds).
  */
-export function sampleRunChunks(
+function sampleRunChunks(
   batch: number,
   threads: number,
   sampleCalls: (n: number) => WasmCall[],
@@ -242,6 +243,35 @@ export function sampleRunChunks(
     for (let n = n0; n < n1; n++) calls.push(...sampleCalls(n));
     return calls;
   });
+}
+
+/**
+ * Runs a forward product's calls and reads its result out of `result.at` (batch *
+ * `result.sampleFloats` floats) into `result.out`, or a fresh array: sample by sample on the
+ * caller when `threads` is 1, else on `team`, in runs of samples (sampleRunChunks), or in
+ * `oneSample()`'s chunks when the batch is one sample, the caller mapping in a fresh result's
+ * pages while the others compute. `scratch`: each thread's work region.
+ */
+export function runSampleProduct(
+  kernels: WasmKernels,
+  team: WasmTeam | null,
+  threads: number,
+  batch: number,
+  result: { at: number; sampleFloats: number; out: Float32Array | undefined },
+  sampleCalls: (n: number) => WasmCall[],
+  oneSample: () => WasmCall[][],
+  scratch: { base: number; stride: number },
+): Float32Array {
+  const length = batch * result.sampleFloats;
+  if (team === null || threads < 2) {
+    for (let n = 0; n < batch; n++) runWasmCalls(kernels, sampleCalls(n));
+    return readFloats(kernels, result.at, length, result.out);
+  }
+  // A fresh result is made now, its pages mapped in by the caller while the others compute.
+  const fresh = result.out === undefined ? new Float32Array(length) : null;
+  const chunks = batch > 1 ? sampleRunChunks(batch, team.threads, sampleCalls) : oneSample();
+  team.run(chunks, scratch, fresh ? () => mapFreshFloats(fresh) : undefined);
+  return readFloats(kernels, result.at, length, fresh ?? result.out);
 }
 
 /** Bytes rounded up to a cache line (per-thread regions start on one). */
@@ -312,26 +342,20 @@ export function implicitProduct(
     }
     return calls;
   };
-  // A fresh result is made now, its pages mapped in by the caller while the others compute.
-  const fresh = threads > 1 && out === undefined ? new Float32Array(batch * sampleOut) : null;
-  const result = fresh ?? out;
-  if (team === null || threads < 2) {
-    for (let n = 0; n < batch; n++) runWasmCalls(kernels, sampleCalls(n, 0, rows, true));
-  } else {
-    let chunks: WasmCall[][];
-    if (batch > 1) chunks = sampleRunChunks(batch, team.threads, (n) => sampleCalls(n, 0, rows, true));
-    else {
+  return runSampleProduct(
+    kernels,
+    team,
+    threads,
+    batch,
+    { at: heap.y, sampleFloats: sampleOut, out },
+    (n) => sampleCalls(n, 0, rows, true),
+    () => {
       const pad = sampleSource(plan, geometry, bufferSpatial, heap.x, heap.padded).pad;
       if (pad) runWasmCalls(kernels, [pad]);
-      chunks = splitRange(rows, chunkCount, 1).map(([r0, r1]) => sampleCalls(0, r0, r1, false));
-    }
-    team.run(
-      chunks,
-      { base: heap.thread, stride: ownPadded + workBytes },
-      fresh ? () => mapFreshFloats(fresh) : undefined,
-    );
-  }
-  return readFloats(kernels, heap.y, batch * sampleOut, result);
+      return splitRange(rows, chunkCount, 1).map(([r0, r1]) => sampleCalls(0, r0, r1, false));
+    },
+    { base: heap.thread, stride: ownPadded + workBytes },
+  );
 }
 
 /** Whether every value is finite (NaN and infinities are not). */

@@ -28,19 +28,12 @@ import {
   implicitPlan,
   implicitProduct,
   implicitWeightGradient,
-  sampleRunChunks,
+  runSampleProduct,
 } from './implicit-conv';
 import { foldPaddedGradient, paddedGeometry, padInput } from './padded-input';
 import { splitRange } from './split-range';
-import { mapFreshFloats, planHeap, readFloats, viewFloats, writeFloats } from './wasm-heap';
-import {
-  runWasmCalls,
-  type WasmCall,
-  type WasmGlobal,
-  type WasmKernels,
-  wasmKernels,
-  wasmTeam,
-} from './wasm-runtime';
+import { planHeap, viewFloats, writeFloats } from './wasm-heap';
+import { type WasmCall, type WasmGlobal, type WasmKernels, wasmKernels, wasmTeam } from './wasm-runtime';
 import { biasGradientWinograd } from './winograd-bias-gradient';
 
 /** The raw exports of assembly/im2col-gemm.ts. */
@@ -217,19 +210,16 @@ function loweredProduct(
     }
     return calls;
   };
-  // A fresh result is made now, its pages mapped in by the caller while the others compute.
-  const fresh = threads > 1 && out === undefined ? new Float32Array(batch * sampleOut) : null;
-  const result = fresh ?? out;
-  if (team === null || threads < 2) {
-    for (let n = 0; n < batch; n++) runWasmCalls(kernels, sampleCalls(n, 0, outputVolume));
-  } else {
-    const chunks =
-      batch > 1
-        ? sampleRunChunks(batch, team.threads, (n) => sampleCalls(n, 0, outputVolume))
-        : splitRange(outputVolume, chunkCount, 8).map(([j0, j1]) => sampleCalls(0, j0, j1));
-    team.run(chunks, { base: heap.work, stride: workBytes }, fresh ? () => mapFreshFloats(fresh) : undefined);
-  }
-  return readFloats(kernels, heap.y, batch * sampleOut, result);
+  return runSampleProduct(
+    kernels,
+    team,
+    threads,
+    batch,
+    { at: heap.y, sampleFloats: sampleOut, out },
+    (n) => sampleCalls(n, 0, outputVolume),
+    () => splitRange(outputVolume, chunkCount, 8).map(([j0, j1]) => sampleCalls(0, j0, j1)),
+    { base: heap.work, stride: workBytes },
+  );
 }
 
 /**
